@@ -1,0 +1,56 @@
+# The two commands: `make run` and `make test`. Everything else here serves them.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+KC := $(BIN)/kiemchung
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: run test install dev lint typecheck importlint pytest browser-deps docs clean
+
+$(BIN)/python:
+	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "kiemchung needs Python 3.11 or newer"'
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(VENV)/.dev-installed: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install -q -e ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed
+
+dev: $(VENV)/.dev-installed
+
+run: install
+	$(KC) migrate --noinput -v 0
+	$(KC) seed_demo
+	$(KC) run
+
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Debian's chromium for the browser tests"; \
+	    apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null; \
+	  else echo "chromium is not installed and cannot be installed here: browser tests will skip"; fi; }
+
+lint: dev
+	$(BIN)/ruff check src tests
+
+typecheck: dev
+	$(BIN)/mypy
+
+importlint: dev
+	$(BIN)/lint-imports
+
+pytest: dev browser-deps
+	bash scripts/run-tests.sh
+
+test: lint typecheck importlint pytest
+
+docs: install
+	$(KC) settings --markdown > docs/SETTINGS.md
+
+clean:
+	rm -rf $(VENV) var test-artifacts

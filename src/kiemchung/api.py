@@ -1,0 +1,7 @@
+"""The JSON API: one NinjaAPI, each app adding its router."""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+
+api = NinjaAPI(title="kiemchung API", version="1", urls_namespace="api")

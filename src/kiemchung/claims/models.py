@@ -1,0 +1,262 @@
+"""Claims, where they appeared, the evidence gathered, verdicts, reviews and corrections."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from kiemchung.core.models import TimeStamped, WorkspaceScoped
+
+
+class ClaimState(models.TextChoices):
+    OPEN = "open", _("Mới")
+    IN_PROGRESS = "in_progress", _("Đang kiểm chứng")
+    IN_REVIEW = "in_review", _("Chờ duyệt")
+    PUBLISHED = "published", _("Đã công bố")
+    DISMISSED = "dismissed", _("Đã bỏ qua")
+
+
+class Claim(WorkspaceScoped):
+    text = models.TextField(_("nội dung nhận định"))
+    topic = models.CharField(_("chủ đề"), max_length=80, blank=True)
+    tags = models.JSONField(_("thẻ"), default=list, blank=True)
+    state = models.CharField(
+        _("trạng thái"), max_length=16, choices=ClaimState.choices, default=ClaimState.OPEN
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_claims",
+        verbose_name=_("người phụ trách"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    dismiss_reason = models.TextField(_("lý do bỏ qua"), blank=True)
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        verbose_name = _("nhận định")
+        verbose_name_plural = _("nhận định")
+        indexes = [models.Index(fields=["workspace", "state"])]
+
+    def __str__(self) -> str:
+        return self.text[:80]
+
+
+class Appearance(TimeStamped):
+    """One place where the claim was seen: a public post, an article, a video."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="appearances")
+    url = models.URLField(_("đường dẫn"), max_length=2000, blank=True)
+    platform = models.CharField(_("nền tảng"), max_length=40, blank=True)
+    seen_at = models.DateTimeField(_("thời điểm xuất hiện"), null=True, blank=True)
+    text = models.TextField(_("nội dung"), blank=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["seen_at", "id"]
+
+    def __str__(self) -> str:
+        return self.url or self.text[:60]
+
+
+class EvidenceKind(models.TextChoices):
+    URL = "url", _("Đường dẫn")
+    DOCUMENT = "document", _("Tài liệu")
+    NOTE = "note", _("Ghi chú")
+
+
+class ArchiveStatus(models.TextChoices):
+    NOT_NEEDED = "not_needed", _("Không cần lưu trữ")
+    PENDING = "pending", _("Đang lưu trữ")
+    ARCHIVED = "archived", _("Đã lưu trữ")
+    FAILED = "failed", _("Lưu trữ thất bại")
+
+
+class Evidence(TimeStamped):
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="evidence")
+    kind = models.CharField(_("loại"), max_length=12, choices=EvidenceKind.choices)
+    title = models.CharField(_("tiêu đề"), max_length=300, blank=True)
+    url = models.URLField(_("đường dẫn"), max_length=2000, blank=True)
+    document = models.FileField(_("tài liệu"), upload_to="evidence/%Y/%m/", blank=True)
+    note = models.TextField(_("ghi chú"), blank=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    archive_status = models.CharField(
+        _("lưu trữ"),
+        max_length=12,
+        choices=ArchiveStatus.choices,
+        default=ArchiveStatus.NOT_NEEDED,
+    )
+    archive_error = models.TextField(_("lý do thất bại"), blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("bằng chứng")
+        verbose_name_plural = _("bằng chứng")
+
+    def __str__(self) -> str:
+        return self.title or self.url or self.note[:60]
+
+
+class Snapshot(models.Model):
+    """The archived copy of an evidence page, fetched once and kept with its digest."""
+
+    evidence = models.OneToOneField(Evidence, on_delete=models.CASCADE, related_name="snapshot")
+    final_url = models.URLField(max_length=2000)
+    status_code = models.PositiveSmallIntegerField()
+    content_type = models.CharField(max_length=200, blank=True)
+    sha256 = models.CharField(max_length=64, db_index=True)
+    size = models.PositiveIntegerField()
+    body = models.FileField(upload_to="archive/%Y/%m/")
+    fetched_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.final_url} ({self.sha256[:12]})"
+
+
+class Comment(TimeStamped):
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    body = models.TextField(_("bình luận"))
+    mentions = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="mentioned_in"
+    )
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.body[:60]
+
+
+class Rating(WorkspaceScoped):
+    """One step on a workspace's rating scale; `position` 1 is the most accurate."""
+
+    label = models.CharField(_("nhãn"), max_length=60)
+    position = models.PositiveSmallIntegerField(_("thứ tự"))
+    description = models.TextField(_("giải thích"), blank=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "position"], name="rating_position_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class FactCheckState(models.TextChoices):
+    DRAFT = "draft", _("Bản nháp")
+    IN_REVIEW = "in_review", _("Chờ duyệt")
+    CHANGES_REQUESTED = "changes_requested", _("Cần sửa")
+    APPROVED = "approved", _("Đã duyệt")
+    PUBLISHED = "published", _("Đã công bố")
+
+
+class FactCheck(TimeStamped):
+    claim = models.OneToOneField(Claim, on_delete=models.CASCADE, related_name="factcheck")
+    rating = models.ForeignKey(
+        Rating, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("kết luận")
+    )
+    title = models.CharField(_("tiêu đề"), max_length=300, blank=True)
+    summary = models.TextField(_("tóm tắt"), blank=True)
+    body = models.TextField(_("nội dung (Markdown)"), blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="authored_factchecks"
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reviewed_factchecks",
+    )
+    state = models.CharField(
+        max_length=20, choices=FactCheckState.choices, default=FactCheckState.DRAFT
+    )
+    slug = models.SlugField(max_length=120, blank=True, db_index=True)
+    version = models.PositiveIntegerField(default=1)
+    published_at = models.DateTimeField(null=True, blank=True)
+    last_corrected_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("bài kiểm chứng")
+        verbose_name_plural = _("bài kiểm chứng")
+
+    def __str__(self) -> str:
+        return self.title or str(self.claim)
+
+
+class FactCheckVersion(models.Model):
+    """A frozen copy of a verdict each time it is sent to review, published or corrected."""
+
+    factcheck = models.ForeignKey(FactCheck, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    rating_label = models.CharField(max_length=60, blank=True)
+    title = models.CharField(max_length=300, blank=True)
+    summary = models.TextField(blank=True)
+    body = models.TextField(blank=True)
+    saved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    reason = models.CharField(max_length=40)
+    saved_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["number", "id"]
+
+    def __str__(self) -> str:
+        return f"v{self.number} {self.title}"
+
+
+class ReviewDecision(models.TextChoices):
+    APPROVE = "approve", _("Duyệt")
+    REQUEST_CHANGES = "request_changes", _("Yêu cầu sửa")
+
+
+class Review(models.Model):
+    factcheck = models.ForeignKey(FactCheck, on_delete=models.CASCADE, related_name="reviews")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    decision = models.CharField(max_length=20, choices=ReviewDecision.choices)
+    comment = models.TextField(_("nhận xét"), blank=True)
+    version = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.decision} v{self.version}"
+
+
+class Correction(models.Model):
+    """A public correction note; the earlier version stays visible in the history."""
+
+    factcheck = models.ForeignKey(FactCheck, on_delete=models.CASCADE, related_name="corrections")
+    note = models.TextField(_("nội dung đính chính"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    from_version = models.PositiveIntegerField()
+    to_version = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.note[:60]

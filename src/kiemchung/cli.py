@@ -1,0 +1,38 @@
+"""The `kiemchung` command: the one entry point users type.
+
+`kiemchung bench ...` runs without Django; every other word is a management command
+(kiemchung's own: run, worker, createworkspace, seed_demo, settings, match; or Django's).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["bench"]:
+        from kiemchung.matching.bench import main as bench_main
+
+        return bench_main(args[1:])
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kiemchung.settings")
+    from kiemchung.env import SettingError
+
+    try:
+        import django
+
+        django.setup()
+    except SettingError as exc:
+        print(f"kiemchung: setting error: {exc}", file=sys.stderr)
+        return 2
+
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["kiemchung", *args])
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

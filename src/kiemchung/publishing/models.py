@@ -1,0 +1,1 @@
+"""Publishing keeps no tables of its own yet: it reads published fact-checks from claims."""

@@ -1,0 +1,361 @@
+"""The one settings module: every value comes from a KIEMCHUNG_* variable read through env.py."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import dj_database_url
+from django.utils.translation import gettext_lazy as _
+
+from kiemchung.env import (
+    SettingError,
+    env_bool,
+    env_choice,
+    env_float,
+    env_int,
+    env_list,
+    env_str,
+)
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+ENV = env_choice(
+    "KIEMCHUNG_ENV",
+    "development",
+    ("development", "production", "test"),
+    "Where this instance runs. `production` refuses unsafe defaults at start-up.",
+)
+PRODUCTION = ENV == "production"
+
+VAR_DIR = Path(
+    env_str(
+        "KIEMCHUNG_VAR_DIR",
+        str(Path.cwd() / "var"),
+        "Folder for the SQLite database, the generated secret key, uploads, archives and indexes.",
+    )
+).resolve()
+
+DEBUG = env_bool("KIEMCHUNG_DEBUG", False, "Show Django's debug pages. Refused in production.")
+
+_secret = env_str(
+    "KIEMCHUNG_SECRET_KEY",
+    "",
+    "Key for sessions, CSRF and signing. Generated into var/secret_key when unset, "
+    "except in production, where it must be given.",
+    secret=True,
+)
+
+ALLOWED_HOSTS = env_list(
+    "KIEMCHUNG_ALLOWED_HOSTS",
+    ["127.0.0.1", "localhost", "[::1]", "testserver"],
+    "Host names this instance answers to.",
+)
+SITE_URL = env_str(
+    "KIEMCHUNG_SITE_URL",
+    "http://127.0.0.1:8000",
+    "Public base URL, used in ClaimReview, feeds and links sent outside the site.",
+).rstrip("/")
+
+DATABASE_URL = env_str(
+    "KIEMCHUNG_DATABASE_URL",
+    "",
+    "Database URL, e.g. postgres://user@host:5432/kiemchung. Empty: SQLite at var/kiemchung.sqlite3.",
+    secret=True,
+)
+TASKS_MODE = env_choice(
+    "KIEMCHUNG_TASKS",
+    "db",
+    ("db", "rq", "immediate"),
+    "Task queue: `db` (database queue, no other service), `rq` (Redis/RQ workers) or "
+    "`immediate` (run inline; for tests only).",
+)
+REDIS_URL = env_str(
+    "KIEMCHUNG_REDIS_URL",
+    "redis://127.0.0.1:6379/0",
+    "Redis URL for the RQ queue and the shared cache when KIEMCHUNG_TASKS=rq.",
+)
+TASK_LEASE_SECONDS = env_int(
+    "KIEMCHUNG_TASK_LEASE_SECONDS",
+    60,
+    "A running task whose worker has not renewed its lease for this long is put back in the "
+    "queue (its worker is presumed dead).",
+    minimum=5,
+)
+TASK_MAX_ATTEMPTS = env_int(
+    "KIEMCHUNG_TASK_MAX_ATTEMPTS",
+    5,
+    "How many times a retryable task is tried before it is marked failed.",
+    minimum=1,
+)
+TASK_BACKOFF_SECONDS = env_float(
+    "KIEMCHUNG_TASK_BACKOFF_SECONDS",
+    10.0,
+    "First retry delay of a retryable task; it doubles with each attempt.",
+)
+ALLOW_PRIVATE_URLS = env_bool(
+    "KIEMCHUNG_ALLOW_PRIVATE_URLS",
+    False,
+    "Let the outbound HTTP wrapper fetch loopback and private addresses (tests only). "
+    "Refused in production.",
+)
+FETCH_TIMEOUT_SECONDS = env_float(
+    "KIEMCHUNG_FETCH_TIMEOUT_SECONDS",
+    15.0,
+    "Timeout of each outbound request (connect, read, total), in seconds.",
+)
+FETCH_MAX_BYTES = env_int(
+    "KIEMCHUNG_FETCH_MAX_BYTES",
+    10 * 1024 * 1024,
+    "Largest response body the outbound HTTP wrapper reads; larger ones are refused.",
+    minimum=1024,
+)
+FETCH_MAX_REDIRECTS = env_int(
+    "KIEMCHUNG_FETCH_MAX_REDIRECTS",
+    5,
+    "Most redirects an outbound request follows.",
+    minimum=0,
+)
+LOGIN_ATTEMPTS = env_int(
+    "KIEMCHUNG_LOGIN_ATTEMPTS",
+    5,
+    "Failed logins allowed per account and per client in 15 minutes before login is paused.",
+    minimum=1,
+)
+UPLOAD_MAX_MB = env_int(
+    "KIEMCHUNG_UPLOAD_MAX_MB",
+    20,
+    "Largest evidence document a member may upload, in MB.",
+    minimum=1,
+)
+LANGUAGE_CODE = env_choice(
+    "KIEMCHUNG_LANGUAGE", "vi", ("vi", "en"), "Default interface language."
+)
+TIME_ZONE = env_str("KIEMCHUNG_TIME_ZONE", "Asia/Ho_Chi_Minh", "Time zone for dates shown.")
+EMAIL_URL = env_str(
+    "KIEMCHUNG_EMAIL_BACKEND",
+    "console",
+    "E-mail: `console` (print), `smtp` (use the KIEMCHUNG_SMTP_* settings) or `memory` (tests).",
+)
+SMTP_HOST = env_str("KIEMCHUNG_SMTP_HOST", "127.0.0.1", "SMTP server host.")
+SMTP_PORT = env_int("KIEMCHUNG_SMTP_PORT", 25, "SMTP server port.")
+SMTP_USER = env_str("KIEMCHUNG_SMTP_USER", "", "SMTP user name.")
+SMTP_PASSWORD = env_str("KIEMCHUNG_SMTP_PASSWORD", "", "SMTP password.", secret=True)
+SMTP_TLS = env_bool("KIEMCHUNG_SMTP_TLS", False, "Use STARTTLS with the SMTP server.")
+DEFAULT_FROM_EMAIL = env_str(
+    "KIEMCHUNG_FROM_EMAIL", "kiemchung@localhost", "Sender address of e-mails the newsroom sends."
+)
+LOG_LEVEL = env_choice(
+    "KIEMCHUNG_LOG_LEVEL",
+    "INFO",
+    ("DEBUG", "INFO", "WARNING", "ERROR"),
+    "Least severe log level written to the console.",
+)
+HOST = env_str("KIEMCHUNG_HOST", "127.0.0.1", "Address `kiemchung run` listens on.")
+PORT = env_int("KIEMCHUNG_PORT", 8000, "Port `kiemchung run` listens on.", minimum=1)
+WEB_THREADS = env_int(
+    "KIEMCHUNG_WEB_THREADS", 8, "Request threads of the built-in web server.", minimum=1
+)
+RUN_WORKER = env_bool(
+    "KIEMCHUNG_RUN_WORKER",
+    True,
+    "Whether `kiemchung run` also runs a background worker in the same process (db queue).",
+)
+
+if PRODUCTION:
+    if DEBUG:
+        raise SettingError("KIEMCHUNG_DEBUG must be false when KIEMCHUNG_ENV=production")
+    if not _secret:
+        raise SettingError(
+            "KIEMCHUNG_SECRET_KEY (or KIEMCHUNG_SECRET_KEY_FILE) must be set when "
+            "KIEMCHUNG_ENV=production"
+        )
+    if len(_secret) < 32:
+        raise SettingError("KIEMCHUNG_SECRET_KEY must be at least 32 characters in production")
+    if ALLOW_PRIVATE_URLS:
+        raise SettingError("KIEMCHUNG_ALLOW_PRIVATE_URLS is refused when KIEMCHUNG_ENV=production")
+    if "*" in ALLOWED_HOSTS:
+        raise SettingError("KIEMCHUNG_ALLOWED_HOSTS may not contain '*' in production")
+    if TASKS_MODE == "immediate":
+        raise SettingError("KIEMCHUNG_TASKS=immediate is for tests; refused in production")
+
+
+def _generated_secret() -> str:
+    key_file = VAR_DIR / "secret_key"
+    if key_file.exists():
+        return key_file.read_text(encoding="utf-8").strip()
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(50)
+    key_file.write_text(key, encoding="utf-8")
+    key_file.chmod(0o600)
+    return key
+
+
+SECRET_KEY = _secret or _generated_secret()
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
+    "kiemchung.core",
+    "kiemchung.accounts",
+    "kiemchung.audit",
+    "kiemchung.claims",
+    "kiemchung.publishing",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "kiemchung.core.middleware.SecurityHeadersMiddleware",
+    "kiemchung.accounts.middleware.WorkspaceMiddleware",
+]
+
+ROOT_URLCONF = "kiemchung.urls"
+WSGI_APPLICATION = "kiemchung.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [PACKAGE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "kiemchung.accounts.context_processors.workspace",
+            ],
+        },
+    }
+]
+
+if DATABASE_URL:
+    try:
+        DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    except Exception as exc:
+        raise SettingError(f"KIEMCHUNG_DATABASE_URL cannot be parsed: {exc}") from None
+else:
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": VAR_DIR / "kiemchung.sqlite3",
+            "OPTIONS": {
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+                "init_command": (
+                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000;"
+                ),
+            },
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+if TASKS_MODE == "rq":
+    TASKS = {
+        "default": {
+            "BACKEND": "django_tasks_rq.RQBackend",
+            "QUEUES": ["default"],
+        }
+    }
+    RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 600}}
+    INSTALLED_APPS.append("django_rq")
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+else:
+    TASKS = {
+        "default": {
+            "BACKEND": (
+                "django_tasks_db.DatabaseBackend"
+                if TASKS_MODE == "db"
+                else "django_tasks.backends.immediate.ImmediateBackend"
+            ),
+            "QUEUES": ["default"],
+        }
+    }
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+AUTH_USER_MODEL = "auth.User"
+AUTHENTICATION_BACKENDS = ["kiemchung.accounts.backends.UsernameOrEmailBackend"]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+if ENV == "test":
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "claims:my_work"
+LOGOUT_REDIRECT_URL = "accounts:login"
+
+LANGUAGES = [("vi", _("Tiếng Việt")), ("en", _("English"))]
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+MEDIA_ROOT = VAR_DIR / "media"
+ARCHIVE_ROOT = VAR_DIR / "archive"
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = PRODUCTION
+CSRF_COOKIE_SECURE = PRODUCTION
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+CSRF_TRUSTED_ORIGINS = [SITE_URL] if SITE_URL.startswith("http") else []
+
+if EMAIL_URL == "smtp":
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+elif EMAIL_URL == "memory":
+    EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+EMAIL_HOST = SMTP_HOST
+EMAIL_PORT = SMTP_PORT
+EMAIL_HOST_USER = SMTP_USER
+EMAIL_HOST_PASSWORD = SMTP_PASSWORD
+EMAIL_USE_TLS = SMTP_TLS
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django.request": {"level": "ERROR"},
+        "django_tasks_db": {"level": "WARNING"},
+    },
+}

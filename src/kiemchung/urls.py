@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from kiemchung.api import api
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="claims:my_work", permanent=False), name="home"),
+    path("accounts/", include("kiemchung.accounts.urls")),
+    path("claims/", include("kiemchung.claims.urls")),
+    path("audit/", include("kiemchung.audit.urls")),
+    path("p/", include("kiemchung.publishing.urls")),
+    path("api/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("django-admin/", admin.site.urls),
+]

@@ -1,0 +1,71 @@
+"""The story every test starts from: a workspace with an admin, an editor, a checker, a viewer,
+and an outsider who belongs to another workspace."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = (PROJECT_ROOT.parent / "shared" / "data").resolve()
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def shared_data(relative: str) -> Path:
+    """A file of the shared Vietnamese data set; skips the test when it is absent."""
+    path = SHARED_DATA / relative
+    if not path.exists():
+        pytest.skip(f"shared data not found at {path} (a fresh clone has no ../shared)")
+    return path
+
+
+@dataclass
+class Team:
+    workspace: object
+    admin: object
+    editor: object
+    checker: object
+    checker2: object
+    viewer: object
+    outsider: object
+    other_workspace: object
+
+    def member(self, user: object) -> object:
+        from kiemchung.accounts.models import Member
+
+        return Member.objects.get(workspace=self.workspace, user=user)
+
+
+@pytest.fixture
+def team(db: None) -> Team:
+    from django.contrib.auth import get_user_model
+
+    from kiemchung.accounts.models import Member, Workspace
+    from kiemchung.claims.services import ratings_ensure_default
+
+    User = get_user_model()
+    ws = Workspace.objects.create(
+        name="Nhóm Kiểm Chứng", slug="nhom", corrections_email="dinhchinh@example.org"
+    )
+    other = Workspace.objects.create(name="Nhóm khác", slug="khac")
+    users = {}
+    for name, role, where in [
+        ("admin", "admin", ws),
+        ("editor", "editor", ws),
+        ("checker", "checker", ws),
+        ("checker2", "checker", ws),
+        ("viewer", "viewer", ws),
+        ("outsider", "admin", other),
+    ]:
+        user = User.objects.create_user(
+            username=name, email=f"{name}@example.org", password="mat-khau-dai-123"
+        )
+        Member.objects.create(workspace=where, user=user, role=role)
+        users[name] = user
+    ratings_ensure_default(workspace=ws)
+    ratings_ensure_default(workspace=other)
+    return Team(workspace=ws, other_workspace=other, **users)
