@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from kiemchung.core.models import TimeStamped, WorkspaceScoped
+from kiemchung.text.normalize import fold
 
 
 class ClaimState(models.TextChoices):
@@ -36,6 +39,8 @@ class Claim(WorkspaceScoped):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     dismiss_reason = models.TextField(_("lý do bỏ qua"), blank=True)
+    # Lower-case, diacritic-free copy of `text`, so a search typed without accents still finds it.
+    text_folded = models.TextField(blank=True, editable=False)
 
     class Meta:
         ordering = ["-updated_at", "-id"]
@@ -45,6 +50,18 @@ class Claim(WorkspaceScoped):
 
     def __str__(self) -> str:
         return self.text[:80]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.text_folded = fold(self.text)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "text" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "text_folded"}
+        super().save(*args, **kwargs)
+
+    @property
+    def is_finished(self) -> bool:
+        """Published or dismissed: nothing left to do on it."""
+        return self.state in (ClaimState.PUBLISHED, ClaimState.DISMISSED)
 
 
 class Appearance(TimeStamped):
@@ -194,9 +211,24 @@ class FactCheck(TimeStamped):
     class Meta:
         verbose_name = _("bài kiểm chứng")
         verbose_name_plural = _("bài kiểm chứng")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["slug"], condition=~models.Q(slug=""), name="factcheck_slug_unique"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.title or str(self.claim)
+
+    @property
+    def is_published(self) -> bool:
+        return self.state == FactCheckState.PUBLISHED and self.published_at is not None
+
+
+class VersionReason(models.TextChoices):
+    SUBMITTED = "submitted", _("Gửi duyệt")
+    PUBLISHED = "published", _("Công bố")
+    CORRECTED = "corrected", _("Đính chính")
 
 
 class FactCheckVersion(models.Model):
@@ -211,14 +243,24 @@ class FactCheckVersion(models.Model):
     saved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
-    reason = models.CharField(max_length=40)
+    reason = models.CharField(max_length=40, choices=VersionReason.choices)
     saved_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["number", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["factcheck", "number"], name="factcheck_version_number_unique"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"v{self.number} {self.title}"
+
+    @property
+    def is_public(self) -> bool:
+        """Published and corrected versions are public history; review drafts are not."""
+        return self.reason in (VersionReason.PUBLISHED, VersionReason.CORRECTED)
 
 
 class ReviewDecision(models.TextChoices):

@@ -6,202 +6,484 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Claim',
+            name="Claim",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='tạo lúc')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='cập nhật lúc')),
-                ('text', models.TextField(verbose_name='nội dung nhận định')),
-                ('topic', models.CharField(blank=True, max_length=80, verbose_name='chủ đề')),
-                ('tags', models.JSONField(blank=True, default=list, verbose_name='thẻ')),
-                ('state', models.CharField(choices=[('open', 'Mới'), ('in_progress', 'Đang kiểm chứng'), ('in_review', 'Chờ duyệt'), ('published', 'Đã công bố'), ('dismissed', 'Đã bỏ qua')], default='open', max_length=16, verbose_name='trạng thái')),
-                ('dismiss_reason', models.TextField(blank=True, verbose_name='lý do bỏ qua')),
-                ('assignee', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='assigned_claims', to=settings.AUTH_USER_MODEL, verbose_name='người phụ trách')),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('workspace', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.workspace', verbose_name='nhóm')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="tạo lúc")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="cập nhật lúc")),
+                ("text", models.TextField(verbose_name="nội dung nhận định")),
+                ("topic", models.CharField(blank=True, max_length=80, verbose_name="chủ đề")),
+                ("tags", models.JSONField(blank=True, default=list, verbose_name="thẻ")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("open", "Mới"),
+                            ("in_progress", "Đang kiểm chứng"),
+                            ("in_review", "Chờ duyệt"),
+                            ("published", "Đã công bố"),
+                            ("dismissed", "Đã bỏ qua"),
+                        ],
+                        default="open",
+                        max_length=16,
+                        verbose_name="trạng thái",
+                    ),
+                ),
+                ("dismiss_reason", models.TextField(blank=True, verbose_name="lý do bỏ qua")),
+                (
+                    "assignee",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="assigned_claims",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="người phụ trách",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "workspace",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="accounts.workspace",
+                        verbose_name="nhóm",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'nhận định',
-                'verbose_name_plural': 'nhận định',
-                'ordering': ['-updated_at', '-id'],
+                "verbose_name": "nhận định",
+                "verbose_name_plural": "nhận định",
+                "ordering": ["-updated_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Appearance',
+            name="Appearance",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='tạo lúc')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='cập nhật lúc')),
-                ('url', models.URLField(blank=True, max_length=2000, verbose_name='đường dẫn')),
-                ('platform', models.CharField(blank=True, max_length=40, verbose_name='nền tảng')),
-                ('seen_at', models.DateTimeField(blank=True, null=True, verbose_name='thời điểm xuất hiện')),
-                ('text', models.TextField(blank=True, verbose_name='nội dung')),
-                ('added_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('claim', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='appearances', to='claims.claim')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="tạo lúc")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="cập nhật lúc")),
+                ("url", models.URLField(blank=True, max_length=2000, verbose_name="đường dẫn")),
+                ("platform", models.CharField(blank=True, max_length=40, verbose_name="nền tảng")),
+                (
+                    "seen_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="thời điểm xuất hiện"),
+                ),
+                ("text", models.TextField(blank=True, verbose_name="nội dung")),
+                (
+                    "added_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "claim",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="appearances",
+                        to="claims.claim",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['seen_at', 'id'],
+                "ordering": ["seen_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Comment',
+            name="Comment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='tạo lúc')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='cập nhật lúc')),
-                ('body', models.TextField(verbose_name='bình luận')),
-                ('author', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('claim', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='comments', to='claims.claim')),
-                ('mentions', models.ManyToManyField(blank=True, related_name='mentioned_in', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="tạo lúc")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="cập nhật lúc")),
+                ("body", models.TextField(verbose_name="bình luận")),
+                (
+                    "author",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "claim",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="comments",
+                        to="claims.claim",
+                    ),
+                ),
+                (
+                    "mentions",
+                    models.ManyToManyField(
+                        blank=True, related_name="mentioned_in", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'id'],
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Evidence',
+            name="Evidence",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='tạo lúc')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='cập nhật lúc')),
-                ('kind', models.CharField(choices=[('url', 'Đường dẫn'), ('document', 'Tài liệu'), ('note', 'Ghi chú')], max_length=12, verbose_name='loại')),
-                ('title', models.CharField(blank=True, max_length=300, verbose_name='tiêu đề')),
-                ('url', models.URLField(blank=True, max_length=2000, verbose_name='đường dẫn')),
-                ('document', models.FileField(blank=True, upload_to='evidence/%Y/%m/', verbose_name='tài liệu')),
-                ('note', models.TextField(blank=True, verbose_name='ghi chú')),
-                ('archive_status', models.CharField(choices=[('not_needed', 'Không cần lưu trữ'), ('pending', 'Đang lưu trữ'), ('archived', 'Đã lưu trữ'), ('failed', 'Lưu trữ thất bại')], default='not_needed', max_length=12, verbose_name='lưu trữ')),
-                ('archive_error', models.TextField(blank=True, verbose_name='lý do thất bại')),
-                ('added_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('claim', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='evidence', to='claims.claim')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="tạo lúc")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="cập nhật lúc")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("url", "Đường dẫn"),
+                            ("document", "Tài liệu"),
+                            ("note", "Ghi chú"),
+                        ],
+                        max_length=12,
+                        verbose_name="loại",
+                    ),
+                ),
+                ("title", models.CharField(blank=True, max_length=300, verbose_name="tiêu đề")),
+                ("url", models.URLField(blank=True, max_length=2000, verbose_name="đường dẫn")),
+                (
+                    "document",
+                    models.FileField(
+                        blank=True, upload_to="evidence/%Y/%m/", verbose_name="tài liệu"
+                    ),
+                ),
+                ("note", models.TextField(blank=True, verbose_name="ghi chú")),
+                (
+                    "archive_status",
+                    models.CharField(
+                        choices=[
+                            ("not_needed", "Không cần lưu trữ"),
+                            ("pending", "Đang lưu trữ"),
+                            ("archived", "Đã lưu trữ"),
+                            ("failed", "Lưu trữ thất bại"),
+                        ],
+                        default="not_needed",
+                        max_length=12,
+                        verbose_name="lưu trữ",
+                    ),
+                ),
+                ("archive_error", models.TextField(blank=True, verbose_name="lý do thất bại")),
+                (
+                    "added_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "claim",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="evidence",
+                        to="claims.claim",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'bằng chứng',
-                'verbose_name_plural': 'bằng chứng',
-                'ordering': ['created_at', 'id'],
+                "verbose_name": "bằng chứng",
+                "verbose_name_plural": "bằng chứng",
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='FactCheck',
+            name="FactCheck",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='tạo lúc')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='cập nhật lúc')),
-                ('title', models.CharField(blank=True, max_length=300, verbose_name='tiêu đề')),
-                ('summary', models.TextField(blank=True, verbose_name='tóm tắt')),
-                ('body', models.TextField(blank=True, verbose_name='nội dung (Markdown)')),
-                ('state', models.CharField(choices=[('draft', 'Bản nháp'), ('in_review', 'Chờ duyệt'), ('changes_requested', 'Cần sửa'), ('approved', 'Đã duyệt'), ('published', 'Đã công bố')], default='draft', max_length=20)),
-                ('slug', models.SlugField(blank=True, max_length=120)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('published_at', models.DateTimeField(blank=True, null=True)),
-                ('last_corrected_at', models.DateTimeField(blank=True, null=True)),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='authored_factchecks', to=settings.AUTH_USER_MODEL)),
-                ('claim', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='factcheck', to='claims.claim')),
-                ('reviewer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='reviewed_factchecks', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="tạo lúc")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="cập nhật lúc")),
+                ("title", models.CharField(blank=True, max_length=300, verbose_name="tiêu đề")),
+                ("summary", models.TextField(blank=True, verbose_name="tóm tắt")),
+                ("body", models.TextField(blank=True, verbose_name="nội dung (Markdown)")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Bản nháp"),
+                            ("in_review", "Chờ duyệt"),
+                            ("changes_requested", "Cần sửa"),
+                            ("approved", "Đã duyệt"),
+                            ("published", "Đã công bố"),
+                        ],
+                        default="draft",
+                        max_length=20,
+                    ),
+                ),
+                ("slug", models.SlugField(blank=True, max_length=120)),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("published_at", models.DateTimeField(blank=True, null=True)),
+                ("last_corrected_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="authored_factchecks",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "claim",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="factcheck",
+                        to="claims.claim",
+                    ),
+                ),
+                (
+                    "reviewer",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="reviewed_factchecks",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'bài kiểm chứng',
-                'verbose_name_plural': 'bài kiểm chứng',
+                "verbose_name": "bài kiểm chứng",
+                "verbose_name_plural": "bài kiểm chứng",
             },
         ),
         migrations.CreateModel(
-            name='Correction',
+            name="Correction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('note', models.TextField(verbose_name='nội dung đính chính')),
-                ('from_version', models.PositiveIntegerField()),
-                ('to_version', models.PositiveIntegerField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('author', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('factcheck', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='corrections', to='claims.factcheck')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("note", models.TextField(verbose_name="nội dung đính chính")),
+                ("from_version", models.PositiveIntegerField()),
+                ("to_version", models.PositiveIntegerField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "factcheck",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="corrections",
+                        to="claims.factcheck",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'id'],
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='FactCheckVersion',
+            name="FactCheckVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField()),
-                ('rating_label', models.CharField(blank=True, max_length=60)),
-                ('title', models.CharField(blank=True, max_length=300)),
-                ('summary', models.TextField(blank=True)),
-                ('body', models.TextField(blank=True)),
-                ('reason', models.CharField(max_length=40)),
-                ('saved_at', models.DateTimeField(auto_now_add=True)),
-                ('factcheck', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='versions', to='claims.factcheck')),
-                ('saved_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveIntegerField()),
+                ("rating_label", models.CharField(blank=True, max_length=60)),
+                ("title", models.CharField(blank=True, max_length=300)),
+                ("summary", models.TextField(blank=True)),
+                ("body", models.TextField(blank=True)),
+                ("reason", models.CharField(max_length=40)),
+                ("saved_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "factcheck",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="versions",
+                        to="claims.factcheck",
+                    ),
+                ),
+                (
+                    "saved_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['number', 'id'],
+                "ordering": ["number", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Rating',
+            name="Rating",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='tạo lúc')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='cập nhật lúc')),
-                ('label', models.CharField(max_length=60, verbose_name='nhãn')),
-                ('position', models.PositiveSmallIntegerField(verbose_name='thứ tự')),
-                ('description', models.TextField(blank=True, verbose_name='giải thích')),
-                ('is_active', models.BooleanField(default=True)),
-                ('workspace', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.workspace', verbose_name='nhóm')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="tạo lúc")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="cập nhật lúc")),
+                ("label", models.CharField(max_length=60, verbose_name="nhãn")),
+                ("position", models.PositiveSmallIntegerField(verbose_name="thứ tự")),
+                ("description", models.TextField(blank=True, verbose_name="giải thích")),
+                ("is_active", models.BooleanField(default=True)),
+                (
+                    "workspace",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="accounts.workspace",
+                        verbose_name="nhóm",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['position', 'id'],
+                "ordering": ["position", "id"],
             },
         ),
         migrations.AddField(
-            model_name='factcheck',
-            name='rating',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='claims.rating', verbose_name='kết luận'),
+            model_name="factcheck",
+            name="rating",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                to="claims.rating",
+                verbose_name="kết luận",
+            ),
         ),
         migrations.CreateModel(
-            name='Review',
+            name="Review",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('decision', models.CharField(choices=[('approve', 'Duyệt'), ('request_changes', 'Yêu cầu sửa')], max_length=20)),
-                ('comment', models.TextField(blank=True, verbose_name='nhận xét')),
-                ('version', models.PositiveIntegerField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('factcheck', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reviews', to='claims.factcheck')),
-                ('reviewer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "decision",
+                    models.CharField(
+                        choices=[("approve", "Duyệt"), ("request_changes", "Yêu cầu sửa")],
+                        max_length=20,
+                    ),
+                ),
+                ("comment", models.TextField(blank=True, verbose_name="nhận xét")),
+                ("version", models.PositiveIntegerField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "factcheck",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reviews",
+                        to="claims.factcheck",
+                    ),
+                ),
+                (
+                    "reviewer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'id'],
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Snapshot',
+            name="Snapshot",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('final_url', models.URLField(max_length=2000)),
-                ('status_code', models.PositiveSmallIntegerField()),
-                ('content_type', models.CharField(blank=True, max_length=200)),
-                ('sha256', models.CharField(db_index=True, max_length=64)),
-                ('size', models.PositiveIntegerField()),
-                ('body', models.FileField(upload_to='archive/%Y/%m/')),
-                ('fetched_at', models.DateTimeField()),
-                ('evidence', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='snapshot', to='claims.evidence')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("final_url", models.URLField(max_length=2000)),
+                ("status_code", models.PositiveSmallIntegerField()),
+                ("content_type", models.CharField(blank=True, max_length=200)),
+                ("sha256", models.CharField(db_index=True, max_length=64)),
+                ("size", models.PositiveIntegerField()),
+                ("body", models.FileField(upload_to="archive/%Y/%m/")),
+                ("fetched_at", models.DateTimeField()),
+                (
+                    "evidence",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="snapshot",
+                        to="claims.evidence",
+                    ),
+                ),
             ],
         ),
         migrations.AddIndex(
-            model_name='claim',
-            index=models.Index(fields=['workspace', 'state'], name='claims_clai_workspa_47a947_idx'),
+            model_name="claim",
+            index=models.Index(
+                fields=["workspace", "state"], name="claims_clai_workspa_47a947_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='rating',
-            constraint=models.UniqueConstraint(fields=('workspace', 'position'), name='rating_position_unique'),
+            model_name="rating",
+            constraint=models.UniqueConstraint(
+                fields=("workspace", "position"), name="rating_position_unique"
+            ),
         ),
     ]
