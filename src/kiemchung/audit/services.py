@@ -23,7 +23,7 @@ def audit_record(
     """Append one event: who did `action` to `obj`, with before/after values where useful."""
     return AuditEvent.objects.create(
         workspace=workspace,
-        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor_id=actor.pk if actor is not None and actor.is_authenticated else None,
         action=action,
         object_type=obj._meta.label_lower,
         object_id=str(obj.pk),

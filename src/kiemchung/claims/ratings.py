@@ -1,0 +1,128 @@
+"""The workspace's rating scale: the default Vietnamese scale and editing it.
+
+Reached as `kiemchung.claims.services.<name>`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from kiemchung.accounts.models import Workspace
+from kiemchung.accounts.permissions import Action
+from kiemchung.audit.services import audit_record
+from kiemchung.claims.models import FactCheck, Rating
+from kiemchung.claims.workflow import acting_user, limited, lock_rows
+
+if TYPE_CHECKING:
+    from kiemchung.claims.workflow import Actor
+
+RATING_LABEL_MAX = 60
+
+DEFAULT_RATINGS: list[tuple[str, str]] = [
+    (gettext_noop("Đúng"), gettext_noop("Nhận định chính xác, không thiếu điều gì quan trọng.")),
+    (gettext_noop("Gần đúng"), gettext_noop("Nhận định cơ bản chính xác nhưng cần làm rõ thêm.")),
+    (
+        gettext_noop("Gây hiểu lầm"),
+        gettext_noop("Có phần đúng nhưng bỏ qua bối cảnh quan trọng hoặc dẫn đến kết luận sai."),
+    ),
+    (gettext_noop("Sai"), gettext_noop("Nhận định không chính xác.")),
+    (
+        gettext_noop("Chưa đủ căn cứ"),
+        gettext_noop("Chưa có đủ bằng chứng đáng tin cậy để kết luận."),
+    ),
+]
+
+
+def ratings_ensure_default(*, workspace: Workspace) -> list[Rating]:
+    """Give a workspace the default Vietnamese rating scale if it has none yet."""
+    existing = list(Rating.objects.filter(workspace=workspace))
+    if existing:
+        return existing
+    return [
+        Rating.objects.create(workspace=workspace, label=label, position=i, description=text)
+        for i, (label, text) in enumerate(DEFAULT_RATINGS, start=1)
+    ]
+
+
+def _rating_rows(workspace: Workspace) -> list[dict[str, Any]]:
+    return [
+        {"id": r.pk, "label": r.label, "position": r.position, "is_active": r.is_active}
+        for r in Rating.objects.filter(workspace=workspace).order_by("position", "id")
+    ]
+
+
+def ratings_update(
+    *, workspace: Workspace, actor: Actor, ratings: list[dict[str, Any]]
+) -> list[Rating]:
+    """Replace the workspace's rating scale with `ratings`, in order.
+
+    Each item has `label`, optional `description`, `is_active` and, for an existing step, `id`.
+    A step left out is deleted, unless a verdict uses it: then it is kept, inactive, at the end.
+    """
+    user = acting_user(actor=actor, workspace=workspace, action=Action.MANAGE_WORKSPACE)
+    existing = {r.pk: r for r in lock_rows(Rating.objects.filter(workspace=workspace))}
+    if not ratings:
+        raise ValidationError(_("Thang kết luận cần ít nhất một mức."))
+    wanted: list[tuple[Rating | None, str, str, bool]] = []
+    labels: set[str] = set()
+    for row in ratings:
+        label = limited(str(row.get("label") or ""), field="label", limit=RATING_LABEL_MAX)
+        if not label:
+            raise ValidationError({"label": _("Mỗi mức cần có nhãn.")})
+        if label.casefold() in labels:
+            raise ValidationError({"label": _("Nhãn “%(label)s” bị trùng.") % {"label": label}})
+        labels.add(label.casefold())
+        rating_id = row.get("id")
+        current = None
+        if rating_id not in (None, ""):
+            try:
+                current = existing[int(rating_id)]
+            except (KeyError, TypeError, ValueError):
+                raise ValidationError(_("Mức kết luận không thuộc nhóm này.")) from None
+        description = str(row.get("description") or "").strip()
+        wanted.append((current, label, description, bool(row.get("is_active", True))))
+    if not any(active for *_rest, active in wanted):
+        raise ValidationError(_("Thang kết luận cần ít nhất một mức đang dùng."))
+
+    before = _rating_rows(workspace)
+    kept_ids = {current.pk for current, *_rest in wanted if current is not None}
+    in_use = set(
+        FactCheck.objects.filter(rating__workspace=workspace).values_list("rating_id", flat=True)
+    )
+    left_out = [r for pk, r in existing.items() if pk not in kept_ids]
+    for rating in left_out:
+        if rating.pk not in in_use:
+            rating.delete()
+    retired = [r for r in left_out if r.pk in in_use]
+
+    # Move every step out of the way first: positions are unique within a workspace.
+    offset = max([r.position for r in existing.values()] + [len(wanted) + len(retired)]) + 1
+    survivors = [current for current, *_rest in wanted if current is not None] + retired
+    for i, rating in enumerate(survivors):
+        rating.position = offset + i
+        rating.save(update_fields=["position", "updated_at"])
+
+    result: list[Rating] = []
+    for position, (current, label, description, active) in enumerate(wanted, start=1):
+        rating = current or Rating(workspace=workspace)
+        rating.label, rating.description, rating.is_active = label, description, active
+        rating.position = position
+        rating.save()
+        result.append(rating)
+    for position, rating in enumerate(retired, start=len(wanted) + 1):
+        rating.position, rating.is_active = position, False
+        rating.save(update_fields=["position", "is_active", "updated_at"])
+        result.append(rating)
+    audit_record(
+        workspace=workspace,
+        actor=user,
+        action="ratings.update",
+        obj=workspace,
+        before={"ratings": before},
+        after={"ratings": _rating_rows(workspace)},
+    )
+    return result

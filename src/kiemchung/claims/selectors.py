@@ -1,0 +1,166 @@
+"""Reads for claims and verdicts: my work, the claim list, a claim, the published fact-checks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.db.models import Prefetch, QuerySet
+from django.shortcuts import get_object_or_404
+
+from kiemchung.accounts.models import Member, Workspace
+from kiemchung.accounts.permissions import Action, can
+from kiemchung.claims.checklist import ChecklistItem, build_checklist
+from kiemchung.claims.models import (
+    Claim,
+    ClaimState,
+    Comment,
+    Correction,
+    Evidence,
+    FactCheck,
+    FactCheckState,
+    FactCheckVersion,
+    VersionReason,
+)
+from kiemchung.text.normalize import fold
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+_UNFINISHED = (ClaimState.OPEN, ClaimState.IN_PROGRESS, ClaimState.IN_REVIEW)
+
+
+@dataclass(frozen=True)
+class MyWork:
+    """A member's home page: what is theirs to do now."""
+
+    assigned: QuerySet[Claim]
+    to_review: QuerySet[FactCheck]
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.assigned.exists() and not self.to_review.exists()
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One saved version of a verdict, with the correction that produced it, if any."""
+
+    version: FactCheckVersion
+    correction: Correction | None
+
+
+def _claims(workspace: Workspace) -> QuerySet[Claim]:
+    return Claim.objects.filter(workspace=workspace).select_related(
+        "assignee", "factcheck", "factcheck__rating"
+    )
+
+
+def my_work(*, member: Member | None) -> MyWork:
+    """Claims assigned to me and not finished; verdicts by others waiting for my review."""
+    if member is None or not member.is_active:
+        return MyWork(assigned=Claim.objects.none(), to_review=FactCheck.objects.none())
+    assigned = (
+        _claims(member.workspace)
+        .filter(assignee_id=member.user_id, state__in=_UNFINISHED)
+        .order_by("-updated_at", "-id")
+    )
+    to_review = FactCheck.objects.none()
+    if can(member, Action.REVIEW):
+        to_review = (
+            FactCheck.objects.filter(
+                claim__workspace=member.workspace, state=FactCheckState.IN_REVIEW
+            )
+            .exclude(author_id=member.user_id)
+            .select_related("claim", "author", "rating")
+            .order_by("updated_at", "id")
+        )
+    return MyWork(assigned=assigned, to_review=to_review)
+
+
+def claim_list(
+    *,
+    workspace: Workspace,
+    state: str | None = None,
+    assignee: User | None = None,
+    topic: str | None = None,
+    q: str | None = None,
+) -> QuerySet[Claim]:
+    """The workspace's claims, newest activity first; `q` ignores case and diacritics."""
+    claims = _claims(workspace)
+    if state:
+        claims = claims.filter(state=state)
+    if assignee is not None:
+        claims = claims.filter(assignee=assignee)
+    if topic:
+        claims = claims.filter(topic__iexact=topic.strip())
+    if q and q.strip():
+        for word in fold(q).split():
+            claims = claims.filter(text_folded__icontains=word)
+    return claims.order_by("-updated_at", "-id")
+
+
+def claim_detail(*, workspace: Workspace, pk: int) -> Claim:
+    """One claim of the workspace with all that its page shows; 404 if not in this workspace."""
+    queryset = (
+        Claim.objects.filter(workspace=workspace)
+        .select_related(
+            "workspace",
+            "assignee",
+            "created_by",
+            "factcheck",
+            "factcheck__rating",
+            "factcheck__author",
+            "factcheck__reviewer",
+        )
+        .prefetch_related(
+            "appearances",
+            Prefetch("evidence", queryset=Evidence.objects.select_related("snapshot", "added_by")),
+            Prefetch(
+                "comments",
+                queryset=Comment.objects.select_related("author").prefetch_related("mentions"),
+            ),
+            "factcheck__versions",
+            "factcheck__reviews__reviewer",
+            "factcheck__corrections",
+        )
+    )
+    return get_object_or_404(queryset, pk=pk)
+
+
+def factcheck_checklist(*, factcheck: FactCheck) -> list[ChecklistItem]:
+    """The writing checklist shown to the author; `required` items must be done to submit."""
+    return build_checklist(factcheck)
+
+
+def published_factchecks(*, workspace: Workspace | None = None) -> QuerySet[FactCheck]:
+    """The one queryset of published fact-checks behind the public pages, feeds and sitemaps."""
+    published = FactCheck.objects.filter(
+        state=FactCheckState.PUBLISHED, published_at__isnull=False
+    ).select_related("claim", "claim__workspace", "rating", "author", "reviewer")
+    if workspace is not None:
+        published = published.filter(claim__workspace=workspace)
+    return published.order_by("-published_at", "-id")
+
+
+def factcheck_history(
+    *, factcheck: FactCheck, include_review_versions: bool = False
+) -> list[HistoryEntry]:
+    """The verdict's versions, oldest first, each with the correction that made it.
+
+    By default only what readers may see: the published version and every correction.
+    The newsroom passes `include_review_versions=True` to see each version sent to review.
+    """
+    versions = FactCheckVersion.objects.filter(factcheck=factcheck).select_related("saved_by")
+    if not include_review_versions:
+        versions = versions.filter(
+            reason__in=(VersionReason.PUBLISHED, VersionReason.CORRECTED)
+        )
+    corrections = {
+        c.to_version: c
+        for c in Correction.objects.filter(factcheck=factcheck).select_related("author")
+    }
+    return [
+        HistoryEntry(version=version, correction=corrections.get(version.number))
+        for version in versions.order_by("number", "id")
+    ]
