@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.http import HttpRequest
+
+from kiemchung.accounts.selectors import user_by_login
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 class UsernameOrEmailBackend(ModelBackend):
@@ -17,14 +21,13 @@ class UsernameOrEmailBackend(ModelBackend):
         username: str | None = None,
         password: str | None = None,
         **kwargs: Any,
-    ) -> AbstractBaseUser | None:
+    ) -> User | None:
         if not username or password is None:
             return None
-        User = get_user_model()
-        field = "email__iexact" if "@" in username else "username__iexact"
-        user = User._default_manager.filter(**{field: username.strip()}).order_by("id").first()
+        user = user_by_login(login=username)
         if user is None:
-            User().set_password(password)  # same work as a real check, against timing probes
+            # Hash anyway, so an unknown name takes as long as a wrong password (timing probes).
+            get_user_model()().set_password(password)
             return None
         if user.check_password(password) and self.user_can_authenticate(user):
             return user

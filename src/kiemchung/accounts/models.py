@@ -49,7 +49,9 @@ class Member(TimeStamped):
         verbose_name = _("thành viên")
         verbose_name_plural = _("thành viên")
         constraints = [
-            models.UniqueConstraint(fields=["workspace", "user"], name="member_unique_per_workspace")
+            models.UniqueConstraint(
+                fields=["workspace", "user"], name="member_unique_per_workspace"
+            )
         ]
 
     def __str__(self) -> str:

@@ -6,6 +6,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from kiemchung.accounts.models import Role
@@ -30,7 +31,7 @@ class Action(StrEnum):
     VIEW_AUDIT = "view_audit"
 
 
-ACTION_LABELS: dict[Action, str] = {
+ACTION_LABELS: dict[Action, str | Promise] = {
     Action.CREATE_CLAIM: _("Tạo nhận định"),
     Action.ASSIGN: _("Phân công"),
     Action.EDIT: _("Sửa nhận định"),
