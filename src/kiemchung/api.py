@@ -5,3 +5,4 @@ from __future__ import annotations
 from ninja import NinjaAPI
 
 api = NinjaAPI(title="kiemchung API", version="1", urls_namespace="api")
+api.add_router("/claims/", "kiemchung.claims.api.router")

@@ -1,0 +1,86 @@
+"""Reads of the audit trail; only members who may view the audit log get any."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from django.apps import apps
+from django.db.models import QuerySet
+
+from kiemchung.accounts.models import Workspace
+from kiemchung.accounts.permissions import Action, require
+from kiemchung.accounts.selectors import member_for
+from kiemchung.audit.models import AuditEvent
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+
+
+@dataclass(frozen=True)
+class Change:
+    """One field of an event: its value before and after."""
+
+    field: str
+    before: Any
+    after: Any
+
+
+def audit_events(
+    *,
+    workspace: Workspace,
+    user: User | AnonymousUser,
+    actor: User | None = None,
+    action: str | None = None,
+    object_type: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+) -> QuerySet[AuditEvent]:
+    """The workspace's events, newest first, filtered; PermissionDenied without VIEW_AUDIT.
+
+    `since` and `until` are days in the site's time zone, both included.
+    """
+    require(member_for(user=user, workspace=workspace), Action.VIEW_AUDIT)
+    events = AuditEvent.objects.filter(workspace=workspace).select_related("actor")
+    if actor is not None:
+        events = events.filter(actor=actor)
+    if action:
+        events = events.filter(action=action)
+    if object_type:
+        events = events.filter(object_type=object_type)
+    if since is not None:
+        events = events.filter(at__date__gte=since)
+    if until is not None:
+        events = events.filter(at__date__lte=until)
+    return events.order_by("-at", "-id")
+
+
+def audit_actions(*, workspace: Workspace) -> list[str]:
+    """The distinct actions recorded in the workspace, for the filter."""
+    return sorted(
+        set(AuditEvent.objects.filter(workspace=workspace).values_list("action", flat=True))
+    )
+
+
+def audit_object_types(*, workspace: Workspace) -> list[tuple[str, str]]:
+    """(object type, its name for people) of every type recorded in the workspace."""
+    events = AuditEvent.objects.filter(workspace=workspace)
+    types = set(events.values_list("object_type", flat=True))
+    return sorted(((label, object_type_name(label)) for label in types), key=lambda t: t[1])
+
+
+def object_type_name(label: str) -> str:
+    """The model's verbose name for an "app.model" label, or the label itself."""
+    try:
+        return str(apps.get_model(label)._meta.verbose_name)
+    except (LookupError, ValueError):
+        return label
+
+
+def event_changes(event: AuditEvent) -> list[Change]:
+    """The fields an event touched, each with its before and after value."""
+    before = event.before if isinstance(event.before, dict) else {}
+    after = event.after if isinstance(event.after, dict) else {}
+    names = list(before) + [name for name in after if name not in before]
+    return [Change(field=name, before=before.get(name), after=after.get(name)) for name in names]

@@ -1,0 +1,255 @@
+"""JSON API for claims: list, create, read one, add evidence. Thin: the services decide."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, Literal, TypeVar
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema
+
+from kiemchung.accounts.auth import ApiTokenAuth
+from kiemchung.accounts.models import Member
+from kiemchung.claims import selectors, services
+from kiemchung.claims.models import Claim, ClaimState, Evidence, FactCheck
+
+router = Router(auth=ApiTokenAuth(), tags=["claims"])
+
+T = TypeVar("T")
+
+
+class ErrorOut(Schema):
+    detail: str
+    errors: dict[str, list[str]] = Field(default_factory=dict)
+
+
+class AppearanceOut(Schema):
+    id: int
+    url: str
+    platform: str
+    seen_at: datetime | None
+    text: str
+
+
+class EvidenceOut(Schema):
+    id: int
+    kind: str
+    url: str
+    title: str
+    note: str
+    archive_status: str
+    created_at: datetime
+
+
+class FactCheckOut(Schema):
+    state: str
+    rating: str | None
+    title: str
+    summary: str
+    slug: str
+    published_at: datetime | None
+    last_corrected_at: datetime | None
+
+
+class ClaimOut(Schema):
+    id: int
+    text: str
+    topic: str
+    tags: list[str]
+    state: str
+    assignee: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class ClaimDetailOut(ClaimOut):
+    dismiss_reason: str
+    appearances: list[AppearanceOut]
+    evidence: list[EvidenceOut]
+    factcheck: FactCheckOut | None
+
+
+class ClaimIn(Schema):
+    text: str
+    topic: str = ""
+    tags: list[str] = Field(default_factory=list)
+    assignee: str | None = Field(None, description="Username of a member who may write verdicts")
+    appearance_url: str = ""
+    platform: str = ""
+
+
+class EvidenceIn(Schema):
+    kind: Literal["url", "note"] = Field(
+        description="`url`: a web page, archived in the background; `note`: a written note. "
+        "Documents are uploaded in the newsroom, not through the API."
+    )
+    url: str = ""
+    title: str = ""
+    note: str = ""
+
+
+class ClaimFilters(Schema):
+    state: ClaimState | None = None
+    topic: str | None = None
+    q: str | None = Field(None, description="Search in the wording; case and accents ignored")
+    limit: int = Field(50, ge=1, le=200)
+    offset: int = Field(0, ge=0)
+
+
+def _member(request: HttpRequest) -> Member:
+    return request.auth  # type: ignore[attr-defined]
+
+
+def _claim_out(claim: Claim) -> dict[str, Any]:
+    return {
+        "id": claim.pk,
+        "text": claim.text,
+        "topic": claim.topic,
+        "tags": list(claim.tags or []),
+        "state": claim.state,
+        "assignee": claim.assignee.get_username() if claim.assignee else None,
+        "created_at": claim.created_at,
+        "updated_at": claim.updated_at,
+    }
+
+
+def _evidence_out(evidence: Evidence) -> dict[str, Any]:
+    return {
+        "id": evidence.pk,
+        "kind": evidence.kind,
+        "url": evidence.url,
+        "title": evidence.title,
+        "note": evidence.note,
+        "archive_status": evidence.archive_status,
+        "created_at": evidence.created_at,
+    }
+
+
+def _factcheck_out(claim: Claim) -> dict[str, Any] | None:
+    try:
+        factcheck = claim.factcheck
+    except FactCheck.DoesNotExist:
+        return None
+    return {
+        "state": factcheck.state,
+        "rating": factcheck.rating.label if factcheck.rating else None,
+        "title": factcheck.title,
+        "summary": factcheck.summary,
+        "slug": factcheck.slug,
+        "published_at": factcheck.published_at,
+        "last_corrected_at": factcheck.last_corrected_at,
+    }
+
+
+def _error(exc: Exception) -> dict[str, Any]:
+    if isinstance(exc, ValidationError):
+        errors = exc.message_dict if hasattr(exc, "error_dict") else {}
+        return {"detail": " ".join(str(m) for m in exc.messages), "errors": errors}
+    return {"detail": str(exc) or _("Bạn không có quyền làm việc này.")}
+
+
+def _write(work: Callable[[], T]) -> tuple[int, Any] | T:
+    """Run a service in one transaction; its refusals become 403 or 422 answers."""
+    try:
+        with transaction.atomic():
+            return work()
+    except PermissionDenied as exc:
+        return 403, _error(exc)
+    except ValidationError as exc:
+        return 422, _error(exc)
+
+
+@router.get("/", response=list[ClaimOut], summary="Claims of the token's workspace")
+def claims_list(request: HttpRequest, filters: Query[ClaimFilters]) -> list[dict[str, Any]]:
+    claims = selectors.claim_list(
+        workspace=_member(request).workspace,
+        state=filters.state,
+        topic=filters.topic,
+        q=filters.q,
+    )
+    page = claims[filters.offset : filters.offset + filters.limit]
+    return [_claim_out(claim) for claim in page]
+
+
+@router.post(
+    "/",
+    response={201: ClaimOut, 403: ErrorOut, 422: ErrorOut},
+    summary="Record a new claim",
+)
+def claims_create(request: HttpRequest, payload: ClaimIn) -> Any:
+    member = _member(request)
+
+    def work() -> tuple[int, dict[str, Any]]:
+        assignee = None
+        if payload.assignee:
+            assignee = (
+                get_user_model()
+                .objects.filter(
+                    username=payload.assignee,
+                    memberships__workspace=member.workspace,
+                    memberships__is_active=True,
+                )
+                .first()
+            )
+            if assignee is None:
+                raise ValidationError({"assignee": _("Không có thành viên nào tên này.")})
+        claim = services.claim_create(
+            workspace=member.workspace,
+            actor=member.user,
+            text=payload.text,
+            topic=payload.topic,
+            tags=payload.tags,
+            assignee=assignee,
+            appearance_url=payload.appearance_url,
+            platform=payload.platform,
+        )
+        return 201, _claim_out(claim)
+
+    return _write(work)
+
+
+@router.get(
+    "/{claim_id}",
+    response={200: ClaimDetailOut, 404: ErrorOut},
+    summary="One claim with its appearances, evidence and verdict",
+)
+def claims_get(request: HttpRequest, claim_id: int) -> dict[str, Any]:
+    claim = selectors.claim_detail(workspace=_member(request).workspace, pk=claim_id)
+    return {
+        **_claim_out(claim),
+        "dismiss_reason": claim.dismiss_reason,
+        "appearances": [
+            {"id": a.pk, "url": a.url, "platform": a.platform, "seen_at": a.seen_at, "text": a.text}
+            for a in claim.appearances.all()
+        ],
+        "evidence": [_evidence_out(e) for e in claim.evidence.all()],
+        "factcheck": _factcheck_out(claim),
+    }
+
+
+@router.post(
+    "/{claim_id}/evidence",
+    response={201: EvidenceOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    summary="Add a source to a claim",
+)
+def claims_evidence_add(request: HttpRequest, claim_id: int, payload: EvidenceIn) -> Any:
+    member = _member(request)
+    claim = selectors.claim_detail(workspace=member.workspace, pk=claim_id)
+
+    def work() -> tuple[int, dict[str, Any]]:
+        evidence = services.evidence_add(
+            claim=claim,
+            actor=member.user,
+            kind=payload.kind,
+            url=payload.url,
+            title=payload.title,
+            note=payload.note,
+        )
+        return 201, _evidence_out(evidence)
+
+    return _write(work)
