@@ -319,6 +319,8 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+# The project's own assets live in the package, not in an app, so finders need to be told.
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = VAR_DIR / "media"
@@ -357,5 +359,7 @@ LOGGING = {
     "loggers": {
         "django.request": {"level": "ERROR"},
         "django_tasks_db": {"level": "WARNING"},
+        # httpx logs every request at INFO with the pinned IP address instead of the host name.
+        "httpx": {"level": "WARNING"},
     },
 }
