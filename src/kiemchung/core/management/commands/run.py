@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+import signal
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandParser
+from django.core.wsgi import get_wsgi_application
+from waitress.server import create_server
+
+from kiemchung.core.worker import worker_thread_start
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+class Command(BaseCommand):
+    help = (
+        "Serve kiemchung with the built-in web server (waitress) and, on the database queue, "
+        "a background worker in the same process. Ctrl+C stops both."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--host", default=None, help="Address to listen on (default: KIEMCHUNG_HOST)."
+        )
+        parser.add_argument(
+            "--port", type=int, default=None, help="Port to listen on (default: KIEMCHUNG_PORT)."
+        )
+        parser.add_argument(
+            "--threads",
+            type=int,
+            default=None,
+            help="Request threads (default: KIEMCHUNG_WEB_THREADS).",
+        )
+        parser.add_argument(
+            "--no-worker",
+            action="store_false",
+            dest="with_worker",
+            help="Do not run the background worker in this process (run `kiemchung worker` "
+            "elsewhere instead).",
+        )
+
+    def handle(
+        self,
+        *args: Any,
+        host: str | None,
+        port: int | None,
+        threads: int | None,
+        with_worker: bool,
+        **options: Any,
+    ) -> None:
+        self.check_migrations()
+        # WhiteNoise warns at every start when the collectstatic folder does not exist yet.
+        Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
+        application = get_wsgi_application()
+        server = create_server(
+            application,
+            host=host or settings.HOST,
+            port=settings.PORT if port is None else port,
+            threads=threads or settings.WEB_THREADS,
+            ident="kiemchung",
+            clear_untrusted_proxy_headers=True,
+        )
+        worker = thread = None
+        if with_worker and settings.RUN_WORKER and settings.TASKS_MODE == "db":
+            worker, thread = worker_thread_start(lease_seconds=settings.TASK_LEASE_SECONDS)
+        shown_host = server.effective_host
+        if ":" in str(shown_host):
+            shown_host = f"[{shown_host}]"
+        self.stdout.write(
+            f"kiemchung is running at http://{shown_host}:{server.effective_port}/ "
+            f"({'with' if worker else 'without'} a background worker). Ctrl+C to stop."
+        )
+        self.stdout.flush()
+        signal.signal(signal.SIGTERM, _interrupt)
+        try:
+            server.run()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.close()
+            if worker is not None and thread is not None:
+                self.stdout.write("Stopping: waiting for the running task to finish…")
+                self.stdout.flush()
+                worker.stop()
+                # A task still running after the lease returns to the queue for the next start.
+                thread.join(timeout=settings.TASK_LEASE_SECONDS)
+            self.stdout.write("Stopped.")
