@@ -1,0 +1,193 @@
+"""The claim page: what it shows depends on the claim's state and on who is looking.
+
+Every view that answers on the claim page (a form with errors, a preview, the evidence list
+polled by htmx) renders it through `render_claim_page`, so the page looks the same whichever
+form was sent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms as django_forms
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.cache import patch_vary_headers
+
+from kiemchung.accounts.models import Member
+from kiemchung.accounts.permissions import Action, can
+from kiemchung.claims import forms, selectors
+from kiemchung.claims.models import (
+    ArchiveStatus,
+    Claim,
+    ClaimState,
+    FactCheck,
+    FactCheckState,
+)
+from kiemchung.claims.view_helpers import wants_fragment
+
+# Parts of the page an htmx request may ask for by name (?part=...).
+FRAGMENTS = {
+    "evidence": "claims/_evidence_list.html",
+    "verdict-preview": "claims/_verdict_preview.html",
+}
+
+_VERDICT_EDITABLE = (
+    FactCheckState.DRAFT,
+    FactCheckState.CHANGES_REQUESTED,
+    FactCheckState.APPROVED,
+)
+
+
+@dataclass(frozen=True)
+class ClaimAbilities:
+    """What the person looking may do on this claim now; the services enforce the same rules."""
+
+    edit: bool
+    assign: bool
+    start: bool
+    dismiss: bool
+    reopen: bool
+    delete: bool
+    add_appearance: bool
+    add_evidence: bool
+    comment: bool
+    write_verdict: bool
+    submit: bool
+    review: bool
+    is_author: bool
+    publish: bool
+    correct: bool
+
+
+def factcheck_of(claim: Claim) -> FactCheck | None:
+    try:
+        return claim.factcheck
+    except FactCheck.DoesNotExist:
+        return None
+
+
+def _sent_it(factcheck: FactCheck, member: Member) -> bool:
+    """Whether this member sent the version now in review (they may not review it either)."""
+    for version in factcheck.versions.all():
+        if version.number == factcheck.version and version.saved_by_id == member.user_id:
+            return True
+    return False
+
+
+def abilities(*, member: Member, claim: Claim, factcheck: FactCheck | None) -> ClaimAbilities:
+    state = claim.state
+    working = state in (ClaimState.OPEN, ClaimState.IN_PROGRESS, ClaimState.IN_REVIEW)
+    fc_state = factcheck.state if factcheck is not None else None
+    is_author = factcheck is not None and (
+        factcheck.author_id == member.user_id or _sent_it(factcheck, member)
+    )
+    return ClaimAbilities(
+        edit=can(member, Action.EDIT) and working,
+        assign=can(member, Action.ASSIGN) and working,
+        start=can(member, Action.WRITE_VERDICT) and state == ClaimState.OPEN,
+        dismiss=can(member, Action.EDIT) and state in (ClaimState.OPEN, ClaimState.IN_PROGRESS),
+        reopen=can(member, Action.EDIT) and state == ClaimState.DISMISSED,
+        delete=can(member, Action.DELETE) and state != ClaimState.PUBLISHED,
+        add_appearance=can(member, Action.EDIT) and state != ClaimState.DISMISSED,
+        add_evidence=can(member, Action.ADD_EVIDENCE) and state != ClaimState.DISMISSED,
+        comment=can(member, Action.COMMENT),
+        write_verdict=can(member, Action.WRITE_VERDICT)
+        and working
+        and (fc_state is None or fc_state in _VERDICT_EDITABLE),
+        submit=can(member, Action.WRITE_VERDICT)
+        and fc_state in (FactCheckState.DRAFT, FactCheckState.CHANGES_REQUESTED),
+        review=can(member, Action.REVIEW)
+        and fc_state == FactCheckState.IN_REVIEW
+        and not is_author,
+        is_author=is_author,
+        publish=can(member, Action.PUBLISH)
+        and fc_state == FactCheckState.APPROVED
+        and factcheck is not None
+        and factcheck.reviewer_id not in (None, factcheck.author_id),
+        correct=can(member, Action.CORRECT) and fc_state == FactCheckState.PUBLISHED,
+    )
+
+
+def _verdict_initial(factcheck: FactCheck | None) -> dict[str, Any]:
+    if factcheck is None:
+        return {}
+    return {
+        "rating": factcheck.rating_id,
+        "title": factcheck.title,
+        "summary": factcheck.summary,
+        "body": factcheck.body,
+    }
+
+
+def claim_page_context(
+    request: HttpRequest, claim: Claim, bound: dict[str, django_forms.BaseForm]
+) -> dict[str, Any]:
+    """Everything the claim page shows; `bound` replaces the blank form of the same name."""
+    member: Member = request.member  # type: ignore[attr-defined]
+    workspace = claim.workspace
+    factcheck = factcheck_of(claim)
+    may = abilities(member=member, claim=claim, factcheck=factcheck)
+    evidence = list(claim.evidence.all())
+    reviews = list(factcheck.reviews.all()) if factcheck is not None else []
+    page_forms: dict[str, django_forms.BaseForm] = {
+        "edit_form": forms.ClaimForm(
+            initial={"text": claim.text, "topic": claim.topic, "tags": claim.tags}
+        ),
+        "assign_form": forms.AssignForm(
+            workspace=workspace, initial={"assignee": claim.assignee_id}
+        ),
+        "dismiss_form": forms.DismissForm(),
+        "appearance_form": forms.AppearanceForm(),
+        "evidence_form": forms.EvidenceForm(),
+        "comment_form": forms.CommentForm(),
+        "verdict_form": forms.VerdictForm(
+            workspace=workspace, initial=_verdict_initial(factcheck)
+        ),
+        "review_form": forms.ReviewForm(),
+        "correction_form": forms.CorrectionForm(
+            workspace=workspace, initial=_verdict_initial(factcheck)
+        ),
+    }
+    page_forms.update(bound)
+    context: dict[str, Any] = {
+        "claim": claim,
+        "factcheck": factcheck,
+        "may": may,
+        "appearances": list(claim.appearances.all()),
+        "evidence": evidence,
+        "archiving": any(e.archive_status == ArchiveStatus.PENDING for e in evidence),
+        "comments": list(claim.comments.all()),
+        "checklist": selectors.factcheck_checklist(factcheck=factcheck) if factcheck else [],
+        "history": (
+            selectors.factcheck_history(factcheck=factcheck, include_review_versions=True)
+            if factcheck
+            else []
+        ),
+        "reviews": reviews,
+        "last_review": reviews[-1] if reviews else None,
+        "preview": None,
+        **page_forms,
+    }
+    return context
+
+
+def render_claim_page(
+    request: HttpRequest,
+    claim: Claim,
+    *,
+    status: int = 200,
+    bound: dict[str, django_forms.BaseForm] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> HttpResponse:
+    """The whole claim page, or only the part an htmx request names in ?part=."""
+    context = claim_page_context(request, claim, bound or {})
+    context.update(extra or {})
+    part = request.GET.get("part", "")
+    template = "claims/detail.html"
+    if wants_fragment(request) and part in FRAGMENTS:
+        template = FRAGMENTS[part]
+    response = render(request, template, context, status=status)
+    patch_vary_headers(response, ("HX-Request",))
+    return response

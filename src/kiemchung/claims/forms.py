@@ -1,0 +1,360 @@
+"""Forms of the newsroom pages; they check input shape, the services check the rules."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from kiemchung.accounts.models import Role, Workspace
+from kiemchung.claims.models import ClaimState, EvidenceKind, Rating, ReviewDecision
+
+User = get_user_model()
+
+
+def team_users(workspace: Workspace) -> QuerySet[Any]:
+    """Active members of the workspace who may work on claims (viewers cannot)."""
+    return (
+        User._default_manager.filter(
+            memberships__workspace=workspace, memberships__is_active=True
+        )
+        .exclude(memberships__workspace=workspace, memberships__role=Role.VIEWER)
+        .order_by("username")
+        .distinct()
+    )
+
+
+class MemberChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        full = obj.get_full_name() if hasattr(obj, "get_full_name") else ""
+        return f"{full} ({obj.get_username()})" if full else obj.get_username()
+
+
+def split_tags(value: str) -> list[str]:
+    """"y tế, vắc-xin ,  y tế" -> ["y tế", "vắc-xin"]: trimmed, unique, in order."""
+    seen: list[str] = []
+    for part in value.split(","):
+        tag = " ".join(part.split())
+        if tag and tag not in seen:
+            seen.append(tag)
+    return seen
+
+
+class TagsField(forms.CharField):
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, list | tuple):
+            return ", ".join(value)
+        return value
+
+    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
+        return split_tags(super().to_python(value) or "")
+
+
+class ClaimForm(forms.Form):
+    text = forms.CharField(
+        label=_("Nội dung nhận định"),
+        widget=forms.Textarea(attrs={"rows": 3, "id": "claim-text"}),
+        help_text=_("Chép đúng nguyên văn câu cần kiểm chứng."),
+    )
+    topic = forms.CharField(
+        label=_("Chủ đề"),
+        max_length=80,
+        required=False,
+        widget=forms.TextInput(attrs={"id": "claim-topic"}),
+    )
+    tags = TagsField(
+        label=_("Thẻ"),
+        required=False,
+        help_text=_("Cách nhau bằng dấu phẩy."),
+        widget=forms.TextInput(attrs={"id": "claim-tags"}),
+    )
+
+
+class ClaimCreateForm(ClaimForm):
+    assignee = MemberChoiceField(
+        label=_("Người phụ trách"),
+        queryset=User._default_manager.none(),
+        required=False,
+        empty_label=_("— chưa phân công —"),
+        widget=forms.Select(attrs={"id": "claim-assignee"}),
+    )
+    appearance_url = forms.URLField(
+        label=_("Nơi xuất hiện (đường dẫn)"),
+        max_length=2000,
+        required=False,
+        assume_scheme="https",
+        widget=forms.URLInput(attrs={"id": "claim-appearance-url"}),
+    )
+    platform = forms.CharField(
+        label=_("Nền tảng"),
+        max_length=40,
+        required=False,
+        widget=forms.TextInput(attrs={"id": "claim-platform", "placeholder": "Facebook, TikTok…"}),
+    )
+
+    def __init__(self, *args: Any, workspace: Workspace, may_assign: bool, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        if may_assign:
+            self.fields["assignee"].queryset = team_users(workspace)  # type: ignore[attr-defined]
+        else:
+            del self.fields["assignee"]
+
+
+class AssignForm(forms.Form):
+    assignee = MemberChoiceField(
+        label=_("Người phụ trách"),
+        queryset=User._default_manager.none(),
+        required=False,
+        empty_label=_("— bỏ phân công —"),
+        widget=forms.Select(attrs={"id": "assign-assignee"}),
+    )
+
+    def __init__(self, *args: Any, workspace: Workspace, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = team_users(workspace)  # type: ignore[attr-defined]
+
+
+class DismissForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Lý do bỏ qua"),
+        widget=forms.Textarea(attrs={"rows": 2, "id": "dismiss-reason"}),
+    )
+
+
+class ClaimFilterForm(forms.Form):
+    q = forms.CharField(
+        label=_("Tìm theo nội dung"),
+        required=False,
+        widget=forms.TextInput(attrs={"id": "filter-q", "type": "search"}),
+    )
+    state = forms.ChoiceField(
+        label=_("Trạng thái"),
+        required=False,
+        choices=[("", _("Tất cả")), *ClaimState.choices],
+        widget=forms.Select(attrs={"id": "filter-state"}),
+    )
+    assignee = MemberChoiceField(
+        label=_("Người phụ trách"),
+        queryset=User._default_manager.none(),
+        required=False,
+        empty_label=_("Tất cả"),
+        widget=forms.Select(attrs={"id": "filter-assignee"}),
+    )
+    topic = forms.CharField(
+        label=_("Chủ đề"),
+        required=False,
+        widget=forms.TextInput(attrs={"id": "filter-topic"}),
+    )
+
+    def __init__(self, *args: Any, workspace: Workspace, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = team_users(workspace)  # type: ignore[attr-defined]
+
+
+class AppearanceForm(forms.Form):
+    url = forms.URLField(
+        label=_("Đường dẫn"),
+        max_length=2000,
+        required=False,
+        assume_scheme="https",
+        widget=forms.URLInput(attrs={"id": "appearance-url"}),
+    )
+    platform = forms.CharField(
+        label=_("Nền tảng"),
+        max_length=40,
+        required=False,
+        widget=forms.TextInput(attrs={"id": "appearance-platform"}),
+    )
+    seen_at = forms.DateTimeField(
+        label=_("Thời điểm xuất hiện"),
+        required=False,
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M", "%d/%m/%Y"],
+        widget=forms.DateTimeInput(
+            attrs={"id": "appearance-seen-at", "type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
+        ),
+    )
+    text = forms.CharField(
+        label=_("Nội dung tại nơi xuất hiện"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "id": "appearance-text"}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("url") and not data.get("text"):
+            raise ValidationError(_("Hãy nhập đường dẫn hoặc nội dung nơi nhận định xuất hiện."))
+        return data
+
+
+class EvidenceForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("Loại bằng chứng"),
+        choices=EvidenceKind.choices,
+        initial=EvidenceKind.URL,
+        widget=forms.RadioSelect(attrs={"id": "evidence-kind"}),
+    )
+    url = forms.URLField(
+        label=_("Đường dẫn nguồn"),
+        max_length=2000,
+        required=False,
+        assume_scheme="https",
+        widget=forms.URLInput(attrs={"id": "evidence-url"}),
+        help_text=_("Trang sẽ được lưu trữ lại đúng như lúc này."),
+    )
+    document = forms.FileField(
+        label=_("Tệp tài liệu"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"id": "evidence-document"}),
+    )
+    title = forms.CharField(
+        label=_("Tiêu đề"),
+        max_length=300,
+        required=False,
+        widget=forms.TextInput(attrs={"id": "evidence-title"}),
+    )
+    note = forms.CharField(
+        label=_("Nội dung ghi chú"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "id": "evidence-note"}),
+        help_text=_("Với đường dẫn hay tài liệu: nguồn này chứng minh điều gì."),
+    )
+
+    def clean_document(self) -> Any:
+        document = self.cleaned_data.get("document")
+        limit = settings.UPLOAD_MAX_MB * 1024 * 1024
+        if document is not None and document.size > limit:
+            raise ValidationError(
+                _("Tệp quá lớn: tối đa %(mb)s MB.") % {"mb": settings.UPLOAD_MAX_MB}
+            )
+        return document
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        kind = data.get("kind")
+        if kind == EvidenceKind.URL and not data.get("url"):
+            self.add_error("url", _("Hãy nhập đường dẫn của nguồn."))
+        elif kind == EvidenceKind.DOCUMENT and not data.get("document"):
+            self.add_error("document", _("Hãy chọn tệp tài liệu."))
+        elif kind == EvidenceKind.NOTE and not data.get("note"):
+            self.add_error("note", _("Hãy viết nội dung ghi chú."))
+        return data
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(
+        label=_("Bình luận"),
+        widget=forms.Textarea(attrs={"rows": 3, "id": "comment-body"}),
+        help_text=_("Gõ @tên-đăng-nhập để nhắc một đồng nghiệp."),
+    )
+
+
+class VerdictForm(forms.Form):
+    rating = forms.ModelChoiceField(
+        label=_("Kết luận"),
+        queryset=Rating.objects.none(),
+        empty_label=_("— chọn kết luận —"),
+        widget=forms.Select(attrs={"id": "verdict-rating"}),
+    )
+    title = forms.CharField(
+        label=_("Tiêu đề"),
+        max_length=300,
+        widget=forms.TextInput(attrs={"id": "verdict-title"}),
+    )
+    summary = forms.CharField(
+        label=_("Tóm tắt"),
+        widget=forms.Textarea(attrs={"rows": 3, "id": "verdict-summary"}),
+        help_text=_("Hai, ba câu: kết luận là gì và vì sao."),
+    )
+    body = forms.CharField(
+        label=_("Nội dung (Markdown)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 14, "id": "verdict-body"}),
+        help_text=_("Trích đúng nhận định, dẫn mọi nguồn, giải thích kết luận."),
+    )
+
+    def __init__(self, *args: Any, workspace: Workspace, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["rating"].queryset = Rating.objects.filter(  # type: ignore[attr-defined]
+            workspace=workspace, is_active=True
+        ).order_by("position", "id")
+
+
+class ReviewForm(forms.Form):
+    decision = forms.ChoiceField(label=_("Quyết định"), choices=ReviewDecision.choices)
+    comment = forms.CharField(
+        label=_("Nhận xét"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "id": "review-comment"}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("decision") == ReviewDecision.REQUEST_CHANGES and not data.get("comment"):
+            self.add_error("comment", _("Hãy ghi rõ cần sửa những gì."))
+        return data
+
+
+class CorrectionForm(VerdictForm):
+    note = forms.CharField(
+        label=_("Ghi chú đính chính (công khai)"),
+        widget=forms.Textarea(attrs={"rows": 3, "id": "correction-note"}),
+        help_text=_("Đã sửa gì và vì sao; hiển thị trên trang công khai."),
+    )
+
+    field_order = ["note", "rating", "title", "summary", "body"]
+
+    def __init__(self, *args: Any, workspace: Workspace, **kwargs: Any):
+        super().__init__(*args, workspace=workspace, **kwargs)
+        for name in ("rating", "title", "summary", "body"):
+            widget = self.fields[name].widget
+            widget.attrs["id"] = widget.attrs["id"].replace("verdict-", "correction-")
+
+
+class RatingStepForm(forms.Form):
+    id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    label = forms.CharField(label=_("Nhãn"), max_length=60, required=False)
+    description = forms.CharField(
+        label=_("Giải thích"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    position = forms.IntegerField(label=_("Thứ tự"), min_value=1, required=False)
+    is_active = forms.BooleanField(label=_("Đang dùng"), required=False, initial=True)
+
+
+class BaseRatingFormSet(forms.BaseFormSet):
+    def clean(self) -> None:
+        if any(self.errors):
+            return
+        labels = [f.cleaned_data.get("label") for f in self.forms if f.cleaned_data.get("label")]
+        if not labels:
+            raise ValidationError(_("Thang kết luận cần ít nhất một mức."))
+        if len({label.casefold() for label in labels}) != len(labels):
+            raise ValidationError(_("Hai mức không được trùng nhãn."))
+
+    def ordered_steps(self) -> list[dict[str, Any]]:
+        """The filled rows in the order asked for (by the number, then by row)."""
+        rows = [
+            (f.cleaned_data.get("position") or (i + 1) * 1000, i, f.cleaned_data)
+            for i, f in enumerate(self.forms)
+            if f.cleaned_data.get("label")
+        ]
+        return [data for _pos, _row, data in sorted(rows, key=lambda r: (r[0], r[1]))]
+
+
+    def add_error(self, message: str) -> None:
+        """Show an error from the service above the whole scale."""
+        errors = self.non_form_errors()
+        errors.append(message)
+
+
+RatingFormSet = cast(
+    type[BaseRatingFormSet],
+    forms.formset_factory(
+        RatingStepForm, formset=BaseRatingFormSet, extra=2, max_num=30, validate_max=True
+    ),
+)
+

@@ -1,0 +1,82 @@
+"""What every newsroom view shares: login, the workspace, the 403 page, service errors."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from kiemchung.claims import selectors
+from kiemchung.claims.models import Claim
+
+View = Callable[..., HttpResponseBase]
+
+
+def forbidden(request: HttpRequest, exc: PermissionDenied | None = None) -> HttpResponse:
+    """The 403 page, inside the newsroom layout, with the reason the service gave."""
+    reason = str(exc) if exc is not None and str(exc) else _("Bạn không có quyền làm việc này.")
+    return render(request, "claims/forbidden.html", {"reason": reason}, status=403)
+
+
+def newsroom(view: View) -> View:
+    """Login required and a workspace chosen; PermissionDenied becomes the 403 page."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if getattr(request, "workspace", None) is None or getattr(request, "member", None) is None:
+            return forbidden(
+                request, PermissionDenied(_("Tài khoản của bạn chưa thuộc nhóm nào."))
+            )
+        try:
+            return view(request, *args, **kwargs)
+        except PermissionDenied as exc:
+            return forbidden(request, exc)
+
+    return login_required(wrapped)
+
+
+def wants_fragment(request: HttpRequest) -> bool:
+    """An htmx request for part of a page (not a history restore, which needs the whole page)."""
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx) and not htmx.history_restore_request  # type: ignore[union-attr]
+
+
+def get_claim(request: HttpRequest, pk: int) -> Claim:
+    """The claim with this id in the current workspace, or 404 (never another team's)."""
+    try:
+        claim = selectors.claim_detail(workspace=request.workspace, pk=pk)  # type: ignore[attr-defined]
+    except Claim.DoesNotExist:
+        raise Http404 from None
+    if claim is None:
+        raise Http404
+    return claim
+
+
+def error_messages(exc: ValidationError) -> list[str]:
+    return [str(message) for message in exc.messages]
+
+
+def form_errors_from(form: forms.BaseForm, exc: ValidationError) -> None:
+    """Show a service's ValidationError on the form it came from, by field where it has one."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            target = field if field in form.fields else None
+            for message in errors:
+                form.add_error(target, message)
+        return
+    for message in error_messages(exc):
+        form.add_error(None, message)
+
+
+def flash_errors(request: HttpRequest, exc: ValidationError) -> None:
+    """Show a service's ValidationError as a message on the next page."""
+    for message in error_messages(exc):
+        messages.error(request, message)

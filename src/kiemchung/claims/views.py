@@ -1,0 +1,328 @@
+"""Newsroom pages for claims: my work, the list, the claim page and its claim-level actions.
+
+Evidence lives in views_evidence.py, the verdict and its review in views_verdict.py.
+Every view is thin: it reads a form, calls one service inside a transaction, and redirects.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from kiemchung.accounts.permissions import Action, can, require
+from kiemchung.claims import forms, selectors, services
+from kiemchung.claims.claim_page import render_claim_page
+from kiemchung.claims.models import Claim, Rating
+from kiemchung.claims.view_helpers import (
+    flash_errors,
+    form_errors_from,
+    get_claim,
+    newsroom,
+    wants_fragment,
+)
+
+PAGE_SIZE = 50
+
+
+def _to_claim(claim: Claim, anchor: str = "") -> HttpResponse:
+    url = reverse("claims:detail", kwargs={"pk": claim.pk})
+    return redirect(f"{url}#{anchor}" if anchor else url)
+
+
+@require_GET
+@newsroom
+def my_work(request: HttpRequest) -> HttpResponse:
+    """The home page: claims assigned to me and verdicts waiting for my review."""
+    work = selectors.my_work(member=request.member)  # type: ignore[attr-defined]
+    return render(request, "claims/my_work.html", {"work": work})
+
+
+@require_GET
+@newsroom
+def claim_list(request: HttpRequest) -> HttpResponse:
+    """All claims of the workspace, filtered and searched; the new-claim form beside them."""
+    workspace = request.workspace  # type: ignore[attr-defined]
+    filters = forms.ClaimFilterForm(request.GET or None, workspace=workspace)
+    criteria: dict[str, Any] = {}
+    if filters.is_valid():
+        data = filters.cleaned_data
+        criteria = {
+            "state": data["state"] or None,
+            "assignee": data["assignee"],
+            "topic": data["topic"] or None,
+            "q": data["q"] or None,
+        }
+    claims = selectors.claim_list(workspace=workspace, **criteria)
+    page = Paginator(claims, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "filters": filters,
+        "page": page,
+        "query": query.urlencode(),
+        "create_form": _create_form(request),
+    }
+    template = "claims/_claim_table.html" if wants_fragment(request) else "claims/list.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+def _create_form(request: HttpRequest, data: Any = None) -> forms.ClaimCreateForm:
+    return forms.ClaimCreateForm(
+        data,
+        workspace=request.workspace,  # type: ignore[attr-defined]
+        may_assign=can(request.member, Action.ASSIGN),  # type: ignore[attr-defined]
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@newsroom
+def claim_create(request: HttpRequest) -> HttpResponse:
+    require(request.member, Action.CREATE_CLAIM)  # type: ignore[attr-defined]
+    form = _create_form(request, request.POST if request.method == "POST" else None)
+    form.fields["text"].widget.attrs["autofocus"] = True
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                claim = services.claim_create(
+                    workspace=request.workspace,  # type: ignore[attr-defined]
+                    actor=request.user,
+                    text=data["text"],
+                    topic=data["topic"],
+                    tags=data["tags"],
+                    assignee=data.get("assignee"),
+                    appearance_url=data["appearance_url"],
+                    platform=data["platform"],
+                )
+        except ValidationError as exc:
+            form_errors_from(form, exc)
+        else:
+            messages.success(request, _("Đã tạo nhận định."))
+            return _to_claim(claim)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "claims/create.html", {"create_form": form}, status=status)
+
+
+@require_GET
+@newsroom
+def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The claim page, or one named part of it for htmx (?part=evidence while archiving)."""
+    return render_claim_page(request, get_claim(request, pk))
+
+
+@require_POST
+@newsroom
+def claim_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    claim = get_claim(request, pk)
+    form = forms.ClaimForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                services.claim_update(
+                    claim=claim,
+                    actor=request.user,
+                    text=data["text"],
+                    topic=data["topic"],
+                    tags=data["tags"],
+                )
+        except ValidationError as exc:
+            form_errors_from(form, exc)
+        else:
+            messages.success(request, _("Đã lưu nhận định."))
+            return _to_claim(claim)
+    claim = get_claim(request, pk)
+    return render_claim_page(
+        request, claim, status=400, bound={"edit_form": form}, extra={"open_edit": True}
+    )
+
+
+@require_POST
+@newsroom
+def claim_assign(request: HttpRequest, pk: int) -> HttpResponse:
+    claim = get_claim(request, pk)
+    form = forms.AssignForm(request.POST, workspace=request.workspace)  # type: ignore[attr-defined]
+    if form.is_valid():
+        try:
+            with transaction.atomic():
+                services.claim_assign(
+                    claim=claim, actor=request.user, assignee=form.cleaned_data["assignee"]
+                )
+        except ValidationError as exc:
+            form_errors_from(form, exc)
+        else:
+            messages.success(request, _("Đã cập nhật người phụ trách."))
+            return _to_claim(claim)
+    claim = get_claim(request, pk)
+    return render_claim_page(request, claim, status=400, bound={"assign_form": form})
+
+
+def _claim_move(request: HttpRequest, pk: int, service: Any, done: str) -> HttpResponse:
+    """A button that moves the claim to another state (start, reopen)."""
+    claim = get_claim(request, pk)
+    try:
+        with transaction.atomic():
+            service(claim=claim, actor=request.user)
+    except ValidationError as exc:
+        flash_errors(request, exc)
+    else:
+        messages.success(request, done)
+    return _to_claim(claim)
+
+
+@require_POST
+@newsroom
+def claim_start(request: HttpRequest, pk: int) -> HttpResponse:
+    return _claim_move(request, pk, services.claim_start, _("Đã bắt đầu kiểm chứng."))
+
+
+@require_POST
+@newsroom
+def claim_reopen(request: HttpRequest, pk: int) -> HttpResponse:
+    return _claim_move(request, pk, services.claim_reopen, _("Đã mở lại nhận định."))
+
+
+@require_POST
+@newsroom
+def claim_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
+    claim = get_claim(request, pk)
+    form = forms.DismissForm(request.POST)
+    if form.is_valid():
+        try:
+            with transaction.atomic():
+                services.claim_dismiss(
+                    claim=claim, actor=request.user, reason=form.cleaned_data["reason"]
+                )
+        except ValidationError as exc:
+            form_errors_from(form, exc)
+        else:
+            messages.success(request, _("Đã bỏ qua nhận định."))
+            return _to_claim(claim)
+    claim = get_claim(request, pk)
+    return render_claim_page(request, claim, status=400, bound={"dismiss_form": form})
+
+
+@require_POST
+@newsroom
+def claim_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    claim = get_claim(request, pk)
+    try:
+        with transaction.atomic():
+            services.claim_delete(claim=claim, actor=request.user)
+    except ValidationError as exc:
+        flash_errors(request, exc)
+        return _to_claim(claim)
+    messages.success(request, _("Đã xóa nhận định."))
+    return redirect("claims:list")
+
+
+@require_POST
+@newsroom
+def appearance_add(request: HttpRequest, pk: int) -> HttpResponse:
+    claim = get_claim(request, pk)
+    form = forms.AppearanceForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                services.appearance_add(
+                    claim=claim,
+                    actor=request.user,
+                    url=data["url"],
+                    platform=data["platform"],
+                    seen_at=data["seen_at"],
+                    text=data["text"],
+                )
+        except ValidationError as exc:
+            form_errors_from(form, exc)
+        else:
+            messages.success(request, _("Đã thêm nơi xuất hiện."))
+            return _to_claim(claim, "appearances")
+    claim = get_claim(request, pk)
+    return render_claim_page(request, claim, status=400, bound={"appearance_form": form})
+
+
+@require_POST
+@newsroom
+def comment_add(request: HttpRequest, pk: int) -> HttpResponse:
+    claim = get_claim(request, pk)
+    form = forms.CommentForm(request.POST)
+    if form.is_valid():
+        try:
+            with transaction.atomic():
+                services.comment_add(
+                    claim=claim, actor=request.user, body=form.cleaned_data["body"]
+                )
+        except ValidationError as exc:
+            form_errors_from(form, exc)
+        else:
+            return _to_claim(claim, "discussion")
+    claim = get_claim(request, pk)
+    return render_claim_page(request, claim, status=400, bound={"comment_form": form})
+
+
+def _rating_initial(workspace: Any) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": rating.pk,
+            "label": rating.label,
+            "description": rating.description,
+            "position": index,
+            "is_active": rating.is_active,
+        }
+        for index, rating in enumerate(
+            Rating.objects.filter(workspace=workspace).order_by("position", "id"), start=1
+        )
+    ]
+
+
+@require_http_methods(["GET", "POST"])
+@newsroom
+def ratings_edit(request: HttpRequest) -> HttpResponse:
+    """The workspace's rating scale, most accurate first; editors and admins change it."""
+    workspace = request.workspace  # type: ignore[attr-defined]
+    may_edit = can(request.member, Action.MANAGE_WORKSPACE)  # type: ignore[attr-defined]
+    initial = _rating_initial(workspace)
+    if request.method == "POST":
+        formset = forms.RatingFormSet(request.POST, initial=initial, prefix="ratings")
+        if formset.is_valid():
+            steps = [
+                {
+                    "id": step.get("id"),
+                    "label": step["label"],
+                    "description": step.get("description", ""),
+                    "is_active": step.get("is_active", False),
+                }
+                for step in formset.ordered_steps()
+            ]
+            try:
+                with transaction.atomic():
+                    services.ratings_update(workspace=workspace, actor=request.user, ratings=steps)
+            except ValidationError as exc:
+                for message in exc.messages:
+                    formset.add_error(message)
+            else:
+                messages.success(request, _("Đã lưu thang kết luận."))
+                return redirect("claims:ratings")
+        status = 400
+    else:
+        formset = forms.RatingFormSet(initial=initial, prefix="ratings")
+        status = 200
+    return render(
+        request,
+        "claims/ratings.html",
+        {"formset": formset, "may_edit": may_edit},
+        status=status,
+    )

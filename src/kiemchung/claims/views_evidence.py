@@ -1,0 +1,95 @@
+"""Evidence on the claim page: adding it, archiving it again, and serving what was stored."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from kiemchung.claims import forms, services
+from kiemchung.claims.claim_page import render_claim_page
+from kiemchung.claims.models import Claim, Evidence, EvidenceKind, Snapshot
+from kiemchung.claims.view_helpers import flash_errors, form_errors_from, get_claim, newsroom
+from kiemchung.publishing.archive import document_response, snapshot_response
+
+
+def _to_evidence(claim: Claim) -> HttpResponse:
+    return redirect(reverse("claims:detail", kwargs={"pk": claim.pk}) + "#evidence")
+
+
+def _evidence(claim: Claim, evidence_pk: int) -> Evidence:
+    return get_object_or_404(claim.evidence.all(), pk=evidence_pk)
+
+
+@require_POST
+@newsroom
+def evidence_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """A URL (archived in the background), an uploaded document or a note."""
+    claim = get_claim(request, pk)
+    form = forms.EvidenceForm(request.POST, request.FILES)
+    if form.is_valid():
+        data = form.cleaned_data
+        kind = data["kind"]
+        try:
+            with transaction.atomic():
+                services.evidence_add(
+                    claim=claim,
+                    actor=request.user,
+                    kind=kind,
+                    url=data["url"] if kind == EvidenceKind.URL else "",
+                    title=data["title"],
+                    note=data["note"],
+                    document=data["document"] if kind == EvidenceKind.DOCUMENT else None,
+                )
+        except ValidationError as exc:
+            form_errors_from(form, exc)
+        else:
+            if kind == EvidenceKind.URL:
+                messages.success(request, _("Đã thêm nguồn; trang đang được lưu trữ."))
+            else:
+                messages.success(request, _("Đã thêm bằng chứng."))
+            return _to_evidence(claim)
+    claim = get_claim(request, pk)
+    return render_claim_page(request, claim, status=400, bound={"evidence_form": form})
+
+
+@require_POST
+@newsroom
+def evidence_rearchive(request: HttpRequest, pk: int, evidence_pk: int) -> HttpResponse:
+    claim = get_claim(request, pk)
+    evidence = _evidence(claim, evidence_pk)
+    try:
+        with transaction.atomic():
+            services.evidence_rearchive(evidence=evidence, actor=request.user)
+    except ValidationError as exc:
+        flash_errors(request, exc)
+    else:
+        messages.success(request, _("Đang lưu trữ lại trang."))
+    return _to_evidence(claim)
+
+
+@require_GET
+@newsroom
+def evidence_snapshot(request: HttpRequest, pk: int, evidence_pk: int) -> HttpResponseBase:
+    """The archived copy, as plain text or a download: never live HTML on our origin."""
+    evidence = _evidence(get_claim(request, pk), evidence_pk)
+    try:
+        snapshot = evidence.snapshot
+    except Snapshot.DoesNotExist:
+        raise Http404 from None
+    return snapshot_response(snapshot, download=request.GET.get("download") == "1")
+
+
+@require_GET
+@newsroom
+def evidence_document(request: HttpRequest, pk: int, evidence_pk: int) -> FileResponse:
+    """An uploaded document, always as a download."""
+    evidence = _evidence(get_claim(request, pk), evidence_pk)
+    if evidence.kind != EvidenceKind.DOCUMENT or not evidence.document:
+        raise Http404
+    return document_response(evidence.document.name or "", evidence.document.open("rb"))
