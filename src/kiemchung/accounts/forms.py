@@ -15,6 +15,7 @@ from kiemchung.accounts.models import Role, Workspace
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
+EMAIL_ERRORS = {"invalid": _("Địa chỉ e-mail không hợp lệ.")}
 PAUSED_MESSAGE = _(
     "Đăng nhập tạm dừng vì có quá nhiều lần thử không thành công. Vui lòng thử lại sau 15 phút."
 )
@@ -101,7 +102,7 @@ class PasswordChangeForm(forms.Form):
     new_password = forms.CharField(
         label=_("Mật khẩu mới"),
         strip=False,
-        help_text=_("Ít nhất 10 ký tự, không quá phổ biến, không chỉ gồm chữ số."),
+        help_text=_("Mật khẩu nên dài, khó đoán, không giống tên đăng nhập hay e-mail."),
         widget=forms.PasswordInput(attrs=_attrs(autocomplete="new-password")),
     )
     new_password_confirm = forms.CharField(
@@ -141,7 +142,9 @@ class MemberCreateForm(forms.Form):
         ),
     )
     email = forms.EmailField(
-        label=_("E-mail"), widget=forms.EmailInput(attrs=_attrs(autocomplete="off"))
+        label=_("E-mail"),
+        error_messages=EMAIL_ERRORS,
+        widget=forms.EmailInput(attrs=_attrs(autocomplete="off")),
     )
     role = forms.ChoiceField(label=_("Vai trò"), choices=ROLE_CHOICES, initial=Role.CHECKER)
     password = forms.CharField(
@@ -182,6 +185,7 @@ class WorkspaceSettingsForm(forms.Form):
         label=Workspace._meta.get_field("corrections_email").verbose_name,
         required=False,
         help_text=Workspace._meta.get_field("corrections_email").help_text,
+        error_messages=EMAIL_ERRORS,
         widget=forms.EmailInput(attrs=_attrs(autocomplete="email")),
     )
     require_2fa = forms.BooleanField(

@@ -19,6 +19,7 @@ from django.core.validators import validate_email
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from kiemchung.accounts import selectors, totp
 from kiemchung.accounts.models import ApiToken, Member, Role, TotpDevice, Workspace
@@ -59,6 +60,35 @@ def _audit_for_user(user: User, action: str, obj: models.Model) -> None:
         audit_record(workspace=None, actor=user, action=action, obj=obj)
 
 
+# Django's own wording for these is not always translated; these are the newsroom's.
+_PASSWORD_MESSAGES = {
+    "password_too_short": gettext_noop("Mật khẩu quá ngắn: cần ít nhất %(min_length)d ký tự."),
+    "password_too_common": gettext_noop("Mật khẩu này quá phổ biến, dễ bị đoán ra."),
+    "password_entirely_numeric": gettext_noop("Mật khẩu không được chỉ gồm chữ số."),
+    "password_too_similar": gettext_noop("Mật khẩu quá giống với %(verbose_name)s."),
+}
+
+
+def password_problems(password: str, user: User | None = None) -> list[str]:
+    """What the configured password validators find wrong with the password, in the user's
+    language; empty when it is acceptable."""
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.error_list:
+            template = _PASSWORD_MESSAGES.get(error.code or "")
+            if template is None:
+                problems.extend(error.messages)
+            else:
+                params = dict(error.params or {})
+                if "verbose_name" in params:  # a field name inside a sentence
+                    params["verbose_name"] = str(params["verbose_name"]).lower()
+                problems.append(_(template) % params)
+        return problems
+    return []
+
+
 def _new_user_errors(*, username: str, email: str, password: str) -> dict[str, list[str]]:
     """What is wrong with these details for a new account, by field; empty when all is well."""
     User = get_user_model()
@@ -87,10 +117,9 @@ def _new_user_errors(*, username: str, email: str, password: str) -> dict[str, l
         else:
             if User._default_manager.filter(email__iexact=email).exists():
                 errors["email"] = [_("Địa chỉ e-mail này đã gắn với một tài khoản khác.")]
-    try:
-        password_validation.validate_password(password, User(username=username, email=email))
-    except ValidationError as exc:
-        errors["password"] = list(exc.messages)
+    problems = password_problems(password, User(username=username, email=email))
+    if problems:
+        errors["password"] = problems
     return errors
 
 
@@ -423,10 +452,9 @@ def password_change(*, user: User, old_password: str, new_password: str) -> None
     """Set a new password after checking the current one and the password rules."""
     if not user.check_password(old_password):
         raise ValidationError({"old_password": _("Mật khẩu hiện tại không đúng.")})
-    try:
-        password_validation.validate_password(new_password, user)
-    except ValidationError as exc:
-        raise ValidationError({"new_password": list(exc.messages)}) from exc
+    problems = password_problems(new_password, user)
+    if problems:
+        raise ValidationError({"new_password": problems})
     user.set_password(new_password)
     user.save(update_fields=["password"])
     _audit_for_user(user, "password.change", user)

@@ -1,0 +1,146 @@
+"""Workspace settings, switching between workspaces, and changing one's own password."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import SESSION_KEY as AUTH_SESSION_KEY
+from django.core.exceptions import PermissionDenied
+from django.urls import reverse
+from tests.accounts.helpers import PASSWORD
+
+from kiemchung.accounts import services
+from kiemchung.accounts.middleware import SESSION_KEY
+from kiemchung.accounts.models import Member, Role
+from kiemchung.audit.models import AuditEvent
+
+SETTINGS = "/accounts/workspace/"
+
+
+def test_admin_updates_workspace_settings(client, team):
+    client.force_login(team.admin)
+    page = client.get(reverse("accounts:workspace_settings"))
+    assert page.status_code == 200
+    assert 'value="Nhóm Kiểm Chứng"' in page.content.decode()
+    response = client.post(
+        SETTINGS,
+        {
+            "name": "Nhóm Kiểm Chứng Miền Trung",
+            "description": "Kiểm chứng tin đồn về thiên tai.",
+            "corrections_email": "sua@example.org",
+            "require_2fa": "on",
+        },
+    )
+    assert response["Location"] == SETTINGS
+    team.workspace.refresh_from_db()
+    assert team.workspace.name == "Nhóm Kiểm Chứng Miền Trung"
+    assert team.workspace.corrections_email == "sua@example.org"
+    assert team.workspace.require_2fa is True
+    event = AuditEvent.objects.get(action="workspace.update")
+    assert event.before["name"] == "Nhóm Kiểm Chứng"
+    assert event.after["require_2fa"] is True
+    assert "slug" not in event.after
+
+
+def test_unchanged_settings_write_no_audit_event(team):
+    services.workspace_update(workspace=team.workspace, actor=team.admin, name="Nhóm Kiểm Chứng")
+    assert not AuditEvent.objects.filter(action="workspace.update").exists()
+
+
+def test_workspace_settings_reject_a_bad_email(client, team):
+    client.force_login(team.admin)
+    response = client.post(SETTINGS, {"name": "Nhóm", "corrections_email": "khong-phai-email"})
+    assert response.status_code == 400
+    assert "Địa chỉ e-mail không hợp lệ." in response.content.decode()
+    team.workspace.refresh_from_db()
+    assert team.workspace.name == "Nhóm Kiểm Chứng"
+
+
+@pytest.mark.parametrize("who", ["editor", "checker", "viewer"])
+def test_only_admins_change_workspace_settings(client, team, who):
+    client.force_login(getattr(team, who))
+    assert client.get(SETTINGS).status_code == 403
+    assert client.post(SETTINGS, {"name": "Đổi tên"}).status_code == 403
+    with pytest.raises(PermissionDenied):
+        services.workspace_update(workspace=team.workspace, actor=getattr(team, who), name="x")
+    team.workspace.refresh_from_db()
+    assert team.workspace.name == "Nhóm Kiểm Chứng"
+
+
+def test_workspace_update_refuses_fields_it_does_not_manage(team):
+    with pytest.raises(TypeError):
+        services.workspace_update(workspace=team.workspace, actor=team.admin, slug="khac-nua")
+
+
+def test_member_of_two_workspaces_switches_between_them(client, team):
+    Member.objects.create(workspace=team.other_workspace, user=team.checker, role=Role.EDITOR)
+    client.force_login(team.checker)
+    page = client.get(reverse("accounts:security")).content.decode()
+    assert "Chuyển sang Nhóm khác" in page
+    response = client.post(
+        reverse("accounts:switch_workspace"), {"workspace": team.other_workspace.pk}
+    )
+    assert response.status_code == 302
+    assert client.session[SESSION_KEY] == team.other_workspace.pk
+    page = client.get(reverse("accounts:security"))
+    assert page.wsgi_request.workspace == team.other_workspace
+    assert page.wsgi_request.member.role == Role.EDITOR
+
+
+def test_cannot_switch_to_a_workspace_one_does_not_belong_to(client, team):
+    client.force_login(team.checker)
+    response = client.post(
+        reverse("accounts:switch_workspace"), {"workspace": team.other_workspace.pk}
+    )
+    assert response.status_code == 404
+    assert SESSION_KEY not in client.session
+
+
+def test_member_changes_own_password(client, team):
+    client.force_login(team.checker)
+    response = client.post(
+        reverse("accounts:password_change"),
+        {
+            "old_password": PASSWORD,
+            "new_password": "Mot-mat-khau-moi-2027",
+            "new_password_confirm": "Mot-mat-khau-moi-2027",
+        },
+    )
+    assert response.status_code == 302
+    assert client.session[AUTH_SESSION_KEY] == str(team.checker.pk), "still logged in"
+    team.checker.refresh_from_db()
+    assert team.checker.check_password("Mot-mat-khau-moi-2027")
+    assert AuditEvent.objects.filter(action="password.change", actor=team.checker).exists()
+
+
+def test_password_change_explains_what_is_wrong_in_vietnamese(client, team):
+    client.force_login(team.checker)
+    wrong_old = client.post(
+        reverse("accounts:password_change"),
+        {
+            "old_password": "sai",
+            "new_password": "Mot-mat-khau-moi-2027",
+            "new_password_confirm": "Mot-mat-khau-moi-2027",
+        },
+    )
+    assert wrong_old.status_code == 400
+    assert "Mật khẩu hiện tại không đúng." in wrong_old.content.decode()
+    mismatch = client.post(
+        reverse("accounts:password_change"),
+        {
+            "old_password": PASSWORD,
+            "new_password": "Mot-mat-khau-moi-2027",
+            "new_password_confirm": "Mot-mat-khau-khac-2027",
+        },
+    )
+    assert "Hai mật khẩu mới không khớp nhau." in mismatch.content.decode()
+    weak = client.post(
+        reverse("accounts:password_change"),
+        {
+            "old_password": PASSWORD,
+            "new_password": "checker123",
+            "new_password_confirm": "checker123",
+        },
+    )
+    assert "Mật khẩu quá giống với tên đăng nhập." in weak.content.decode()
+    team.checker.refresh_from_db()
+    assert team.checker.check_password(PASSWORD)
