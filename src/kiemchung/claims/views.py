@@ -294,9 +294,9 @@ def ratings_edit(request: HttpRequest) -> HttpResponse:
     """The workspace's rating scale, most accurate first; editors and admins change it."""
     workspace = request.workspace  # type: ignore[attr-defined]
     may_edit = can(request.member, Action.MANAGE_WORKSPACE)  # type: ignore[attr-defined]
-    initial = _rating_initial(workspace)
     if request.method == "POST":
-        formset = forms.RatingFormSet(request.POST, initial=initial, prefix="ratings")
+        # No `initial` here: a row left as it was must still count, not be taken as unchanged.
+        formset = forms.RatingFormSet(request.POST, prefix="ratings")
         if formset.is_valid():
             steps = [
                 {
@@ -318,7 +318,7 @@ def ratings_edit(request: HttpRequest) -> HttpResponse:
                 return redirect("claims:ratings")
         status = 400
     else:
-        formset = forms.RatingFormSet(initial=initial, prefix="ratings")
+        formset = forms.RatingFormSet(initial=_rating_initial(workspace), prefix="ratings")
         status = 200
     return render(
         request,
