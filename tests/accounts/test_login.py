@@ -164,11 +164,22 @@ def test_logout_needs_a_post(client, team):
     assert logged_in_as(client) is None
 
 
-@pytest.mark.parametrize("name", ["accounts:login", "accounts:security"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "accounts:login",
+        "accounts:security",
+        "accounts:totp_setup",
+        "accounts:members",
+        "accounts:workspace_settings",
+    ],
+)
 def test_account_pages_carry_no_inline_script_or_style(client, team, name):
     if name != "accounts:login":
-        client.force_login(team.checker)
-    page = client.get(reverse(name)).content.decode()
+        client.force_login(team.admin)
+    response = client.get(reverse(name))
+    assert response.status_code == 200
+    page = response.content.decode()
     assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", page)
     assert "<style" not in page
     assert " style=" not in page
