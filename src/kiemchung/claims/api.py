@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from kiemchung.accounts.auth import ApiTokenAuth
 from kiemchung.accounts.models import Member
@@ -153,15 +153,15 @@ def _error(exc: Exception) -> dict[str, Any]:
     return {"detail": str(exc) or _("Bạn không có quyền làm việc này.")}
 
 
-def _write(work: Callable[[], T]) -> tuple[int, Any] | T:
+def _write(work: Callable[[], T]) -> Status[Any] | T:
     """Run a service in one transaction; its refusals become 403 or 422 answers."""
     try:
         with transaction.atomic():
             return work()
     except PermissionDenied as exc:
-        return 403, _error(exc)
+        return Status(403, _error(exc))
     except ValidationError as exc:
-        return 422, _error(exc)
+        return Status(422, _error(exc))
 
 
 @router.get("/", response=list[ClaimOut], summary="Claims of the token's workspace")
@@ -184,7 +184,7 @@ def claims_list(request: HttpRequest, filters: Query[ClaimFilters]) -> list[dict
 def claims_create(request: HttpRequest, payload: ClaimIn) -> Any:
     member = _member(request)
 
-    def work() -> tuple[int, dict[str, Any]]:
+    def work() -> Status[dict[str, Any]]:
         assignee = None
         if payload.assignee:
             assignee = (
@@ -208,7 +208,7 @@ def claims_create(request: HttpRequest, payload: ClaimIn) -> Any:
             appearance_url=payload.appearance_url,
             platform=payload.platform,
         )
-        return 201, _claim_out(claim)
+        return Status(201, _claim_out(claim))
 
     return _write(work)
 
@@ -241,7 +241,7 @@ def claims_evidence_add(request: HttpRequest, claim_id: int, payload: EvidenceIn
     member = _member(request)
     claim = selectors.claim_detail(workspace=member.workspace, pk=claim_id)
 
-    def work() -> tuple[int, dict[str, Any]]:
+    def work() -> Status[dict[str, Any]]:
         evidence = services.evidence_add(
             claim=claim,
             actor=member.user,
@@ -250,6 +250,6 @@ def claims_evidence_add(request: HttpRequest, claim_id: int, payload: EvidenceIn
             title=payload.title,
             note=payload.note,
         )
-        return 201, _evidence_out(evidence)
+        return Status(201, _evidence_out(evidence))
 
     return _write(work)
