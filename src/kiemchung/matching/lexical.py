@@ -1,0 +1,129 @@
+"""An incremental BM25 index over folded syllables and syllable pairs.
+
+bm25s is excellent for a corpus indexed once, but every new fact-check or claim would mean
+re-indexing the whole workspace; this index keeps posting lists that grow in place, so add and
+remove cost microseconds, and scores a query with one ``numpy.bincount`` over its postings.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable
+
+import numpy as np
+
+from kiemchung.text.tokenize import stopwords
+
+__all__ = ["LexicalIndex", "TermStats", "UniformTermStats"]
+
+
+class TermStats:
+    """Inverse document frequencies of folded terms."""
+
+    def idf(self, term: str) -> float:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+class UniformTermStats(TermStats):
+    """Used without a corpus: every term weighs 1, stopwords 0.2."""
+
+    def idf(self, term: str) -> float:
+        parts = term.split("_")
+        return 0.2 if all(p in stopwords() for p in parts) else 1.0
+
+
+class LexicalIndex(TermStats):
+    """BM25 (k1=1.2, b=0.75) with posting lists that support add and remove."""
+
+    def __init__(self, k1: float = 1.2, b: float = 0.75) -> None:
+        self.k1 = k1
+        self.b = b
+        self._rows: dict[str, list[int]] = {}
+        self._tfs: dict[str, list[int]] = {}
+        self._arrays: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self.df: Counter[str] = Counter()
+        self.doc_len = np.zeros(0, dtype=np.float32)
+        self.alive = np.zeros(0, dtype=bool)
+        self.n_alive = 0
+        self.total_len = 0.0
+        self._doc_terms: dict[int, list[str]] = {}
+
+    def _grow(self, row: int) -> None:
+        if row >= self.doc_len.shape[0]:
+            size = max(1024, row + 1, self.doc_len.shape[0] * 2)
+            self.doc_len = np.resize(self.doc_len, size)
+            self.doc_len[row:] = 0
+            alive = np.zeros(size, dtype=bool)
+            alive[: self.alive.shape[0]] = self.alive
+            self.alive = alive
+
+    def add(self, row: int, terms: Iterable[str]) -> None:
+        """Index ``terms`` (with repetitions) as document ``row``; ``row`` must be new."""
+        counts = Counter(terms)
+        self._grow(row)
+        for term, tf in counts.items():
+            self._rows.setdefault(term, []).append(row)
+            self._tfs.setdefault(term, []).append(tf)
+            self._arrays.pop(term, None)
+            self.df[term] += 1
+        length = float(sum(counts.values()))
+        self.doc_len[row] = length
+        self.alive[row] = True
+        self.n_alive += 1
+        self.total_len += length
+        self._doc_terms[row] = list(counts)
+
+    def remove(self, row: int) -> None:
+        """Forget document ``row`` (its postings are skipped from now on)."""
+        if row >= self.alive.shape[0] or not self.alive[row]:
+            return
+        self.alive[row] = False
+        self.n_alive -= 1
+        self.total_len -= float(self.doc_len[row])
+        for term in self._doc_terms.pop(row, []):
+            self.df[term] -= 1
+            if self.df[term] <= 0:
+                del self.df[term]
+
+    def idf(self, term: str) -> float:
+        """BM25 idf, never negative; unseen terms get the highest value."""
+        n = max(self.n_alive, 1)
+        df = self.df.get(term, 0)
+        return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+
+    def _postings(self, term: str) -> tuple[np.ndarray, np.ndarray] | None:
+        arrays = self._arrays.get(term)
+        if arrays is None:
+            rows = self._rows.get(term)
+            if not rows:
+                return None
+            arrays = (np.asarray(rows, dtype=np.int64), np.asarray(self._tfs[term], np.float32))
+            self._arrays[term] = arrays
+        return arrays
+
+    def scores(self, terms: Iterable[str], size: int) -> tuple[np.ndarray, float]:
+        """BM25 of every row for the unique ``terms``, and the query's maximum possible score."""
+        out = np.zeros(size, dtype=np.float32)
+        if self.n_alive == 0:
+            return out, 0.0
+        avgdl = self.total_len / self.n_alive
+        upper = 0.0
+        all_rows: list[np.ndarray] = []
+        all_weights: list[np.ndarray] = []
+        for term in set(terms):
+            idf = self.idf(term)
+            upper += idf * (self.k1 + 1)
+            postings = self._postings(term)
+            if postings is None:
+                continue
+            rows, tf = postings
+            norm = self.k1 * (1 - self.b + self.b * self.doc_len[rows] / avgdl)
+            all_rows.append(rows)
+            all_weights.append(idf * tf * (self.k1 + 1) / (tf + norm))
+        if all_rows:
+            rows = np.concatenate(all_rows)
+            summed = np.bincount(rows, weights=np.concatenate(all_weights), minlength=size)
+            out[: summed.shape[0]] = summed[:size]
+            out[~self.alive[:size]] = 0
+        return out, upper
