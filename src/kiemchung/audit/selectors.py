@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -18,6 +19,18 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
 
 
+def _display(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "✓" if value else "✗"
+    if isinstance(value, list | tuple):
+        return ", ".join(_display(item) for item in value) or "—"
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return str(value)
+
+
 @dataclass(frozen=True)
 class Change:
     """One field of an event: its value before and after."""
@@ -25,6 +38,14 @@ class Change:
     field: str
     before: Any
     after: Any
+
+    @property
+    def before_text(self) -> str:
+        return _display(self.before)
+
+    @property
+    def after_text(self) -> str:
+        return _display(self.after)
 
 
 def audit_events(
