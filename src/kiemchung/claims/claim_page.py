@@ -7,12 +7,17 @@ form was sent.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from django import forms as django_forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 
 from kiemchung.accounts.models import Member
@@ -25,7 +30,12 @@ from kiemchung.claims.models import (
     FactCheck,
     FactCheckState,
 )
-from kiemchung.claims.view_helpers import wants_fragment
+from kiemchung.claims.view_helpers import (
+    field_errors_from,
+    flash_errors,
+    get_claim,
+    wants_fragment,
+)
 
 # Parts of the page an htmx request may ask for by name (?part=...).
 FRAGMENTS = {
@@ -142,9 +152,7 @@ def claim_page_context(
         "appearance_form": forms.AppearanceForm(),
         "evidence_form": forms.EvidenceForm(),
         "comment_form": forms.CommentForm(),
-        "verdict_form": forms.VerdictForm(
-            workspace=workspace, initial=_verdict_initial(factcheck)
-        ),
+        "verdict_form": forms.VerdictForm(workspace=workspace, initial=_verdict_initial(factcheck)),
         "review_form": forms.ReviewForm(),
         "correction_form": forms.CorrectionForm(
             workspace=workspace, initial=_verdict_initial(factcheck)
@@ -191,3 +199,40 @@ def render_claim_page(
     response = render(request, template, context, status=status)
     patch_vary_headers(response, ("HX-Request",))
     return response
+
+
+def claim_form_response(
+    request: HttpRequest,
+    claim: Claim,
+    *,
+    name: str,
+    form: django_forms.BaseForm,
+    act: Callable[[dict[str, Any]], object],
+    done: str,
+    anchor: str,
+    extra: dict[str, Any] | None = None,
+) -> HttpResponse:
+    """Handle one form of the claim page: check it, `act` in a transaction, redirect or re-show.
+
+    Field errors (from the form or the service) show the page again with the form filled in;
+    an error about the claim's state becomes a message on the page, like a refused button.
+    """
+    if form.is_valid():
+        try:
+            with transaction.atomic():
+                act(form.cleaned_data)
+        except ValidationError as exc:
+            if not field_errors_from(form, exc):
+                flash_errors(request, exc)
+                return redirect_to_claim(claim, anchor)
+        else:
+            if done:
+                messages.success(request, done)
+            return redirect_to_claim(claim, anchor)
+    fresh = get_claim(request, claim.pk)
+    return render_claim_page(request, fresh, status=400, bound={name: form}, extra=extra)
+
+
+def redirect_to_claim(claim: Claim, anchor: str = "") -> HttpResponse:
+    url = reverse("claims:detail", kwargs={"pk": claim.pk})
+    return redirect(f"{url}#{anchor}" if anchor else url)

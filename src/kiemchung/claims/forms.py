@@ -20,9 +20,7 @@ User = get_user_model()
 def team_users(workspace: Workspace) -> QuerySet[Any]:
     """Active members of the workspace who may work on claims (viewers cannot)."""
     return (
-        User._default_manager.filter(
-            memberships__workspace=workspace, memberships__is_active=True
-        )
+        User._default_manager.filter(memberships__workspace=workspace, memberships__is_active=True)
         .exclude(memberships__workspace=workspace, memberships__role=Role.VIEWER)
         .order_by("username")
         .distinct()
@@ -36,7 +34,7 @@ class MemberChoiceField(forms.ModelChoiceField):
 
 
 def split_tags(value: str) -> list[str]:
-    """"y tế, vắc-xin ,  y tế" -> ["y tế", "vắc-xin"]: trimmed, unique, in order."""
+    """ "y tế, vắc-xin ,  y tế" -> ["y tế", "vắc-xin"]: trimmed, unique, in order."""
     seen: list[str] = []
     for part in value.split(","):
         tag = " ".join(part.split())
@@ -344,7 +342,6 @@ class BaseRatingFormSet(forms.BaseFormSet):
         ]
         return [data for _pos, _row, data in sorted(rows, key=lambda r: (r[0], r[1]))]
 
-
     def add_error(self, message: str) -> None:
         """Show an error from the service above the whole scale."""
         errors = self.non_form_errors()
@@ -357,4 +354,3 @@ RatingFormSet = cast(
         RatingStepForm, formset=BaseRatingFormSet, extra=2, max_num=30, validate_max=True
     ),
 )
-

@@ -10,7 +10,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
@@ -32,9 +32,7 @@ def newsroom(view: View) -> View:
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if getattr(request, "workspace", None) is None or getattr(request, "member", None) is None:
-            return forbidden(
-                request, PermissionDenied(_("Tài khoản của bạn chưa thuộc nhóm nào."))
-            )
+            return forbidden(request, PermissionDenied(_("Tài khoản của bạn chưa thuộc nhóm nào.")))
         try:
             return view(request, *args, **kwargs)
         except PermissionDenied as exc:
@@ -51,13 +49,7 @@ def wants_fragment(request: HttpRequest) -> bool:
 
 def get_claim(request: HttpRequest, pk: int) -> Claim:
     """The claim with this id in the current workspace, or 404 (never another team's)."""
-    try:
-        claim = selectors.claim_detail(workspace=request.workspace, pk=pk)  # type: ignore[attr-defined]
-    except Claim.DoesNotExist:
-        raise Http404 from None
-    if claim is None:
-        raise Http404
-    return claim
+    return selectors.claim_detail(workspace=request.workspace, pk=pk)  # type: ignore[attr-defined]
 
 
 def error_messages(exc: ValidationError) -> list[str]:
@@ -74,6 +66,20 @@ def form_errors_from(form: forms.BaseForm, exc: ValidationError) -> None:
         return
     for message in error_messages(exc):
         form.add_error(None, message)
+
+
+def field_errors_from(form: forms.BaseForm, exc: ValidationError) -> bool:
+    """Put a service's errors on the form's fields; False, and nothing put, if one has no field.
+
+    An error about the claim's state belongs to no field, and the form it came from may not
+    even be shown in that state: such errors go to the page's messages instead.
+    """
+    if not hasattr(exc, "error_dict") or any(name not in form.fields for name in exc.error_dict):
+        return False
+    for field, errors in exc.message_dict.items():
+        for message in errors:
+            form.add_error(field, message)
+    return True
 
 
 def flash_errors(request: HttpRequest, exc: ValidationError) -> None:

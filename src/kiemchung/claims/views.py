@@ -14,15 +14,18 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kiemchung.accounts.permissions import Action, can, require
 from kiemchung.claims import forms, selectors, services
-from kiemchung.claims.claim_page import render_claim_page
-from kiemchung.claims.models import Claim, Rating
+from kiemchung.claims.claim_page import (
+    claim_form_response,
+    redirect_to_claim,
+    render_claim_page,
+)
+from kiemchung.claims.models import Rating
 from kiemchung.claims.view_helpers import (
     flash_errors,
     form_errors_from,
@@ -32,11 +35,6 @@ from kiemchung.claims.view_helpers import (
 )
 
 PAGE_SIZE = 50
-
-
-def _to_claim(claim: Claim, anchor: str = "") -> HttpResponse:
-    url = reverse("claims:detail", kwargs={"pk": claim.pk})
-    return redirect(f"{url}#{anchor}" if anchor else url)
 
 
 @require_GET
@@ -110,7 +108,7 @@ def claim_create(request: HttpRequest) -> HttpResponse:
             form_errors_from(form, exc)
         else:
             messages.success(request, _("Đã tạo nhận định."))
-            return _to_claim(claim)
+            return redirect_to_claim(claim)
     status = 400 if request.method == "POST" else 200
     return render(request, "claims/create.html", {"create_form": form}, status=status)
 
@@ -126,26 +124,25 @@ def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @newsroom
 def claim_edit(request: HttpRequest, pk: int) -> HttpResponse:
     claim = get_claim(request, pk)
-    form = forms.ClaimForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            with transaction.atomic():
-                services.claim_update(
-                    claim=claim,
-                    actor=request.user,
-                    text=data["text"],
-                    topic=data["topic"],
-                    tags=data["tags"],
-                )
-        except ValidationError as exc:
-            form_errors_from(form, exc)
-        else:
-            messages.success(request, _("Đã lưu nhận định."))
-            return _to_claim(claim)
-    claim = get_claim(request, pk)
-    return render_claim_page(
-        request, claim, status=400, bound={"edit_form": form}, extra={"open_edit": True}
+
+    def act(data: dict[str, Any]) -> None:
+        services.claim_update(
+            claim=claim,
+            actor=request.user,
+            text=data["text"],
+            topic=data["topic"],
+            tags=data["tags"],
+        )
+
+    return claim_form_response(
+        request,
+        claim,
+        name="edit_form",
+        form=forms.ClaimForm(request.POST),
+        act=act,
+        done=_("Đã lưu nhận định."),
+        anchor="",
+        extra={"open_edit": True},
     )
 
 
@@ -154,19 +151,19 @@ def claim_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def claim_assign(request: HttpRequest, pk: int) -> HttpResponse:
     claim = get_claim(request, pk)
     form = forms.AssignForm(request.POST, workspace=request.workspace)  # type: ignore[attr-defined]
-    if form.is_valid():
-        try:
-            with transaction.atomic():
-                services.claim_assign(
-                    claim=claim, actor=request.user, assignee=form.cleaned_data["assignee"]
-                )
-        except ValidationError as exc:
-            form_errors_from(form, exc)
-        else:
-            messages.success(request, _("Đã cập nhật người phụ trách."))
-            return _to_claim(claim)
-    claim = get_claim(request, pk)
-    return render_claim_page(request, claim, status=400, bound={"assign_form": form})
+
+    def act(data: dict[str, Any]) -> None:
+        services.claim_assign(claim=claim, actor=request.user, assignee=data["assignee"])
+
+    return claim_form_response(
+        request,
+        claim,
+        name="assign_form",
+        form=form,
+        act=act,
+        done=_("Đã cập nhật người phụ trách."),
+        anchor="",
+    )
 
 
 def _claim_move(request: HttpRequest, pk: int, service: Any, done: str) -> HttpResponse:
@@ -179,7 +176,7 @@ def _claim_move(request: HttpRequest, pk: int, service: Any, done: str) -> HttpR
         flash_errors(request, exc)
     else:
         messages.success(request, done)
-    return _to_claim(claim)
+    return redirect_to_claim(claim)
 
 
 @require_POST
@@ -198,20 +195,19 @@ def claim_reopen(request: HttpRequest, pk: int) -> HttpResponse:
 @newsroom
 def claim_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
     claim = get_claim(request, pk)
-    form = forms.DismissForm(request.POST)
-    if form.is_valid():
-        try:
-            with transaction.atomic():
-                services.claim_dismiss(
-                    claim=claim, actor=request.user, reason=form.cleaned_data["reason"]
-                )
-        except ValidationError as exc:
-            form_errors_from(form, exc)
-        else:
-            messages.success(request, _("Đã bỏ qua nhận định."))
-            return _to_claim(claim)
-    claim = get_claim(request, pk)
-    return render_claim_page(request, claim, status=400, bound={"dismiss_form": form})
+
+    def act(data: dict[str, Any]) -> None:
+        services.claim_dismiss(claim=claim, actor=request.user, reason=data["reason"])
+
+    return claim_form_response(
+        request,
+        claim,
+        name="dismiss_form",
+        form=forms.DismissForm(request.POST),
+        act=act,
+        done=_("Đã bỏ qua nhận định."),
+        anchor="",
+    )
 
 
 @require_POST
@@ -223,7 +219,7 @@ def claim_delete(request: HttpRequest, pk: int) -> HttpResponse:
             services.claim_delete(claim=claim, actor=request.user)
     except ValidationError as exc:
         flash_errors(request, exc)
-        return _to_claim(claim)
+        return redirect_to_claim(claim)
     messages.success(request, _("Đã xóa nhận định."))
     return redirect("claims:list")
 
@@ -232,45 +228,45 @@ def claim_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @newsroom
 def appearance_add(request: HttpRequest, pk: int) -> HttpResponse:
     claim = get_claim(request, pk)
-    form = forms.AppearanceForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            with transaction.atomic():
-                services.appearance_add(
-                    claim=claim,
-                    actor=request.user,
-                    url=data["url"],
-                    platform=data["platform"],
-                    seen_at=data["seen_at"],
-                    text=data["text"],
-                )
-        except ValidationError as exc:
-            form_errors_from(form, exc)
-        else:
-            messages.success(request, _("Đã thêm nơi xuất hiện."))
-            return _to_claim(claim, "appearances")
-    claim = get_claim(request, pk)
-    return render_claim_page(request, claim, status=400, bound={"appearance_form": form})
+
+    def act(data: dict[str, Any]) -> None:
+        services.appearance_add(
+            claim=claim,
+            actor=request.user,
+            url=data["url"],
+            platform=data["platform"],
+            seen_at=data["seen_at"],
+            text=data["text"],
+        )
+
+    return claim_form_response(
+        request,
+        claim,
+        name="appearance_form",
+        form=forms.AppearanceForm(request.POST),
+        act=act,
+        done=_("Đã thêm nơi xuất hiện."),
+        anchor="appearances",
+    )
 
 
 @require_POST
 @newsroom
 def comment_add(request: HttpRequest, pk: int) -> HttpResponse:
     claim = get_claim(request, pk)
-    form = forms.CommentForm(request.POST)
-    if form.is_valid():
-        try:
-            with transaction.atomic():
-                services.comment_add(
-                    claim=claim, actor=request.user, body=form.cleaned_data["body"]
-                )
-        except ValidationError as exc:
-            form_errors_from(form, exc)
-        else:
-            return _to_claim(claim, "discussion")
-    claim = get_claim(request, pk)
-    return render_claim_page(request, claim, status=400, bound={"comment_form": form})
+
+    def act(data: dict[str, Any]) -> None:
+        services.comment_add(claim=claim, actor=request.user, body=data["body"])
+
+    return claim_form_response(
+        request,
+        claim,
+        name="comment_form",
+        form=forms.CommentForm(request.POST),
+        act=act,
+        done="",
+        anchor="discussion",
+    )
 
 
 def _rating_initial(workspace: Any) -> list[dict[str, Any]]:

@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
-from django.shortcuts import get_object_or_404, redirect
-from django.urls import reverse
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from kiemchung.claims import forms, services
-from kiemchung.claims.claim_page import render_claim_page
+from kiemchung.claims.claim_page import claim_form_response, redirect_to_claim
 from kiemchung.claims.models import Claim, Evidence, EvidenceKind, Snapshot
-from kiemchung.claims.view_helpers import flash_errors, form_errors_from, get_claim, newsroom
+from kiemchung.claims.view_helpers import flash_errors, get_claim, newsroom
 from kiemchung.publishing.archive import document_response, snapshot_response
-
-
-def _to_evidence(claim: Claim) -> HttpResponse:
-    return redirect(reverse("claims:detail", kwargs={"pk": claim.pk}) + "#evidence")
 
 
 def _evidence(claim: Claim, evidence_pk: int) -> Evidence:
@@ -32,30 +29,27 @@ def evidence_add(request: HttpRequest, pk: int) -> HttpResponse:
     """A URL (archived in the background), an uploaded document or a note."""
     claim = get_claim(request, pk)
     form = forms.EvidenceForm(request.POST, request.FILES)
-    if form.is_valid():
-        data = form.cleaned_data
-        kind = data["kind"]
-        try:
-            with transaction.atomic():
-                services.evidence_add(
-                    claim=claim,
-                    actor=request.user,
-                    kind=kind,
-                    url=data["url"] if kind == EvidenceKind.URL else "",
-                    title=data["title"],
-                    note=data["note"],
-                    document=data["document"] if kind == EvidenceKind.DOCUMENT else None,
-                )
-        except ValidationError as exc:
-            form_errors_from(form, exc)
-        else:
-            if kind == EvidenceKind.URL:
-                messages.success(request, _("Đã thêm nguồn; trang đang được lưu trữ."))
-            else:
-                messages.success(request, _("Đã thêm bằng chứng."))
-            return _to_evidence(claim)
-    claim = get_claim(request, pk)
-    return render_claim_page(request, claim, status=400, bound={"evidence_form": form})
+    kind = request.POST.get("kind")
+
+    def act(data: dict[str, Any]) -> None:
+        services.evidence_add(
+            claim=claim,
+            actor=request.user,
+            kind=data["kind"],
+            url=data["url"] if data["kind"] == EvidenceKind.URL else "",
+            title=data["title"],
+            note=data["note"],
+            document=data["document"] if data["kind"] == EvidenceKind.DOCUMENT else None,
+        )
+
+    done = (
+        _("Đã thêm nguồn; trang đang được lưu trữ.")
+        if kind == EvidenceKind.URL
+        else _("Đã thêm bằng chứng.")
+    )
+    return claim_form_response(
+        request, claim, name="evidence_form", form=form, act=act, done=done, anchor="evidence"
+    )
 
 
 @require_POST
@@ -70,7 +64,7 @@ def evidence_rearchive(request: HttpRequest, pk: int, evidence_pk: int) -> HttpR
         flash_errors(request, exc)
     else:
         messages.success(request, _("Đang lưu trữ lại trang."))
-    return _to_evidence(claim)
+    return redirect_to_claim(claim, "evidence")
 
 
 @require_GET

@@ -41,9 +41,7 @@ def snapshot_response(snapshot: Snapshot, *, download: bool = False) -> HttpResp
     stem = f"kiemchung-archive-{snapshot.sha256[:16]}"
     body = snapshot.body.open("rb")
     if _TEXTUAL.match(content_type) and not download:
-        response = FileResponse(
-            body, content_type=f"text/plain; charset={_charset(content_type)}"
-        )
+        response = FileResponse(body, content_type=f"text/plain; charset={_charset(content_type)}")
         response.headers["Content-Disposition"] = f'inline; filename="{stem}.txt"'
         return _harden(response)
     extension = _EXTENSIONS.get(content_type.split(";")[0].strip(), "bin")
