@@ -45,12 +45,14 @@ from kiemchung.claims.verdicts import (
     slug_for_title,
 )
 from kiemchung.claims.workflow import (
+    CLAIM_TRANSITIONS,
     acting_member,
     acting_user,
     clean_required_text,
     clean_url,
     limited,
     locked,
+    moves_from,
     snapshot,
     username,
 )
@@ -250,12 +252,12 @@ def _transition(
     claim: Claim,
     actor: User,
     action: str,
-    allowed_from: tuple[str, ...],
+    service: str,
     to: str,
     error: str,
     extra: dict[str, Any] | None = None,
 ) -> Claim:
-    if claim.state not in allowed_from:
+    if claim.state not in moves_from(CLAIM_TRANSITIONS, service, to):
         raise ValidationError(error % {"state": claim.get_state_display()})
     fields = ("state", "assignee", "dismiss_reason")
     before = snapshot(claim, fields)
@@ -283,7 +285,7 @@ def claim_start(*, claim: Claim, actor: Actor) -> Claim:
         claim=claim,
         actor=user,
         action="claim.start",
-        allowed_from=(ClaimState.OPEN,),
+        service="claim_start",
         to=ClaimState.IN_PROGRESS,
         error=_("Chỉ bắt đầu kiểm chứng được nhận định mới; nhận định này đang ở trạng thái "
                 "“%(state)s”."),
@@ -302,7 +304,7 @@ def claim_dismiss(*, claim: Claim, actor: Actor, reason: str) -> Claim:
         claim=claim,
         actor=user,
         action="claim.dismiss",
-        allowed_from=(ClaimState.OPEN, ClaimState.IN_PROGRESS),
+        service="claim_dismiss",
         to=ClaimState.DISMISSED,
         error=_("Không thể bỏ qua nhận định đang ở trạng thái “%(state)s”."),
         extra={"dismiss_reason": clean_reason},
@@ -317,7 +319,7 @@ def claim_reopen(*, claim: Claim, actor: Actor) -> Claim:
         claim=claim,
         actor=user,
         action="claim.reopen",
-        allowed_from=(ClaimState.DISMISSED,),
+        service="claim_reopen",
         to=ClaimState.OPEN,
         error=_("Chỉ mở lại được nhận định đã bỏ qua; nhận định này đang ở trạng thái "
                 "“%(state)s”."),

@@ -29,9 +29,12 @@ from kiemchung.claims.models import (
     VersionReason,
 )
 from kiemchung.claims.workflow import (
+    CLAIM_TRANSITIONS,
+    FACTCHECK_TRANSITIONS,
     acting_user,
     clean_required_text,
     locked,
+    moves_from,
     snapshot,
 )
 from kiemchung.text.normalize import fold
@@ -177,12 +180,13 @@ def factcheck_submit(*, factcheck: FactCheck, actor: Actor) -> FactCheck:
     user = acting_user(actor=actor, workspace=claim.workspace, action=Action.WRITE_VERDICT)
     locked(factcheck)
     locked(claim)
-    if factcheck.state not in (FactCheckState.DRAFT, FactCheckState.CHANGES_REQUESTED):
+    to = FactCheckState.IN_REVIEW
+    if factcheck.state not in moves_from(FACTCHECK_TRANSITIONS, "factcheck_submit", to):
         raise ValidationError(
             _("Kết luận đang ở trạng thái “%(state)s”, không thể gửi duyệt.")
             % {"state": factcheck.get_state_display()}
         )
-    if claim.state not in (ClaimState.OPEN, ClaimState.IN_PROGRESS):
+    if claim.state not in moves_from(CLAIM_TRANSITIONS, "factcheck_submit", ClaimState.IN_REVIEW):
         raise ValidationError(
             _("Nhận định đang ở trạng thái “%(state)s”, không thể gửi duyệt.")
             % {"state": claim.get_state_display()}
@@ -219,7 +223,12 @@ def review_submit(
     locked(claim)
     if decision not in ReviewDecision.values:
         raise ValidationError({"decision": _("Quyết định duyệt không hợp lệ.")})
-    if factcheck.state != FactCheckState.IN_REVIEW:
+    to = (
+        FactCheckState.APPROVED
+        if decision == ReviewDecision.APPROVE
+        else FactCheckState.CHANGES_REQUESTED
+    )
+    if factcheck.state not in moves_from(FACTCHECK_TRANSITIONS, "review_submit", to):
         raise ValidationError(
             _("Kết luận đang ở trạng thái “%(state)s”, không có gì để duyệt.")
             % {"state": factcheck.get_state_display()}
@@ -267,14 +276,15 @@ def factcheck_publish(*, factcheck: FactCheck, actor: Actor) -> FactCheck:
     if factcheck.state == FactCheckState.PUBLISHED:
         raise ValidationError(_("Kết luận này đã được công bố."))
     if (
-        factcheck.state != FactCheckState.APPROVED
+        factcheck.state
+        not in moves_from(FACTCHECK_TRANSITIONS, "factcheck_publish", FactCheckState.PUBLISHED)
         or factcheck.reviewer_id is None
         or factcheck.reviewer_id == factcheck.author_id
     ):
         raise ValidationError(
             _("Chỉ công bố được kết luận đã được một người khác duyệt.")
         )
-    if claim.state != ClaimState.IN_REVIEW:
+    if claim.state not in moves_from(CLAIM_TRANSITIONS, "factcheck_publish", ClaimState.PUBLISHED):
         raise ValidationError(
             _("Nhận định đang ở trạng thái “%(state)s”, không thể công bố.")
             % {"state": claim.get_state_display()}
@@ -315,7 +325,8 @@ def factcheck_correct(
     claim = factcheck.claim
     user = acting_user(actor=actor, workspace=claim.workspace, action=Action.CORRECT)
     locked(factcheck)
-    if factcheck.state != FactCheckState.PUBLISHED:
+    published = FactCheckState.PUBLISHED
+    if factcheck.state not in moves_from(FACTCHECK_TRANSITIONS, "factcheck_correct", published):
         raise ValidationError(_("Chỉ đính chính được kết luận đã công bố."))
     clean_note = clean_required_text(
         note, field="note", message=_("Hãy ghi nội dung đính chính cho người đọc.")

@@ -51,6 +51,23 @@ FACTCHECK_TRANSITIONS: list[tuple[str, tuple[str, ...], str]] = [
     ("factcheck_correct", (FactCheckState.PUBLISHED,), FactCheckState.PUBLISHED),
 ]
 
+
+
+def moves_from(
+    table: list[tuple[str, tuple[str, ...], str]], service: str, to: str
+) -> tuple[str, ...]:
+    """The states from which `service` may move to `to`, as the table says."""
+    sources = tuple(
+        source
+        for name, froms, target in table
+        if name == service and target == to
+        for source in froms
+    )
+    if not sources:
+        raise LookupError(f"{service} never moves to {to}")
+    return sources
+
+
 _http_url = URLValidator(schemes=["http", "https"])
 URL_MAX_LENGTH = 2000
 
