@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.utils import translation
 
 from claim_stories import (
     claim_opened,
@@ -24,7 +26,8 @@ from claim_stories import (
     verdict_published,
 )
 from kiemchung.accounts import services as accounts_services
-from kiemchung.accounts.permissions import MATRIX, Action, can
+from kiemchung.accounts.models import Role
+from kiemchung.accounts.permissions import ACTION_LABELS, MATRIX, Action, can
 from kiemchung.accounts.selectors import member_for
 from kiemchung.audit.models import AuditEvent
 from kiemchung.audit.selectors import audit_events
@@ -248,3 +251,41 @@ def test_an_inactive_member_may_do_nothing(team):
 def test_the_table_covers_every_role_of_the_matrix():
     assert set(MATRIX) <= set(ROLES)
     assert not any(expected("outsider", action) for action in Action)
+
+
+ROLES_DOC = Path(__file__).resolve().parents[1] / "docs" / "ROLES.md"
+ROLE_COLUMNS = (Role.ADMIN, Role.EDITOR, Role.CHECKER, Role.VIEWER)
+
+
+def roles_matrix_markdown() -> str:
+    """The permission table of docs/ROLES.md, written from MATRIX and the service cases."""
+    with translation.override("vi"):
+        header = ["Action", "Code", *(f"{r.label} (`{r.value}`)" for r in ROLE_COLUMNS)]
+        lines = [
+            "| " + " | ".join(header) + " | Tested through |",
+            "|---|---|" + ":-:|" * len(ROLE_COLUMNS) + "---|",
+        ]
+        for action in Action:
+            marks = ["✓" if action in MATRIX[role] else "—" for role in ROLE_COLUMNS]
+            services_ = ", ".join(f"`{name}`" for name in SERVICE_CASES[action])
+            lines.append(
+                f"| {ACTION_LABELS[action]} | `{action.value}` | "
+                + " | ".join(marks)
+                + f" | {services_} |"
+            )
+    return "\n".join(lines)
+
+
+def _between_markers(text: str, name: str) -> str:
+    start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+    assert start in text and end in text, f"the {name} markers are missing"
+    return text.split(start, 1)[1].split(end, 1)[0].strip()
+
+
+def test_roles_doc_shows_the_matrix():
+    page = ROLES_DOC.read_text(encoding="utf-8")
+    expected_table = roles_matrix_markdown()
+
+    assert _between_markers(page, "roles-matrix") == expected_table, (
+        "docs/ROLES.md is stale; the table should read:\n\n" + expected_table
+    )

@@ -144,17 +144,18 @@ def factcheck_save(
         action = "factcheck.update"
         for name, value in values.items():
             setattr(factcheck, name, value)
-        if factcheck.state == FactCheckState.APPROVED:
+        draft = FactCheckState.DRAFT
+        if factcheck.state in moves_from(FACTCHECK_TRANSITIONS, "factcheck_save", draft):
             # The approval was for the words the reviewer read, not for these.
-            factcheck.state = FactCheckState.DRAFT
+            factcheck.state = draft
             factcheck.reviewer = None
     factcheck.save()
 
-    if claim.state == ClaimState.OPEN:
-        claim.assignee = claim.assignee or user
-        _set_claim_state(claim, ClaimState.IN_PROGRESS)
-    elif claim.state == ClaimState.IN_REVIEW:
-        _set_claim_state(claim, ClaimState.IN_PROGRESS)
+    working = ClaimState.IN_PROGRESS
+    if claim.state in moves_from(CLAIM_TRANSITIONS, "factcheck_save", working):
+        if claim.state == ClaimState.OPEN:
+            claim.assignee = claim.assignee or user
+        _set_claim_state(claim, working)
 
     after = {**snapshot(factcheck, fields), "claim_state": claim.state}
     if before is not None:
@@ -246,14 +247,16 @@ def review_submit(
         raise ValidationError({"comment": _("Hãy ghi rõ cần sửa những gì.")})
 
     review = Review.objects.create(
-        factcheck=factcheck, reviewer=user, decision=decision, comment=note,
+        factcheck=factcheck,
+        reviewer=user,
+        decision=decision,
+        comment=note,
         version=factcheck.version,
     )
+    factcheck.state = to
     if decision == ReviewDecision.APPROVE:
-        factcheck.state = FactCheckState.APPROVED
         factcheck.reviewer = user
-    else:
-        factcheck.state = FactCheckState.CHANGES_REQUESTED
+    elif claim.state in moves_from(CLAIM_TRANSITIONS, "review_submit", ClaimState.IN_PROGRESS):
         _set_claim_state(claim, ClaimState.IN_PROGRESS)
     factcheck.save(update_fields=["state", "reviewer", "updated_at"])
     audit_record(
