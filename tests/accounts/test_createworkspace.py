@@ -134,3 +134,16 @@ def test_createworkspace_has_help_on_every_option():
     ]
     assert len(ours) == 5
     assert all(action.help and len(action.help) > 15 for action in ours)
+
+
+def test_createworkspace_keeps_slugs_lowercase_so_they_stay_unique(db):
+    createworkspace(
+        "--name", "Nhóm", "--slug", "Ha-Noi", "--admin-username", "hoa",
+        "--admin-email", "hoa@example.org",
+    )  # fmt: skip
+    assert Workspace.objects.get().slug == "ha-noi"
+    with pytest.raises(CommandError, match="ha-noi"):
+        createworkspace(
+            "--name", "Nhóm 2", "--slug", "HA-NOI", "--admin-username", "hoa2",
+            "--admin-email", "hoa2@example.org",
+        )  # fmt: skip

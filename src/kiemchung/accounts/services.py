@@ -293,7 +293,7 @@ def workspace_create(
     *, name: str, slug: str, admin_username: str, admin_email: str, admin_password: str
 ) -> Workspace:
     """A new workspace with its first admin (a new account) and the default rating scale."""
-    workspace = Workspace(name=name.strip(), slug=slug.strip())
+    workspace = Workspace(name=name.strip(), slug=slug.strip().lower())
     errors: dict[str, list[str]] = {}
     try:
         workspace.full_clean(validate_unique=False)
