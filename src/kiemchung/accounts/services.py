@@ -70,8 +70,7 @@ _PASSWORD_MESSAGES = {
 
 
 def password_problems(password: str, user: User | None = None) -> list[str]:
-    """What the configured password validators find wrong with the password, in the user's
-    language; empty when it is acceptable."""
+    """The password validators' objections to this password, in the user's language."""
     try:
         password_validation.validate_password(password, user)
     except ValidationError as exc:
@@ -158,8 +157,7 @@ def member_add(
     role: str,
     password: str | None = None,
 ) -> Member:
-    """Add someone to the workspace: a new account when a password is given, else an existing
-    account found by username or e-mail."""
+    """Add someone: a new account when a password is given, else one found by name or e-mail."""
     _acting_member(actor, workspace, Action.MANAGE_MEMBERS)
     role = _valid_role(role)
     username, email = username.strip(), email.strip()
@@ -372,8 +370,7 @@ def api_token_revoke(*, token: ApiToken, actor: User) -> ApiToken:
 
 
 def api_token_use(*, raw: str) -> ApiToken | None:
-    """The live token this secret belongs to, its use noted; None when it is unknown, revoked
-    or its member no longer active."""
+    """The live token of an active member that this secret belongs to, its use noted."""
     raw = raw.strip()
     scheme, _sep, rest = raw.partition("_")
     prefix, _sep, secret = rest.partition("_")
