@@ -69,3 +69,13 @@ def team(db: None) -> Team:
     ratings_ensure_default(workspace=ws)
     ratings_ensure_default(workspace=other)
     return Team(workspace=ws, other_workspace=other, **users)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> object:
+    """Each test starts with an empty cache, so login pauses never leak between tests."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
