@@ -31,8 +31,8 @@ PRODUCTION = ENV == "production"
 VAR_DIR = Path(
     env_str(
         "KIEMCHUNG_VAR_DIR",
-        str(Path.cwd() / "var"),
-        "Folder for the SQLite database, the generated secret key, uploads, archives and indexes.",
+        "var",
+        "Folder (relative to the working directory unless absolute) for the SQLite database, the generated secret key, uploads, archives and indexes.",
     )
 ).resolve()
 
