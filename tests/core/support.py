@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import sqlite3
+import ssl
 import subprocess
 import sys
 import threading
@@ -65,14 +66,18 @@ class LocalServer:
     released: threading.Event = field(default_factory=threading.Event)
     port: int = 0
 
+    scheme: str = "http"
+
     def url(self, path: str, host: str = "127.0.0.1") -> str:
-        return f"http://{host}:{self.port}{path}"
+        return f"{self.scheme}://{host}:{self.port}{path}"
 
 
 @contextmanager
-def http_server(routes: dict[str, Route]) -> Iterator[LocalServer]:
+def http_server(
+    routes: dict[str, Route], *, tls: ssl.SSLContext | None = None
+) -> Iterator[LocalServer]:
     """Serve ROUTES (path -> handler function) until the block ends; unknown paths answer 404."""
-    state = LocalServer(routes=routes)
+    state = LocalServer(routes=routes, scheme="https" if tls else "http")
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -94,8 +99,10 @@ def http_server(routes: dict[str, Route]) -> Iterator[LocalServer]:
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
     state.port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield state

@@ -24,7 +24,6 @@ REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 # Answers that may change if asked again later; other 4xx answers (404, 410, 403) will not.
 RETRYABLE_STATUSES = frozenset({408, 425, 429})
 FINAL_SERVER_STATUSES = frozenset({501, 505})
-CHUNK_BYTES = 64 * 1024
 
 # Addresses that carry an IPv4 address inside an IPv6 one; the embedded address is checked too.
 _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
@@ -251,7 +250,8 @@ def _read_body(response: httpx.Response, *, max_bytes: int, deadline: float) -> 
         raise _too_large_error(max_bytes)
     body = bytearray()
     try:
-        for chunk in response.iter_bytes(CHUNK_BYTES):
+        # No chunk size: httpx would otherwise hold data back until a whole chunk has arrived.
+        for chunk in response.iter_bytes():
             body += chunk
             if len(body) > max_bytes:
                 raise _too_large_error(max_bytes)
