@@ -407,3 +407,25 @@ def test_verdict_actions_on_a_claim_without_verdict_are_not_found(client, team):
 
     for action in ("submit", "review", "publish", "correct"):
         assert client.post(f"/claims/{claim.pk}/verdict/{action}/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("stage", "who"),
+    [
+        (verdict_drafted, "checker2"),
+        (verdict_in_review, "editor"),
+        (verdict_approved, "admin"),
+        (verdict_published, "editor"),
+    ],
+)
+def test_every_id_on_the_claim_page_is_unique(client, team, stage, who):
+    factcheck = stage(team)
+    as_user(client, getattr(team, who))
+
+    page = text(client.get(f"/claims/{factcheck.claim_id}/"))
+
+    ids = re.findall(r'\sid="([^"]+)"', page)
+    assert len(ids) > 20
+    assert sorted({i for i in ids if ids.count(i) > 1}) == []
+    described = re.findall(r'aria-describedby="([^"]+)"', page)
+    assert all(f'id="{target}"' in page for target in described)

@@ -53,27 +53,37 @@ class TagsField(forms.CharField):
         return split_tags(super().to_python(value) or "")
 
 
-class ClaimForm(forms.Form):
+class IdPrefixForm(forms.Form):
+    """Ids (and help-text ids) start with the form's own prefix, unique on the claim page."""
+
+    id_prefix = "form"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", f"{self.id_prefix}-%s")
+        super().__init__(*args, **kwargs)
+
+
+class ClaimForm(IdPrefixForm):
+    id_prefix = "claim-edit"
     text = forms.CharField(
         label=_("Nội dung nhận định"),
-        widget=forms.Textarea(attrs={"rows": 3, "id": "claim-text"}),
+        widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Chép đúng nguyên văn câu cần kiểm chứng."),
     )
     topic = forms.CharField(
         label=_("Chủ đề"),
         max_length=80,
         required=False,
-        widget=forms.TextInput(attrs={"id": "claim-topic"}),
     )
     tags = TagsField(
         label=_("Thẻ"),
         required=False,
         help_text=_("Cách nhau bằng dấu phẩy."),
-        widget=forms.TextInput(attrs={"id": "claim-tags"}),
     )
 
 
 class ClaimCreateForm(ClaimForm):
+    id_prefix = "claim"
     assignee = MemberChoiceField(
         label=_("Người phụ trách"),
         queryset=User._default_manager.none(),
@@ -103,13 +113,13 @@ class ClaimCreateForm(ClaimForm):
             del self.fields["assignee"]
 
 
-class AssignForm(forms.Form):
+class AssignForm(IdPrefixForm):
+    id_prefix = "assign"
     assignee = MemberChoiceField(
         label=_("Người phụ trách"),
         queryset=User._default_manager.none(),
         required=False,
         empty_label=_("— bỏ phân công —"),
-        widget=forms.Select(attrs={"id": "assign-assignee"}),
     )
 
     def __init__(self, *args: Any, workspace: Workspace, **kwargs: Any):
@@ -117,36 +127,35 @@ class AssignForm(forms.Form):
         self.fields["assignee"].queryset = team_users(workspace)  # type: ignore[attr-defined]
 
 
-class DismissForm(forms.Form):
+class DismissForm(IdPrefixForm):
+    id_prefix = "dismiss"
     reason = forms.CharField(
         label=_("Lý do bỏ qua"),
-        widget=forms.Textarea(attrs={"rows": 2, "id": "dismiss-reason"}),
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
 
-class ClaimFilterForm(forms.Form):
+class ClaimFilterForm(IdPrefixForm):
+    id_prefix = "filter"
     q = forms.CharField(
         label=_("Tìm theo nội dung"),
         required=False,
-        widget=forms.TextInput(attrs={"id": "filter-q", "type": "search"}),
+        widget=forms.TextInput(attrs={"type": "search"}),
     )
     state = forms.ChoiceField(
         label=_("Trạng thái"),
         required=False,
         choices=[("", _("Tất cả")), *ClaimState.choices],
-        widget=forms.Select(attrs={"id": "filter-state"}),
     )
     assignee = MemberChoiceField(
         label=_("Người phụ trách"),
         queryset=User._default_manager.none(),
         required=False,
         empty_label=_("Tất cả"),
-        widget=forms.Select(attrs={"id": "filter-assignee"}),
     )
     topic = forms.CharField(
         label=_("Chủ đề"),
         required=False,
-        widget=forms.TextInput(attrs={"id": "filter-topic"}),
     )
 
     def __init__(self, *args: Any, workspace: Workspace, **kwargs: Any):
@@ -154,19 +163,18 @@ class ClaimFilterForm(forms.Form):
         self.fields["assignee"].queryset = team_users(workspace)  # type: ignore[attr-defined]
 
 
-class AppearanceForm(forms.Form):
+class AppearanceForm(IdPrefixForm):
+    id_prefix = "appearance"
     url = forms.URLField(
         label=_("Đường dẫn"),
         max_length=2000,
         required=False,
         assume_scheme="https",
-        widget=forms.URLInput(attrs={"id": "appearance-url"}),
     )
     platform = forms.CharField(
         label=_("Nền tảng"),
         max_length=40,
         required=False,
-        widget=forms.TextInput(attrs={"id": "appearance-platform"}),
     )
     seen_at = forms.DateTimeField(
         label=_("Thời điểm xuất hiện"),
@@ -179,7 +187,7 @@ class AppearanceForm(forms.Form):
     text = forms.CharField(
         label=_("Nội dung tại nơi xuất hiện"),
         required=False,
-        widget=forms.Textarea(attrs={"rows": 2, "id": "appearance-text"}),
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
     def clean(self) -> dict[str, Any]:
@@ -189,36 +197,34 @@ class AppearanceForm(forms.Form):
         return data
 
 
-class EvidenceForm(forms.Form):
+class EvidenceForm(IdPrefixForm):
+    id_prefix = "evidence"
     kind = forms.ChoiceField(
         label=_("Loại bằng chứng"),
         choices=EvidenceKind.choices,
         initial=EvidenceKind.URL,
-        widget=forms.RadioSelect(attrs={"id": "evidence-kind"}),
+        widget=forms.RadioSelect,
     )
     url = forms.URLField(
         label=_("Đường dẫn nguồn"),
         max_length=2000,
         required=False,
         assume_scheme="https",
-        widget=forms.URLInput(attrs={"id": "evidence-url"}),
         help_text=_("Trang sẽ được lưu trữ lại đúng như lúc này."),
     )
     document = forms.FileField(
         label=_("Tệp tài liệu"),
         required=False,
-        widget=forms.ClearableFileInput(attrs={"id": "evidence-document"}),
     )
     title = forms.CharField(
         label=_("Tiêu đề"),
         max_length=300,
         required=False,
-        widget=forms.TextInput(attrs={"id": "evidence-title"}),
     )
     note = forms.CharField(
         label=_("Nội dung ghi chú"),
         required=False,
-        widget=forms.Textarea(attrs={"rows": 3, "id": "evidence-note"}),
+        widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Với đường dẫn hay tài liệu: nguồn này chứng minh điều gì."),
     )
 
@@ -243,35 +249,35 @@ class EvidenceForm(forms.Form):
         return data
 
 
-class CommentForm(forms.Form):
+class CommentForm(IdPrefixForm):
+    id_prefix = "comment"
     body = forms.CharField(
         label=_("Bình luận"),
-        widget=forms.Textarea(attrs={"rows": 3, "id": "comment-body"}),
+        widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Gõ @tên-đăng-nhập để nhắc một đồng nghiệp."),
     )
 
 
-class VerdictForm(forms.Form):
+class VerdictForm(IdPrefixForm):
+    id_prefix = "verdict"
     rating = forms.ModelChoiceField(
         label=_("Kết luận"),
         queryset=Rating.objects.none(),
         empty_label=_("— chọn kết luận —"),
-        widget=forms.Select(attrs={"id": "verdict-rating"}),
     )
     title = forms.CharField(
         label=_("Tiêu đề"),
         max_length=300,
-        widget=forms.TextInput(attrs={"id": "verdict-title"}),
     )
     summary = forms.CharField(
         label=_("Tóm tắt"),
-        widget=forms.Textarea(attrs={"rows": 3, "id": "verdict-summary"}),
+        widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Hai, ba câu: kết luận là gì và vì sao."),
     )
     body = forms.CharField(
         label=_("Nội dung (Markdown)"),
         required=False,
-        widget=forms.Textarea(attrs={"rows": 14, "id": "verdict-body"}),
+        widget=forms.Textarea(attrs={"rows": 14}),
         help_text=_("Trích đúng nhận định, dẫn mọi nguồn, giải thích kết luận."),
     )
 
@@ -282,12 +288,13 @@ class VerdictForm(forms.Form):
         ).order_by("position", "id")
 
 
-class ReviewForm(forms.Form):
+class ReviewForm(IdPrefixForm):
+    id_prefix = "review"
     decision = forms.ChoiceField(label=_("Quyết định"), choices=ReviewDecision.choices)
     comment = forms.CharField(
         label=_("Nhận xét"),
         required=False,
-        widget=forms.Textarea(attrs={"rows": 3, "id": "review-comment"}),
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
     def clean(self) -> dict[str, Any]:
@@ -298,19 +305,14 @@ class ReviewForm(forms.Form):
 
 
 class CorrectionForm(VerdictForm):
+    id_prefix = "correction"
     note = forms.CharField(
         label=_("Ghi chú đính chính (công khai)"),
-        widget=forms.Textarea(attrs={"rows": 3, "id": "correction-note"}),
+        widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Đã sửa gì và vì sao; hiển thị trên trang công khai."),
     )
 
     field_order = ["note", "rating", "title", "summary", "body"]
-
-    def __init__(self, *args: Any, workspace: Workspace, **kwargs: Any):
-        super().__init__(*args, workspace=workspace, **kwargs)
-        for name in ("rating", "title", "summary", "body"):
-            widget = self.fields[name].widget
-            widget.attrs["id"] = widget.attrs["id"].replace("verdict-", "correction-")
 
 
 class RatingStepForm(forms.Form):
