@@ -1,4 +1,9 @@
-"""Archiving evidence pages: fetched once, stored with their digest, or failed with a reason."""
+"""Archiving evidence pages: fetched once, stored with their digest, or failed with a reason.
+
+A snapshot exists exactly when the evidence ends up archived. Archiving again keeps the earlier
+copy while the new fetch runs: a success replaces it, a failure keeps it (the evidence stays
+archived and `archive_error` says why the new copy could not be made).
+"""
 
 from __future__ import annotations
 
@@ -22,23 +27,12 @@ _EXTENSIONS = {".html", ".htm", ".pdf", ".txt", ".json", ".xml", ".png", ".jpg",
 
 
 def archive_request(evidence: Evidence) -> Evidence:
-    """Mark URL evidence as waiting for its archive and enqueue the fetch once the caller commits.
-
-    An earlier snapshot is removed (its file after the commit), so a snapshot exists exactly when
-    the evidence is archived. Call it inside the caller's transaction.
-    """
+    """Mark URL evidence as waiting for its archive and enqueue the fetch once the caller commits."""
     # Imported here: the task module imports this one.
     from kiemchung.claims.tasks import evidence_archive
 
     if evidence.kind != EvidenceKind.URL or not evidence.url:
         raise ValueError("only evidence with a URL is archived")
-    old = Snapshot.objects.filter(evidence=evidence).first()
-    if old is not None:
-        old_file = old.body.name or ""
-        storage = old.body.storage
-        old.delete()
-        if old_file:
-            transaction.on_commit(lambda: storage.delete(old_file))
     evidence.archive_status = ArchiveStatus.PENDING
     evidence.archive_error = ""
     evidence.save(update_fields=["archive_status", "archive_error", "updated_at"])
@@ -56,19 +50,26 @@ def _file_name(evidence_id: int, digest: str, content_type: str) -> str:
 def _fail(evidence_id: int, message: str) -> None:
     with transaction.atomic():
         evidence = Evidence.objects.select_for_update().filter(pk=evidence_id).first()
-        if evidence is not None and evidence.archive_status == ArchiveStatus.PENDING:
+        if evidence is None or evidence.archive_status != ArchiveStatus.PENDING:
+            return
+        if Snapshot.objects.filter(evidence_id=evidence_id).exists():
+            evidence.archive_status = ArchiveStatus.ARCHIVED
+            evidence.archive_error = _(
+                "Lưu trữ lại không thành công, vẫn giữ bản lưu trước: %(reason)s"
+            ) % {"reason": message}
+        else:
             evidence.archive_status = ArchiveStatus.FAILED
             evidence.archive_error = message
-            evidence.save(update_fields=["archive_status", "archive_error", "updated_at"])
+        evidence.save(update_fields=["archive_status", "archive_error", "updated_at"])
 
 
 def _store(evidence_id: int, page: http.FetchResult) -> str:
-    """Write the body and record the snapshot; 'archived', or 'skipped' if another run got there."""
+    """Write the body and record the snapshot: 'archived', or 'skipped' if another run was first."""
     digest = hashlib.sha256(page.content).hexdigest()
     field = Snapshot._meta.get_field("body")
     assert isinstance(field, FileField)
-    # upload_to is a date pattern, not a callable, so no instance is needed to build the name.
     file_name = _file_name(evidence_id, digest, page.content_type)
+    # upload_to is a date pattern, not a callable, so no instance is needed to build the name.
     name = field.generate_filename(None, file_name)  # type: ignore[arg-type]
     # The file goes first: if the row is not written (another run won, or an error), it is
     # removed, so no row ever points at a missing file.
@@ -76,13 +77,17 @@ def _store(evidence_id: int, page: http.FetchResult) -> str:
     kept = False
     try:
         with transaction.atomic():
+            # The row lock (PostgreSQL) or the write transaction (SQLite) makes a second run
+            # wait here, then find the evidence no longer pending.
             evidence = Evidence.objects.select_for_update().filter(pk=evidence_id).first()
-            if (
-                evidence is None
-                or evidence.archive_status != ArchiveStatus.PENDING
-                or Snapshot.objects.filter(evidence_id=evidence_id).exists()
-            ):
+            if evidence is None or evidence.archive_status != ArchiveStatus.PENDING:
                 return "skipped"
+            earlier = Snapshot.objects.filter(evidence_id=evidence_id).first()
+            if earlier is not None:
+                earlier_file = earlier.body.name or ""
+                earlier.delete()
+                if earlier_file:
+                    transaction.on_commit(lambda: field.storage.delete(earlier_file))
             Snapshot.objects.create(
                 evidence=evidence,
                 final_url=page.url[:2000],
@@ -114,7 +119,7 @@ def evidence_snapshot_take(*, evidence_id: int) -> str:
         return "missing"
     if evidence.archive_status != ArchiveStatus.PENDING:
         return "skipped"
-    if not evidence.url:
+    if evidence.kind != EvidenceKind.URL or not evidence.url:
         _fail(evidence_id, _("Bằng chứng này không có đường dẫn để lưu trữ"))
         return "failed"
     try:
