@@ -1,4 +1,4 @@
-"""Archiving evidence pages from real local servers: once, with a digest, or failed with a reason."""
+"""Archiving evidence pages from real local servers: once, with a digest, or with a reason."""
 
 from __future__ import annotations
 

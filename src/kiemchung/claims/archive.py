@@ -27,7 +27,7 @@ _EXTENSIONS = {".html", ".htm", ".pdf", ".txt", ".json", ".xml", ".png", ".jpg",
 
 
 def archive_request(evidence: Evidence) -> Evidence:
-    """Mark URL evidence as waiting for its archive and enqueue the fetch once the caller commits."""
+    """Mark URL evidence pending; its fetch is enqueued when the caller commits."""
     # Imported here: the task module imports this one.
     from kiemchung.claims.tasks import evidence_archive
 
