@@ -100,8 +100,9 @@ def object_type_name(label: str) -> str:
 
 
 def event_changes(event: AuditEvent) -> list[Change]:
-    """The fields an event touched, each with its before and after value."""
+    """The fields an event touched, by name, each with its before and after value."""
     before = event.before if isinstance(event.before, dict) else {}
     after = event.after if isinstance(event.after, dict) else {}
-    names = list(before) + [name for name in after if name not in before]
+    # JSON objects keep no key order on PostgreSQL, so fields are shown alphabetically.
+    names = sorted(set(before) | set(after))
     return [Change(field=name, before=before.get(name), after=after.get(name)) for name in names]

@@ -77,7 +77,8 @@ class Appearance(TimeStamped):
     )
 
     class Meta:
-        ordering = ["seen_at", "id"]
+        # Null times first on every database (PostgreSQL would put them last).
+        ordering = [models.F("seen_at").asc(nulls_first=True), "id"]
 
     def __str__(self) -> str:
         return self.url or self.text[:60]
