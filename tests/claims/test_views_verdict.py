@@ -429,3 +429,20 @@ def test_every_id_on_the_claim_page_is_unique(client, team, stage, who):
     assert sorted({i for i in ids if ids.count(i) > 1}) == []
     described = re.findall(r'aria-describedby="([^"]+)"', page)
     assert all(f'id="{target}"' in page for target in described)
+
+
+def test_published_claim_takes_no_new_evidence_but_a_failed_archive_can_be_retried(client, team):
+    factcheck = verdict_published(team)
+    failed = Evidence.objects.create(
+        claim=factcheck.claim,
+        kind="url",
+        url="https://example.org/loi",
+        archive_status=ArchiveStatus.FAILED,
+        archive_error="Hết thời gian chờ",
+    )
+    as_user(client, team.checker)
+
+    page = text(client.get(f"/claims/{factcheck.claim_id}/"))
+
+    assert 'id="evidence-form"' not in page
+    assert f'id="evidence-{failed.pk}-rearchive"' in page

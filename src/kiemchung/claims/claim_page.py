@@ -62,6 +62,7 @@ class ClaimAbilities:
     delete: bool
     add_appearance: bool
     add_evidence: bool
+    retry_archive: bool
     comment: bool
     write_verdict: bool
     submit: bool
@@ -101,7 +102,10 @@ def abilities(*, member: Member, claim: Claim, factcheck: FactCheck | None) -> C
         reopen=can(member, Action.EDIT) and state == ClaimState.DISMISSED,
         delete=can(member, Action.DELETE) and state != ClaimState.PUBLISHED,
         add_appearance=can(member, Action.EDIT) and state != ClaimState.DISMISSED,
-        add_evidence=can(member, Action.ADD_EVIDENCE) and state != ClaimState.DISMISSED,
+        # Once published, the sources readers see change only through a correction.
+        add_evidence=can(member, Action.ADD_EVIDENCE) and working,
+        # A failed archive can always be retried: there is no stored copy to replace.
+        retry_archive=can(member, Action.ADD_EVIDENCE),
         comment=can(member, Action.COMMENT),
         write_verdict=can(member, Action.WRITE_VERDICT)
         and working
