@@ -76,6 +76,14 @@ def test_anonymous_visitor_is_sent_to_login(client):
     assert response["Location"].startswith("/accounts/login/")
 
 
+def test_htmx_poll_after_logout_sends_the_tab_to_login(client, team):
+    claim = claim_opened(team)
+
+    response = client.get(f"/claims/{claim.pk}/", {"part": "evidence"}, HTTP_HX_REQUEST="true")
+
+    assert response["HX-Redirect"] == f"/accounts/login/?next=/claims/{claim.pk}/%3Fpart%3Devidence"
+
+
 def test_my_work_shows_my_claims_and_verdicts_waiting_for_my_review(client, team):
     mine = claim_opened(team, by=team.checker, text="Nhận định giao cho người kiểm chứng")
     claim_opened(team, by=team.checker2, text="Nhận định của người khác")

@@ -5,14 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
+from urllib.parse import quote
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
-from django.shortcuts import render
+from django.shortcuts import render, resolve_url
 from django.utils.translation import gettext as _
+from django_htmx.http import HttpResponseClientRedirect
 
 from kiemchung.claims import selectors
 from kiemchung.claims.models import Claim
@@ -38,7 +41,18 @@ def newsroom(view: View) -> View:
         except PermissionDenied as exc:
             return forbidden(request, exc)
 
-    return login_required(wrapped)
+    logged_in = login_required(wrapped)
+
+    @wraps(view)
+    def entry(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        # A part of a page polled by htmx after the session ended: send the whole tab to the
+        # login page instead of drawing the login form inside the part.
+        if getattr(request, "htmx", False) and not request.user.is_authenticated:
+            login = resolve_url(settings.LOGIN_URL)
+            return HttpResponseClientRedirect(f"{login}?next={quote(request.get_full_path())}")
+        return logged_in(request, *args, **kwargs)
+
+    return entry
 
 
 def wants_fragment(request: HttpRequest) -> bool:
