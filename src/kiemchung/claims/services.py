@@ -160,7 +160,7 @@ def claim_create(
     clean_platform = limited(platform, field="platform", limit=PLATFORM_MAX)
     if assignee is not None and assignee.pk != user.pk:
         require(member, Action.ASSIGN)
-    if assignee is None and not can(member, Action.ASSIGN):
+    if assignee is None and not can(member, Action.ASSIGN) and can(member, Action.WRITE_VERDICT):
         assignee = user
     if assignee is not None:
         _check_assignable(workspace=workspace, assignee=assignee)
