@@ -287,7 +287,7 @@ def _rating_initial(workspace: Any) -> list[dict[str, Any]]:
 @require_http_methods(["GET", "POST"])
 @newsroom
 def ratings_edit(request: HttpRequest) -> HttpResponse:
-    """The workspace's rating scale, most accurate first; editors and admins change it."""
+    """The workspace's rating scale, most accurate first; everyone sees it, admins change it."""
     workspace = request.workspace  # type: ignore[attr-defined]
     may_edit = can(request.member, Action.MANAGE_WORKSPACE)  # type: ignore[attr-defined]
     if request.method == "POST":
