@@ -109,7 +109,7 @@ class RetryableTask(Task[P, T]):
             delay,
         )
         retry: Task[P, T] = self
-        if self.get_backend().supports_defer:
+        if delay > 0 and self.get_backend().supports_defer:
             retry = self.using(run_after=timezone.now() + timedelta(seconds=delay))
         # A backend that cannot defer (the inline one used by tests) runs the retry at once.
         retry.get_backend().enqueue(retry, args, {**kwargs, ATTEMPT_KWARG: attempt.number + 1})

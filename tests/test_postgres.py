@@ -1,0 +1,150 @@
+"""On PostgreSQL: the same migrations, and database-queue workers sharing tasks (SKIP LOCKED)."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import threading
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+
+from core.support import (
+    Instance,
+    answer,
+    http_server,
+    instance_env,
+    service_missing,
+)
+
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
+
+POSTGRES_URL = os.environ.get(
+    "KIEMCHUNG_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres"
+)
+PAGE = "<html><body>Sở Y tế bác bỏ tin đồn</body></html>".encode()
+
+
+def _with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def _shown(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.hostname}:{parts.port or 5432}"
+
+
+@pytest.fixture(scope="module")
+def postgres_url():
+    """A fresh database for this run, migrated by `kiemchung migrate`, dropped afterwards."""
+    import psycopg
+    from psycopg import sql
+
+    try:
+        admin = psycopg.connect(POSTGRES_URL, autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError as exc:
+        service_missing(f"PostgreSQL is unreachable at {_shown(POSTGRES_URL)}: {exc}")
+    name = f"kiemchung_test_{secrets.token_hex(6)}"
+    admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield _with_database(POSTGRES_URL, name)
+    finally:
+        admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+        admin.close()
+
+
+@pytest.fixture(scope="module")
+def migrated(postgres_url, tmp_path_factory):
+    var_dir = tmp_path_factory.mktemp("pg-var")
+    instance = Instance(
+        var_dir=var_dir,
+        env=instance_env(var_dir, KIEMCHUNG_DATABASE_URL=postgres_url),
+        logs=tmp_path_factory.mktemp("pg-logs"),
+    )
+    instance.run("migrate", "--noinput", "-v", "0", timeout=180)
+    return instance
+
+
+@pytest.fixture
+def database(postgres_url):
+    import psycopg
+
+    with psycopg.connect(postgres_url, autocommit=True) as connection:
+        yield connection
+
+
+def test_migrations_apply_cleanly_on_postgresql(migrated, database):
+    migrated.run("migrate", "--check")
+    tables = {row[0] for row in database.execute("SELECT tablename FROM pg_tables")}
+    assert {"claims_evidence", "claims_snapshot", "core_tasklease"} <= tables
+    assert "django_tasks_database_dbtaskresult" in tables
+
+
+def _archived(database, ids):
+    return database.execute(
+        "SELECT e.id, e.archive_status, count(s.id) FROM claims_evidence e "
+        "LEFT JOIN claims_snapshot s ON s.evidence_id = e.id WHERE e.id = ANY(%s) "
+        "GROUP BY e.id, e.archive_status ORDER BY e.id",
+        [ids],
+    ).fetchall()
+
+
+def test_two_workers_share_the_queue_and_archive_every_page_once(migrated, database):
+    # The first two fetches wait for each other: both workers must be running a task at once.
+    together = threading.Barrier(2, timeout=30)
+    waits = []
+
+    def page(handler):
+        if len(waits) < 2:
+            waits.append(handler.path)
+            together.wait()
+        answer(handler, 200, PAGE)
+
+    paths = [f"/bai-{n}" for n in range(6)]
+    with http_server(dict.fromkeys(paths, page)) as server:
+        ids = migrated.evidence_add(*(server.url(path) for path in paths))
+        workers = [
+            migrated.start("worker", "--batch", "--no-startup-delay", name=f"pg-worker-{n}")
+            for n in range(2)
+        ]
+        codes = [worker.wait(60) for worker in workers]
+    assert codes == [0, 0], migrated.log("pg-worker-0") + migrated.log("pg-worker-1")
+    assert not together.broken, "two workers never ran tasks at the same time"
+    assert _archived(database, ids) == [(i, "archived", 1) for i in ids]
+    assert all(server.hits[path] == 1 for path in paths), server.hits
+    runs = database.execute(
+        "SELECT status, worker_ids FROM django_tasks_database_dbtaskresult "
+        "WHERE args_kwargs->'args'->>0 = ANY(%s)",
+        [[str(i) for i in ids]],
+    ).fetchall()
+    assert len(runs) == len(ids)
+    assert {status for status, _ in runs} == {"SUCCESSFUL"}
+    assert all(len(worker_ids) == 1 for _, worker_ids in runs), "no task was run twice"
+    assert len({worker_ids[0] for _, worker_ids in runs}) == 2
+
+
+def test_a_task_abandoned_by_a_dead_worker_is_run_again(migrated, database):
+    with http_server({"/bo-do": lambda h: answer(h, 200, PAGE)}) as server:
+        [evidence_id] = migrated.evidence_add(server.url("/bo-do"))
+        [(task_id,)] = database.execute(
+            "UPDATE django_tasks_database_dbtaskresult SET status = 'RUNNING', "
+            "started_at = now() - interval '10 minutes', worker_ids = %s "
+            "WHERE status = 'READY' RETURNING id",
+            [json.dumps(["dead-worker"])],
+        ).fetchall()
+        database.execute(
+            "INSERT INTO core_tasklease (task_id, worker_id, expires_at) "
+            "VALUES (%s, 'dead-worker', now() - interval '1 minute')",
+            [str(task_id)],
+        )
+        migrated.run("worker", "--batch", "--no-startup-delay")
+    assert _archived(database, [evidence_id]) == [(evidence_id, "archived", 1)]
+    [(status, worker_ids)] = database.execute(
+        "SELECT status, worker_ids FROM django_tasks_database_dbtaskresult WHERE id = %s",
+        [task_id],
+    ).fetchall()
+    assert status == "SUCCESSFUL"
+    assert worker_ids[0] == "dead-worker" and len(worker_ids) == 2
+    assert database.execute("SELECT count(*) FROM core_tasklease").fetchone() == (0,)
