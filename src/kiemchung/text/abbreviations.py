@@ -20,7 +20,7 @@ _TABLE: dict[str, str] = {
     "j": "gì", "ji": "gì", "vs": "với", "r": "rồi", "rùi": "rồi", "trc": "trước", "trk": "trước",
     "bh": "bao giờ", "bjo": "bây giờ", "bgio": "bây giờ", "bgjo": "bây giờ",
     "cx": "cũng", "cg": "cũng", "ms": "mới", "nx": "nữa", "ns": "nói", "bt": "biết",
-    "bít": "biết", "bik": "biết", "bn": "bao nhiêu", "ntn": "như thế nào", 
+    "bít": "biết", "bik": "biết", "bn": "bao nhiêu", "ntn": "như thế nào",
     "z": "vậy", "zậy": "vậy", "v": "vậy", "dzậy": "vậy", "lm": "làm", "tl": "trả lời",
     "kq": "kết quả", "tg": "thời gian", "đt": "điện thoại",
     "nt": "nhắn tin", "ib": "nhắn tin", "mk": "mình", "mik": "mình", "mjk": "mình",

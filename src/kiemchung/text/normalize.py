@@ -73,7 +73,7 @@ def _strip_controls(text: str) -> str:
 
 
 def _is_latin_letter(ch: str) -> bool:
-    return ch.isascii() and ch.isalpha() or ch in _VI_SET or "LATIN" in unicodedata.name(ch, "")
+    return (ch.isascii() and ch.isalpha()) or ch in _VI_SET or "LATIN" in unicodedata.name(ch, "")
 
 
 def _fix_confusables(word: str) -> str:

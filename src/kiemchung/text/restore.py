@@ -11,6 +11,7 @@ own vocabulary dominates.
 from __future__ import annotations
 
 import gzip
+import itertools
 import json
 import math
 import re
@@ -59,9 +60,9 @@ class Restorer:
     """Learns syllable n-grams from accented text and restores diacritics of unaccented text."""
 
     def __init__(self) -> None:
-        self.uni: Counter[str] = Counter()
-        self.bi: Counter[tuple[str, str]] = Counter()
-        self.tri: Counter[tuple[str, str, str]] = Counter()
+        self.uni: defaultdict[str, float] = defaultdict(float)
+        self.bi: defaultdict[tuple[str, str], float] = defaultdict(float)
+        self.tri: defaultdict[tuple[str, str, str], float] = defaultdict(float)
         self.followers: Counter[str] = Counter()
         self.followers2: Counter[tuple[str, str]] = Counter()
         self.forms: dict[str, set[str]] = defaultdict(set)
@@ -89,7 +90,7 @@ class Restorer:
         return self
 
     def learn(self, texts: Iterable[str], weight: float = 1, min_accent_ratio: float = 0.3) -> int:
-        """Learn from accented texts; texts that are mostly unaccented are skipped. Returns count."""
+        """Learn from accented texts (mostly unaccented ones are skipped); returns how many."""
         learned = 0
         with self._lock:
             for text in texts:
@@ -118,7 +119,7 @@ class Restorer:
             self.uni[word] += weight
             self.forms[fold(word)].add(word)
         self.total += weight * len(run)
-        for a, b in zip(seq, seq[1:], strict=False):
+        for a, b in itertools.pairwise(seq):
             if (a, b) not in self.bi:
                 self.followers[a] += 1
             self.bi[a, b] += weight

