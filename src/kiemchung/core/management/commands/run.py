@@ -37,6 +37,12 @@ class Command(BaseCommand):
             help="Request threads (default: KIEMCHUNG_WEB_THREADS).",
         )
         parser.add_argument(
+            "--trusted-proxy",
+            default=None,
+            help="Address of the reverse proxy in front (e.g. 127.0.0.1) whose X-Forwarded-For "
+            "and X-Forwarded-Proto headers are believed; from anyone else they are dropped.",
+        )
+        parser.add_argument(
             "--no-worker",
             action="store_false",
             dest="with_worker",
@@ -50,6 +56,7 @@ class Command(BaseCommand):
         host: str | None,
         port: int | None,
         threads: int | None,
+        trusted_proxy: str | None,
         with_worker: bool,
         **options: Any,
     ) -> None:
@@ -64,6 +71,14 @@ class Command(BaseCommand):
             threads=threads or settings.WEB_THREADS,
             ident="kiemchung",
             clear_untrusted_proxy_headers=True,
+            **(
+                {
+                    "trusted_proxy": trusted_proxy,
+                    "trusted_proxy_headers": {"x-forwarded-for", "x-forwarded-proto"},
+                }
+                if trusted_proxy
+                else {}
+            ),
         )
         worker = thread = None
         if with_worker and settings.RUN_WORKER and settings.TASKS_MODE == "db":

@@ -42,8 +42,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--queue-name",
             default="default",
-            help="Queues to take tasks from, separated by commas; `*` for every queue of the "
-            "database queue (default: %(default)s).",
+            help="Queues to take tasks from, separated by commas; `*` for every queue "
+            "(default: %(default)s).",
         )
         parser.add_argument(
             "--batch",
