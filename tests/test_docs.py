@@ -20,7 +20,8 @@ def _own_commands() -> dict[str, str]:
         if not folder.is_dir():
             continue
         for module in pkgutil.iter_modules([str(folder)]):
-            mod = importlib.import_module(f"kiemchung.{package.name}.management.commands.{module.name}")
+            dotted = f"kiemchung.{package.name}.management.commands.{module.name}"
+            mod = importlib.import_module(dotted)
             commands[module.name] = mod.Command.help
     return commands
 

@@ -41,7 +41,10 @@ def test_secret_key_is_generated_once_into_var(tmp_path):
             {"KIEMCHUNG_SECRET_KEY": "x" * 40, "KIEMCHUNG_ALLOW_PRIVATE_URLS": "1"},
             "KIEMCHUNG_ALLOW_PRIVATE_URLS",
         ),
-        ({"KIEMCHUNG_SECRET_KEY": "x" * 40, "KIEMCHUNG_ALLOWED_HOSTS": "*"}, "KIEMCHUNG_ALLOWED_HOSTS"),
+        (
+            {"KIEMCHUNG_SECRET_KEY": "x" * 40, "KIEMCHUNG_ALLOWED_HOSTS": "*"},
+            "KIEMCHUNG_ALLOWED_HOSTS",
+        ),
     ],
 )
 def test_production_refuses_unsafe_values(tmp_path, extra, named):

@@ -32,7 +32,8 @@ VAR_DIR = Path(
     env_str(
         "KIEMCHUNG_VAR_DIR",
         "var",
-        "Folder (relative to the working directory unless absolute) for the SQLite database, the generated secret key, uploads, archives and indexes.",
+        "Folder (relative to the working directory unless absolute) for the SQLite database, "
+        "the generated secret key, uploads, archives and indexes.",
     )
 ).resolve()
 
@@ -60,7 +61,8 @@ SITE_URL = env_str(
 DATABASE_URL = env_str(
     "KIEMCHUNG_DATABASE_URL",
     "",
-    "Database URL, e.g. postgres://user@host:5432/kiemchung. Empty: SQLite at var/kiemchung.sqlite3.",
+    "Database URL, e.g. postgres://user@host:5432/kiemchung. "
+    "Empty: SQLite at var/kiemchung.sqlite3.",
     secret=True,
 )
 TASKS_MODE = env_choice(
@@ -256,7 +258,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": VAR_DIR / "kiemchung.sqlite3",
+            "NAME": str(VAR_DIR / "kiemchung.sqlite3"),
             "OPTIONS": {
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,

@@ -61,7 +61,8 @@ def test_claim_to_published_factcheck(browser, newsroom_server, shots):
     assert CLAIM in checker.inner_text("#claim-wording")
     shots.take(checker, "checker-created-claim")
 
-    for path, title in [("/bo-y-te", "Khuyến cáo của Bộ Y tế"), ("/nghien-cuu", "Tổng quan nghiên cứu")]:
+    sources = [("/bo-y-te", "Khuyến cáo của Bộ Y tế"), ("/nghien-cuu", "Tổng quan nghiên cứu")]
+    for path, title in sources:
         checker.check("#evidence-kind_0")
         checker.fill("#evidence-url", server.evidence_url + path)
         checker.fill("#evidence-title", title)

@@ -74,7 +74,7 @@ DEMO_CLAIMS: list[dict[str, Any]] = [
 
 
 class Command(BaseCommand):
-    help = "Create the demo workspace with its members and claims in every state, and print its login."
+    help = "Create the demo workspace, its members and claims in every state; print its login."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
