@@ -321,6 +321,8 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+# whitenoise serves through the finders; an existing (possibly empty) root keeps it quiet.
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # The project's own assets live in the package, not in an app, so finders need to be told.
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 WHITENOISE_USE_FINDERS = True
