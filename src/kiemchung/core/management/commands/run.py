@@ -83,11 +83,16 @@ class Command(BaseCommand):
         worker = thread = None
         if with_worker and settings.RUN_WORKER and settings.TASKS_MODE == "db":
             worker, thread = worker_thread_start(lease_seconds=settings.TASK_LEASE_SECONDS)
-        shown_host = server.effective_host
-        if ":" in str(shown_host):
-            shown_host = f"[{shown_host}]"
+        # One address gives one server; a name with several addresses gives one per address.
+        listening = getattr(server, "effective_listen", None) or [
+            (server.effective_host, server.effective_port)
+        ]
+        urls = " ".join(
+            f"http://{f'[{host}]' if ':' in str(host) else host}:{port}/"
+            for host, port in listening
+        )
         self.stdout.write(
-            f"kiemchung is running at http://{shown_host}:{server.effective_port}/ "
+            f"kiemchung is running at {urls} "
             f"({'with' if worker else 'without'} a background worker). Ctrl+C to stop."
         )
         self.stdout.flush()
