@@ -94,6 +94,8 @@ def http_server(
             with suppress(BrokenPipeError, ConnectionResetError):
                 route(self)
 
+        do_POST = do_GET
+
         def log_message(self, format: str, *args: Any) -> None:
             pass
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import json
 import shutil
 import socket
 import ssl
@@ -45,6 +46,22 @@ def test_fetch_follows_redirects_and_reports_the_final_url():
     assert page.text == "Tin đã đính chính"
     assert page.content_type == "text/plain; charset=utf-8"
     assert server.request_headers[0]["User-Agent"].startswith("kiemchung/")
+
+
+def test_json_can_be_posted_and_follows_a_307_with_its_body():
+    received = []
+
+    def api(handler: BaseHTTPRequestHandler) -> None:
+        length = int(handler.headers["Content-Length"])
+        received.append((handler.command, json.loads(handler.rfile.read(length))))
+        answer(handler, 200, b'{"ok": true}', "application/json")
+
+    routes = {"/gui": lambda h: answer(h, 307, headers={"Location": "/api"}), "/api": api}
+    message = {"chat_id": 1, "text": "Đã kiểm chứng"}
+    with http_server(routes) as server:
+        page = fetch(server.url("/gui"), method="POST", json=message)
+    assert received == [("POST", message)]
+    assert json.loads(page.text) == {"ok": True}
 
 
 def test_a_page_that_does_not_answer_times_out_and_may_be_retried(settings):
