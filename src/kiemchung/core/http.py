@@ -161,7 +161,7 @@ def _checked_url(url: str | httpx.URL) -> httpx.URL:
         ) from exc
     if parsed.scheme not in ("http", "https"):
         raise FetchError(
-            _("Chỉ lưu được đường dẫn http hoặc https"), retryable=False, reason="scheme"
+            _("Chỉ hỗ trợ đường dẫn http hoặc https"), retryable=False, reason="scheme"
         )
     if not parsed.host:
         raise FetchError(_("Đường dẫn không hợp lệ"), retryable=False, reason="invalid_url")
@@ -192,7 +192,7 @@ def _transport_error(exc: httpx.TransportError) -> FetchError:
         )
     if isinstance(exc, httpx.UnsupportedProtocol):
         return FetchError(
-            _("Chỉ lưu được đường dẫn http hoặc https"), retryable=False, reason="scheme"
+            _("Chỉ hỗ trợ đường dẫn http hoặc https"), retryable=False, reason="scheme"
         )
     return FetchError(
         _("Máy chủ ngắt kết nối giữa chừng"), retryable=True, reason="network"
@@ -201,13 +201,13 @@ def _transport_error(exc: httpx.TransportError) -> FetchError:
 
 @contextmanager
 def _open(
-    client: httpx.Client,
     url: httpx.URL,
     *,
     method: str,
     headers: Mapping[str, str],
     body: dict[str, Any],
     deadline: float,
+    ssl_context: ssl.SSLContext | None,
 ) -> Iterator[httpx.Response]:
     """Send one request to an address HOST resolved to and was checked, keeping Host and SNI."""
     host = url.raw_host.decode("ascii")
@@ -222,15 +222,25 @@ def _open(
         pinned = url.copy_with(host=str(address))
         request_headers = {**headers, "Host": url.netloc.decode("ascii")}
         extensions = {"sni_hostname": host} if url.scheme == "https" else {}
+        # A client per request: a pooled connection, keyed by address, could otherwise carry
+        # a request for another host name over TLS that was verified for the first one.
+        # trust_env=False: a proxy from the environment would bypass the address check.
         try:
-            with client.stream(
-                method,
-                pinned,
-                headers=request_headers,
-                timeout=httpx.Timeout(remaining),
-                extensions=extensions,
-                **body,
-            ) as response:
+            with (
+                httpx.Client(
+                    verify=ssl_context if ssl_context is not None else True,
+                    trust_env=False,
+                    follow_redirects=False,
+                ) as client,
+                client.stream(
+                    method,
+                    pinned,
+                    headers=request_headers,
+                    timeout=httpx.Timeout(remaining),
+                    extensions=extensions,
+                    **body,
+                ) as response,
+            ):
                 yield response
                 return
         except httpx.ConnectError as exc:
@@ -299,38 +309,32 @@ def fetch(
     if data is not None:
         body["data"] = dict(data)
     redirects = 0
-    # trust_env=False: a proxy from the environment would bypass the address check.
-    with httpx.Client(
-        verify=ssl_context if ssl_context is not None else True,
-        trust_env=False,
-        follow_redirects=False,
-    ) as client:
-        while True:
-            with _open(
-                client,
-                current,
-                method=method,
-                headers=request_headers,
-                body=body,
-                deadline=deadline,
-            ) as response:
-                location = response.headers.get("location")
-                if response.status_code in REDIRECT_STATUSES and location:
-                    redirects += 1
-                    if redirects > settings.FETCH_MAX_REDIRECTS:
-                        raise FetchError(
-                            _("Quá nhiều lần chuyển hướng"), retryable=False, reason="redirects"
-                        )
-                    current = _checked_url(current.join(location))
-                    if response.status_code in (301, 302, 303) and method != "HEAD":
-                        method, body = "GET", {}
-                    continue
-                if raise_for_status and response.status_code >= 400:
-                    raise _status_error(response.status_code)
-                content = _read_body(response, max_bytes=limit, deadline=deadline)
-                return FetchResult(
-                    url=str(current),
-                    status_code=response.status_code,
-                    headers=response.headers,
-                    content=content,
-                )
+    while True:
+        with _open(
+            current,
+            method=method,
+            headers=request_headers,
+            body=body,
+            deadline=deadline,
+            ssl_context=ssl_context,
+        ) as response:
+            location = response.headers.get("location")
+            if response.status_code in REDIRECT_STATUSES and location:
+                redirects += 1
+                if redirects > settings.FETCH_MAX_REDIRECTS:
+                    raise FetchError(
+                        _("Quá nhiều lần chuyển hướng"), retryable=False, reason="redirects"
+                    )
+                current = _checked_url(current.join(location))
+                if response.status_code in (301, 302, 303) and method != "HEAD":
+                    method, body = "GET", {}
+                continue
+            if raise_for_status and response.status_code >= 400:
+                raise _status_error(response.status_code)
+            content = _read_body(response, max_bytes=limit, deadline=deadline)
+            return FetchResult(
+                url=str(current),
+                status_code=response.status_code,
+                headers=response.headers,
+                content=content,
+            )
