@@ -574,22 +574,13 @@ def test_page_obeys_the_permission_matrix(team, client, role, action, allowed, v
         assert response.wsgi_request.workspace == team.other_workspace
 
 
-# These pages raise PermissionDenied outside the newsroom layout, so Django's bare default
-# answers: an English "403 Forbidden" with no reason. Strict, so the fix has to remove it.
-BARE_403 = pytest.mark.xfail(
-    strict=True,
-    reason="accounts and audit views refuse with Django's default English 403 page",
-)
-
-
 def _refusals() -> list[Any]:
     params = []
     for param in cases({action: list(views) for action, views in VIEW_CASES.items()}):
         role, action, allowed, view = param.values
         if allowed or role == "outsider":
             continue
-        marks = [BARE_403] if view.startswith(("accounts:", "audit:")) else []
-        params.append(pytest.param(role, action, view, id=param.id, marks=marks))
+        params.append(pytest.param(role, action, view, id=param.id))
     return params
 
 

@@ -14,3 +14,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("django-admin/", admin.site.urls),
 ]
+
+handler403 = "kiemchung.core.views.permission_denied"
+handler404 = "kiemchung.core.views.page_not_found"
