@@ -34,3 +34,48 @@ class TaskLease(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task_id} @ {self.worker_id}"
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("Chờ gửi")
+    SENT = "sent", _("Đã gửi")
+    RETRYING = "retrying", _("Đang thử lại")
+    FAILED = "failed", _("Gửi thất bại")
+    SKIPPED = "skipped", _("Không gửi được")
+
+
+class Delivery(TimeStamped):
+    """One outbound send (an outlet post, a chat reply, an e-mail), written before the send.
+
+    `key` makes a send idempotent: the same message to the same place is one row, whatever
+    retries or duplicated events happen. `error` holds the remote service's own message and
+    never the text that was sent.
+    """
+
+    workspace = models.ForeignKey(
+        "accounts.Workspace", on_delete=models.CASCADE, related_name="deliveries"
+    )
+    adapter = models.CharField(_("kênh"), max_length=40, db_index=True)
+    key = models.CharField(max_length=200, unique=True)
+    subject_type = models.CharField(max_length=40, blank=True)
+    subject_id = models.CharField(max_length=64, blank=True, db_index=True)
+    target = models.CharField(_("nơi nhận"), max_length=200, blank=True)
+    status = models.CharField(
+        _("trạng thái"),
+        max_length=12,
+        choices=DeliveryStatus.choices,
+        default=DeliveryStatus.PENDING,
+        db_index=True,
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(_("lỗi"), blank=True)
+    external_id = models.CharField(max_length=200, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("lượt gửi")
+        verbose_name_plural = _("lượt gửi")
+
+    def __str__(self) -> str:
+        return f"{self.adapter} {self.key} ({self.status})"

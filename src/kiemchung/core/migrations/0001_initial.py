@@ -4,19 +4,17 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='TaskLease',
+            name="TaskLease",
             fields=[
-                ('task_id', models.CharField(max_length=64, primary_key=True, serialize=False)),
-                ('worker_id', models.CharField(max_length=64)),
-                ('expires_at', models.DateTimeField(db_index=True)),
+                ("task_id", models.CharField(max_length=64, primary_key=True, serialize=False)),
+                ("worker_id", models.CharField(max_length=64)),
+                ("expires_at", models.DateTimeField(db_index=True)),
             ],
         ),
     ]
