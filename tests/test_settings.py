@@ -55,11 +55,27 @@ def test_production_refuses_unsafe_values(tmp_path, extra, named):
     assert not (tmp_path / "var" / "secret_key").exists()
 
 
-def test_production_accepts_secret_from_file(tmp_path):
+def test_production_accepts_secrets_from_files(tmp_path):
+    from cryptography.fernet import Fernet
+
     secret = tmp_path / "secret"
     secret.write_text("s" * 48)
-    result = _run(tmp_path, KIEMCHUNG_ENV="production", KIEMCHUNG_SECRET_KEY_FILE=str(secret))
+    keys = tmp_path / "keys"
+    keys.write_text(Fernet.generate_key().decode())
+    result = _run(
+        tmp_path,
+        KIEMCHUNG_ENV="production",
+        KIEMCHUNG_SECRET_KEY_FILE=str(secret),
+        KIEMCHUNG_ENCRYPTION_KEYS_FILE=str(keys),
+    )
     assert result.returncode == 0, result.stderr
+    assert not (tmp_path / "var" / "encryption_key").exists()
+
+
+def test_production_requires_encryption_keys(tmp_path):
+    result = _run(tmp_path, KIEMCHUNG_ENV="production", KIEMCHUNG_SECRET_KEY="k" * 48)
+    assert result.returncode == 2
+    assert "KIEMCHUNG_ENCRYPTION_KEYS" in result.stderr
 
 
 @pytest.mark.parametrize(

@@ -195,6 +195,35 @@ def _generated_secret() -> str:
 
 SECRET_KEY = _secret or _generated_secret()
 
+_encryption_keys = env_list(
+    "KIEMCHUNG_ENCRYPTION_KEYS",
+    [],
+    "Keys that encrypt tipster contacts, tip texts and outlet credentials at rest (Fernet keys, "
+    "newest first; older keys still decrypt until `kiemchung rotatekeys` re-encrypts). "
+    "Generated into var/encryption_key when unset, except in production, where they must be given.",
+)
+if PRODUCTION and not _encryption_keys:
+    raise SettingError(
+        "KIEMCHUNG_ENCRYPTION_KEYS (or KIEMCHUNG_ENCRYPTION_KEYS_FILE) must be set when "
+        "KIEMCHUNG_ENV=production"
+    )
+
+
+def _generated_encryption_key() -> list[str]:
+    from cryptography.fernet import Fernet
+
+    key_file = VAR_DIR / "encryption_key"
+    if key_file.exists():
+        return [key_file.read_text(encoding="utf-8").strip()]
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    key = Fernet.generate_key().decode()
+    key_file.write_text(key, encoding="utf-8")
+    key_file.chmod(0o600)
+    return [key]
+
+
+ENCRYPTION_KEYS = _encryption_keys or _generated_encryption_key()
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -329,6 +358,10 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = VAR_DIR / "media"
 ARCHIVE_ROOT = VAR_DIR / "archive"
+# One saved copy of the matching index per workspace, and the embedding cache every process
+# on this machine shares (keyed by content hash, so nothing is embedded twice).
+MATCHING_INDEX_ROOT = VAR_DIR / "index"
+MATCHING_CACHE_PATH = VAR_DIR / "cache" / "embeddings.sqlite"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
