@@ -240,6 +240,7 @@ INSTALLED_APPS = [
     "kiemchung.audit",
     "kiemchung.claims",
     "kiemchung.publishing",
+    "kiemchung.tipline",
 ]
 
 MIDDLEWARE = [

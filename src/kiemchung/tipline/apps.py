@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class TiplineConfig(AppConfig):
+    name = "kiemchung.tipline"
+    label = "tipline"
+
+    def ready(self) -> None:
+        from kiemchung.tipline import signals  # noqa: F401
