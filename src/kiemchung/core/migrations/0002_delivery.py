@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0002_match_thresholds"),
+        ("accounts", "0001_initial"),
         ("core", "0001_initial"),
     ]
 

@@ -10,8 +10,8 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('accounts', '0002_match_thresholds'),
-        ('claims', '0004_merge_and_match_index'),
+        ('accounts', '0001_initial'),
+        ('claims', '0003_appearance_order'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
