@@ -29,11 +29,14 @@ run: install
 	$(KC) run
 
 browser-deps:
-	@command -v chromium >/dev/null 2>&1 || { \
+	@missing=""; command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v xgettext >/dev/null 2>&1 || missing="$$missing gettext"; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "Installing Debian's chromium for the browser tests"; \
-	    apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null; \
-	  else echo "chromium is not installed and cannot be installed here: browser tests will skip"; fi; }
+	    echo "Installing Debian packages for the tests:$$missing"; \
+	    apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing >/dev/null; \
+	  else echo "Not installed and cannot be installed here:$$missing (the tests that need them skip)"; fi; \
+	fi
 
 lint: dev
 	$(BIN)/ruff check src tests
