@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from kiemchung.core.models import WorkspaceScoped
+from kiemchung.core.models import TimeStamped, WorkspaceScoped
 
 
 class OutletKind(models.TextChoices):
@@ -34,6 +35,44 @@ class Outlet(WorkspaceScoped):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Announcement(TimeStamped):
+    """One version of a fact-check announced on one outlet; `delivery` is its send.
+
+    The delivery's key is made of the outlet, the fact-check and the version, so the same
+    version is never posted twice to the same outlet. `progress` keeps what a send of several
+    steps has already done (a Zalo article waiting to be broadcast), so a retry goes on from
+    there instead of starting again.
+    """
+
+    outlet = models.ForeignKey(Outlet, on_delete=models.CASCADE, related_name="announcements")
+    factcheck = models.ForeignKey(
+        "claims.FactCheck", on_delete=models.CASCADE, related_name="announcements"
+    )
+    version = models.PositiveIntegerField()
+    delivery = models.OneToOneField(
+        "core.Delivery", on_delete=models.CASCADE, related_name="announcement"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    progress = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-version", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["outlet", "factcheck", "version"], name="announcement_once_per_version"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.outlet} · {self.factcheck_id} v{self.version}"
 
 
 class NewsletterSubscriber(WorkspaceScoped):
@@ -98,6 +137,11 @@ class ClaimReviewSource(WorkspaceScoped):
     is_active = models.BooleanField(default=True)
     last_imported_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
+    # Counts of the last import and each item skipped with what was wrong with it.
+    last_report = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["name", "id"]
 
     def __str__(self) -> str:
         return self.name
@@ -131,3 +175,8 @@ class ExternalFactCheck(WorkspaceScoped):
 
     def __str__(self) -> str:
         return f"{self.publisher_name}: {self.claim_reviewed[:60]}"
+
+    @property
+    def attribution(self) -> str:
+        """"Kiểm chứng bởi <publisher>", as shown next to a match."""
+        return gettext("Kiểm chứng bởi %(publisher)s") % {"publisher": self.publisher_name}
