@@ -118,6 +118,24 @@ FETCH_MAX_REDIRECTS = env_int(
     "Most redirects an outbound request follows.",
     minimum=0,
 )
+FACEBOOK_GRAPH_URL = env_str(
+    "KIEMCHUNG_FACEBOOK_GRAPH_URL",
+    "https://graph.facebook.com/v21.0",
+    "Base URL of the Facebook Graph API (with its version) that Page outlets post to; "
+    "an outlet may set its own.",
+).rstrip("/")
+ZALO_OA_URL = env_str(
+    "KIEMCHUNG_ZALO_OA_URL",
+    "https://openapi.zalo.me",
+    "Base URL of the Zalo Official Account API that Zalo OA outlets post to; "
+    "an outlet may set its own.",
+).rstrip("/")
+TELEGRAM_API_URL = env_str(
+    "KIEMCHUNG_TELEGRAM_API_URL",
+    "https://api.telegram.org",
+    "Base URL of the Telegram Bot API that Telegram channel outlets post to; "
+    "an outlet may set its own.",
+).rstrip("/")
 LOGIN_ATTEMPTS = env_int(
     "KIEMCHUNG_LOGIN_ATTEMPTS",
     5,
