@@ -333,6 +333,9 @@ class Message(models.Model):
     )
     direction = models.CharField(max_length=3, choices=MessageDirection.choices)
     text_enc = models.TextField(blank=True)
+    # Choices offered with an outgoing message: [[payload, label], ...], shown as buttons where
+    # the platform has them and as a numbered list where it does not.
+    buttons = models.JSONField(default=list, blank=True)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
