@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -141,6 +142,7 @@ def main(argv: list[str] | None = None) -> int:
         report[f"heldout {Path(name).name}"] = {
             "f1_at_suggest": round(_f1(lab, scores >= suggest), 4),
             "best_f1": round(_best_f1(lab, scores)[0], 4)}
+    sys.stdout.write(json.dumps(report, ensure_ascii=False, indent=1) + "\n")
     return 0
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -40,17 +41,24 @@ def cli_match(argv: list[str] | None = None) -> int:
             index = HybridIndex.load(args.index, embedder=embedder)
         else:
             result = read_jsonl(args.corpus, _need_record)
-            for _problem in result.problems:
-                pass
+            for problem in result.problems:
+                _err(f"warning: {problem}; line skipped")
             index = HybridIndex(embedder=embedder)
             index.add_many([(str(r["id"]), r["text"]) for _, r in result.rows])
-    except StaleIndexError:
-        return 1
-    except OSError:
+    except (StaleIndexError, OSError) as exc:
+        _err(f"error: {exc}")
         return 1
     for match in index.search(args.text, k=max(args.k, 1)):
-        index.thresholds.decide(match.score)
+        decision = index.thresholds.decide(match.score)
+        row = {"id": match.id, "score": round(match.score, 4), "decision": decision,
+               "cosine": round(match.cosine, 4), "bm25": round(match.bm25, 4),
+               "text": index.text(match.id)[:200]}
+        sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
     return 0
+
+
+def _err(message: str) -> None:
+    sys.stderr.write(message + "\n")
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ all (abbreviations + unaccented + truncation + dropped words + no punctuation + 
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import re
 import sys
@@ -114,12 +115,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         result = read_jsonl(path, lambda r: None if isinstance(r.get(field), str) else
                             f'missing "{field}"')
-    except OSError:
+    except OSError as exc:
+        sys.stderr.write(f"error: cannot read {path}: {exc.strerror or exc}\n")
         return 1
-    for _problem in result.problems:
-        pass
+    for problem in result.problems:
+        sys.stderr.write(f"warning: {problem}; line skipped\n")
     for _, row in result.rows:
         row[field] = make_noisy(row[field], args.kind, rng)
+        sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
     return 0
 
 

