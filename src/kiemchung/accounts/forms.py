@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kiemchung.accounts import ratelimit, selectors
 from kiemchung.accounts.models import Role, Workspace
+from kiemchung.matching.thresholds import DEFAULT_AUTO, DEFAULT_SUGGEST
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -194,5 +195,25 @@ class WorkspaceSettingsForm(forms.Form):
         help_text=_(
             "Quản trị viên và biên tập viên chưa bật sẽ được đưa đến trang cài đặt trước khi "
             "làm việc tiếp."
+        ),
+    )
+    match_suggest_threshold = forms.FloatField(
+        label=Workspace._meta.get_field("match_suggest_threshold").verbose_name,
+        required=False,
+        min_value=0.0,
+        max_value=1.0,
+        help_text=Workspace._meta.get_field("match_suggest_threshold").help_text,
+        widget=forms.NumberInput(
+            attrs={"step": "0.01", "placeholder": f"{DEFAULT_SUGGEST}", "inputmode": "decimal"}
+        ),
+    )
+    match_auto_threshold = forms.FloatField(
+        label=Workspace._meta.get_field("match_auto_threshold").verbose_name,
+        required=False,
+        min_value=0.0,
+        max_value=1.0,
+        help_text=Workspace._meta.get_field("match_auto_threshold").help_text,
+        widget=forms.NumberInput(
+            attrs={"step": "0.01", "placeholder": f"{DEFAULT_AUTO}", "inputmode": "decimal"}
         ),
     )

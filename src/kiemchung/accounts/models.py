@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from kiemchung.core.models import TimeStamped
+from kiemchung.matching.thresholds import DEFAULT_AUTO, DEFAULT_SUGGEST, Thresholds
+
+_SCORE = [MinValueValidator(0.0), MaxValueValidator(1.0)]
 
 
 class Role(models.TextChoices):
@@ -28,6 +32,29 @@ class Workspace(TimeStamped):
     require_2fa = models.BooleanField(
         _("bắt buộc xác thực hai bước cho quản trị và biên tập viên"), default=False
     )
+    # Empty means the calibrated default of the matching engine, so a recalibration reaches
+    # every workspace that did not choose its own value.
+    match_suggest_threshold = models.FloatField(
+        _("ngưỡng gợi ý nhận định trùng"),
+        null=True,
+        blank=True,
+        validators=_SCORE,
+        help_text=_(
+            "Từ 0 đến 1. Kết quả có điểm từ mức này trở lên được gợi ý là có thể trùng. "
+            "Để trống để dùng mức mặc định đã hiệu chỉnh."
+        ),
+    )
+    match_auto_threshold = models.FloatField(
+        _("ngưỡng tự động coi là trùng"),
+        null=True,
+        blank=True,
+        validators=_SCORE,
+        help_text=_(
+            "Từ 0 đến 1, không thấp hơn ngưỡng gợi ý. Kết quả có điểm từ mức này trở lên được "
+            "coi là gần như chắc chắn cùng một nhận định. Để trống để dùng mức mặc định đã "
+            "hiệu chỉnh."
+        ),
+    )
 
     class Meta:
         verbose_name = _("nhóm")
@@ -35,6 +62,15 @@ class Workspace(TimeStamped):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def match_thresholds(self) -> Thresholds:
+        """The workspace's two decision thresholds on a match score, defaults filled in."""
+        chosen_suggest, chosen_auto = self.match_suggest_threshold, self.match_auto_threshold
+        suggest = DEFAULT_SUGGEST if chosen_suggest is None else chosen_suggest
+        auto = DEFAULT_AUTO if chosen_auto is None else chosen_auto
+        # Writes keep suggest <= auto; a later recalibration of one default must not break it.
+        return Thresholds(suggest=suggest, auto=max(auto, suggest))
 
 
 class Member(TimeStamped):

@@ -26,12 +26,20 @@ from kiemchung.accounts.models import ApiToken, Member, Role, TotpDevice, Worksp
 from kiemchung.accounts.permissions import Action, require
 from kiemchung.audit.services import audit_record
 from kiemchung.claims.services import ratings_ensure_default
+from kiemchung.matching.thresholds import DEFAULT_AUTO, DEFAULT_SUGGEST
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
 TOKEN_SCHEME = "kc"  # noqa: S105 (the public scheme of the token, not a secret)
-WORKSPACE_FIELDS = ("name", "description", "corrections_email", "require_2fa")
+WORKSPACE_FIELDS = (
+    "name",
+    "description",
+    "corrections_email",
+    "require_2fa",
+    "match_suggest_threshold",
+    "match_auto_threshold",
+)
 # last_used_at is bookkeeping, not an audit trail: writing it at most once a minute keeps a
 # busy API client from turning every read into a database write.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -255,7 +263,8 @@ def member_reactivate(*, member: Member, actor: User) -> Member:
 
 
 def workspace_update(*, workspace: Workspace, actor: User, **fields: Any) -> Workspace:
-    """Change the workspace's name, description, corrections e-mail or two-factor rule."""
+    """Change the workspace's name, description, corrections e-mail, two-factor rule or the
+    thresholds of its duplicate matching."""
     _acting_member(actor, workspace, Action.MANAGE_WORKSPACE)
     unknown = set(fields) - set(WORKSPACE_FIELDS)
     if unknown:
@@ -267,6 +276,8 @@ def workspace_update(*, workspace: Workspace, actor: User, **fields: Any) -> Wor
             cleaned[name] = Workspace._meta.get_field(name).clean(value, workspace)  # type: ignore[union-attr]
         except ValidationError as exc:
             errors[name] = list(exc.messages)
+    if not errors:
+        errors.update(_threshold_errors(workspace, cleaned))
     if errors:
         raise ValidationError(errors)
     changed = {name: value for name, value in cleaned.items() if getattr(workspace, name) != value}
@@ -285,6 +296,22 @@ def workspace_update(*, workspace: Workspace, actor: User, **fields: Any) -> Wor
         after=changed,
     )
     return workspace
+
+
+def _threshold_errors(workspace: Workspace, cleaned: dict[str, Any]) -> dict[str, list[str]]:
+    """The suggest threshold may not exceed the auto-match one (defaults count where empty)."""
+    suggest = cleaned.get("match_suggest_threshold", workspace.match_suggest_threshold)
+    auto = cleaned.get("match_auto_threshold", workspace.match_auto_threshold)
+    effective_suggest = DEFAULT_SUGGEST if suggest is None else suggest
+    effective_auto = DEFAULT_AUTO if auto is None else auto
+    if effective_suggest > effective_auto:
+        return {
+            "match_auto_threshold": [
+                _("Ngưỡng tự động (%(auto)s) không được thấp hơn ngưỡng gợi ý (%(suggest)s).")
+                % {"auto": effective_auto, "suggest": effective_suggest}
+            ]
+        }
+    return {}
 
 
 def workspace_create(

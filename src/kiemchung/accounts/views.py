@@ -401,7 +401,7 @@ def member_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
 def workspace_settings(request: HttpRequest) -> HttpResponse:
     manager = _manager(request, Action.MANAGE_WORKSPACE)
     workspace = manager.workspace
-    fields = ("name", "description", "corrections_email", "require_2fa")
+    fields = services.WORKSPACE_FIELDS
     if request.method != "POST":
         form = forms.WorkspaceSettingsForm(initial={f: getattr(workspace, f) for f in fields})
         return render(request, "accounts/workspace_settings.html", {"form": form})

@@ -15,7 +15,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from kiemchung.accounts.auth import ApiTokenAuth
 from kiemchung.accounts.models import Member
-from kiemchung.claims import selectors, services
+from kiemchung.claims import matching, selectors, services
 from kiemchung.claims.models import Claim, ClaimState, Evidence, FactCheck
 
 router = Router(auth=ApiTokenAuth(), tags=["claims"])
@@ -99,6 +99,42 @@ class ClaimFilters(Schema):
     q: str | None = Field(None, description="Search in the wording; case and accents ignored")
     limit: int = Field(50, ge=1, le=200)
     offset: int = Field(0, ge=0)
+
+
+class AlreadyCheckedQuery(Schema):
+    q: str = Field(
+        max_length=matching.QUERY_MAX_CHARS,
+        description="The text to look for: a post, a headline, a sentence; with or without "
+        "diacritics",
+    )
+    k: int = Field(5, ge=1, le=matching.K_MAX, description="How many results at most")
+
+
+class ThresholdsOut(Schema):
+    suggest: float
+    auto: float
+
+
+class MatchOut(Schema):
+    id: str = Field(description="`claim:<id>` or `factcheck:<id>`")
+    kind: Literal["claim", "factcheck"]
+    claim_id: int
+    score: float = Field(description="Calibrated: how likely both texts make the same claim")
+    decision: Literal["auto", "suggest", "none"] = Field(
+        description="Where the score stands against the workspace's thresholds"
+    )
+    text: str = Field(description="The claim's wording")
+    title: str
+    state: str
+    rating: str | None
+    date: datetime = Field(description="Publication time of a fact-check, else when recorded")
+    url: str = Field(description="The public page of a fact-check, else the newsroom page")
+
+
+class AlreadyCheckedOut(Schema):
+    query: str
+    thresholds: ThresholdsOut
+    results: list[MatchOut]
 
 
 def _member(request: HttpRequest) -> Member:
@@ -211,6 +247,40 @@ def claims_create(request: HttpRequest, payload: ClaimIn) -> Any:
         return Status(201, _claim_out(claim))
 
     return _write(work)
+
+
+@router.get(
+    "/already-checked",
+    response={200: AlreadyCheckedOut, 422: ErrorOut},
+    summary="Has it been checked already? Claims and published fact-checks like a text",
+)
+def claims_already_checked(request: HttpRequest, query: Query[AlreadyCheckedQuery]) -> Any:
+    workspace = _member(request).workspace
+    try:
+        found = matching.similar_records(workspace=workspace, text=query.q, k=query.k)
+    except ValidationError as exc:
+        return Status(422, _error(exc))
+    thresholds = workspace.match_thresholds
+    return {
+        "query": query.q.strip(),
+        "thresholds": {"suggest": thresholds.suggest, "auto": thresholds.auto},
+        "results": [
+            {
+                "id": record.record_id,
+                "kind": record.kind,
+                "claim_id": record.claim.pk,
+                "score": record.score,
+                "decision": record.decision,
+                "text": record.claim.text,
+                "title": record.title,
+                "state": record.claim.state,
+                "rating": record.rating,
+                "date": record.date,
+                "url": record.url,
+            }
+            for record in found
+        ],
+    }
 
 
 @router.get(

@@ -22,7 +22,7 @@ from django.utils.cache import patch_vary_headers
 
 from kiemchung.accounts.models import Member
 from kiemchung.accounts.permissions import Action, can
-from kiemchung.claims import forms, selectors
+from kiemchung.claims import forms, matching, selectors
 from kiemchung.claims.models import (
     ArchiveStatus,
     Claim,
@@ -41,7 +41,10 @@ from kiemchung.claims.view_helpers import (
 FRAGMENTS = {
     "evidence": "claims/_evidence_list.html",
     "verdict-preview": "claims/_verdict_preview.html",
+    "similar": "claims/_similar.html",
 }
+# How many similar claims and fact-checks the claim page lists at most.
+SIMILAR_SHOWN = 5
 
 _VERDICT_EDITABLE = (
     FactCheckState.DRAFT,
@@ -58,6 +61,7 @@ class ClaimAbilities:
     assign: bool
     start: bool
     dismiss: bool
+    merge: bool
     reopen: bool
     delete: bool
     add_appearance: bool
@@ -99,6 +103,7 @@ def abilities(*, member: Member, claim: Claim, factcheck: FactCheck | None) -> C
         assign=can(member, Action.ASSIGN) and working,
         start=can(member, Action.WRITE_VERDICT) and state == ClaimState.OPEN,
         dismiss=can(member, Action.EDIT) and state in (ClaimState.OPEN, ClaimState.IN_PROGRESS),
+        merge=can(member, Action.EDIT) and state in (ClaimState.OPEN, ClaimState.IN_PROGRESS),
         reopen=can(member, Action.EDIT) and state == ClaimState.DISMISSED,
         delete=can(member, Action.DELETE) and state != ClaimState.PUBLISHED,
         add_appearance=can(member, Action.EDIT) and state != ClaimState.DISMISSED,
@@ -168,6 +173,7 @@ def claim_page_context(
         "factcheck": factcheck,
         "may": may,
         "appearances": list(claim.appearances.all()),
+        "merged_from": list(claim.merged_from.order_by("pk").only("pk", "text")),
         "evidence": evidence,
         "archiving": any(e.archive_status == ArchiveStatus.PENDING for e in evidence),
         "comments": list(claim.comments.all()),
@@ -185,6 +191,19 @@ def claim_page_context(
     return context
 
 
+def similar_context(claim: Claim) -> dict[str, Any]:
+    """Claims and fact-checks of the workspace that may say the same, at or above the
+    workspace's suggest threshold, best first; never the claim itself or its own verdict."""
+    found = matching.similar_records(
+        workspace=claim.workspace, text=claim.text, k=SIMILAR_SHOWN, exclude_claim=claim
+    )
+    return {
+        "similar_loaded": True,
+        "similar": [record for record in found if record.decision != "none"],
+        "thresholds": claim.workspace.match_thresholds,
+    }
+
+
 def render_claim_page(
     request: HttpRequest,
     claim: Claim,
@@ -197,6 +216,10 @@ def render_claim_page(
     context = claim_page_context(request, claim, bound or {})
     context.update(extra or {})
     part = request.GET.get("part", "")
+    # Searching takes a moment, so the page asks for this part once it is shown (htmx);
+    # without script, a link asks for the page again with it (?similar=1).
+    if part == "similar" or request.GET.get("similar") == "1":
+        context.update(similar_context(claim))
     template = "claims/detail.html"
     if wants_fragment(request) and part in FRAGMENTS:
         template = FRAGMENTS[part]

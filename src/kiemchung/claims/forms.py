@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from kiemchung.accounts.models import Role, Workspace
+from kiemchung.claims.matching import QUERY_MAX_CHARS
 from kiemchung.claims.models import ClaimState, EvidenceKind, Rating, ReviewDecision
 
 User = get_user_model()
@@ -161,6 +162,22 @@ class ClaimFilterForm(IdPrefixForm):
     def __init__(self, *args: Any, workspace: Workspace, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.fields["assignee"].queryset = team_users(workspace)  # type: ignore[attr-defined]
+
+
+class AlreadyCheckedForm(IdPrefixForm):
+    """The "already checked?" search: any wording, with or without diacritics."""
+
+    id_prefix = "already-checked"
+    q = forms.CharField(
+        label=_("Đã kiểm chứng chưa?"),
+        max_length=QUERY_MAX_CHARS,
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
+        help_text=_("Dán nội dung đang lan truyền, có dấu hay không dấu đều được."),
+    )
+
+
+class MergeForm(forms.Form):
+    target = forms.IntegerField(min_value=1)
 
 
 class AppearanceForm(IdPrefixForm):

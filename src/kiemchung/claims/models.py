@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.conf import settings
@@ -39,6 +40,14 @@ class Claim(WorkspaceScoped):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     dismiss_reason = models.TextField(_("lý do bỏ qua"), blank=True)
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="merged_from",
+        verbose_name=_("đã gộp vào"),
+    )
     # Lower-case, diacritic-free copy of `text`, so a search typed without accents still finds it.
     text_folded = models.TextField(blank=True, editable=False)
 
@@ -303,3 +312,36 @@ class Correction(models.Model):
 
     def __str__(self) -> str:
         return self.note[:60]
+
+
+class MatchIndexState(models.Model):
+    """Where a workspace's matching index stands; every change to what it holds bumps it.
+
+    Each process keeps its own copy of the index and compares its generation with this one;
+    `epoch` changes only when the row is created, so a copy built against another database
+    (a restored backup, a fresh install with an old var/ folder) is never taken as current.
+    """
+
+    workspace = models.OneToOneField(
+        "accounts.Workspace", on_delete=models.CASCADE, related_name="+"
+    )
+    epoch = models.UUIDField(default=uuid.uuid4, editable=False)
+    generation = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.workspace_id}@{self.generation}"
+
+
+class MatchIndexChange(models.Model):
+    """One record of the index (`claim:<pk>` or `factcheck:<pk>`) to read again from the
+    database, written in the same transaction as the change itself."""
+
+    workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="+")
+    generation = models.BigIntegerField()
+    record = models.CharField(max_length=40)
+
+    class Meta:
+        indexes = [models.Index(fields=["workspace", "generation"])]
+
+    def __str__(self) -> str:
+        return f"{self.record}@{self.generation}"

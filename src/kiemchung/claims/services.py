@@ -24,6 +24,8 @@ from kiemchung.accounts.models import Member, Workspace
 from kiemchung.accounts.permissions import Action, can, require
 from kiemchung.accounts.selectors import member_for
 from kiemchung.audit.services import audit_record
+from kiemchung.claims.matching import index_touch
+from kiemchung.claims.merge import claim_merge
 from kiemchung.claims.models import (
     Appearance,
     ArchiveStatus,
@@ -70,6 +72,7 @@ __all__ = [
     "claim_create",
     "claim_delete",
     "claim_dismiss",
+    "claim_merge",
     "claim_reopen",
     "claim_start",
     "claim_update",
@@ -178,6 +181,7 @@ def claim_create(
         Appearance.objects.create(claim=claim, url=url, platform=clean_platform, added_by=user)
         after["appearance"] = {"url": url, "platform": clean_platform}
     audit_record(workspace=workspace, actor=user, action="claim.create", obj=claim, after=after)
+    index_touch(claims=[claim])
     return claim
 
 
@@ -218,6 +222,8 @@ def claim_update(
         before=before,
         after=snapshot(claim, tuple(changed)),
     )
+    if "text" in changed:
+        index_touch(claims=[claim])
     return claim
 
 
@@ -264,7 +270,7 @@ def _transition(
     claim.state = to
     for name, value in (extra or {}).items():
         setattr(claim, name, value)
-    claim.save(update_fields=["state", "assignee", "dismiss_reason", "updated_at"])
+    claim.save(update_fields=["state", "assignee", "dismiss_reason", "merged_into", "updated_at"])
     after = snapshot(claim, fields)
     audit_record(
         workspace=claim.workspace,
@@ -300,7 +306,7 @@ def claim_dismiss(*, claim: Claim, actor: Actor, reason: str) -> Claim:
         reason, field="reason", message=_("Hãy ghi lý do bỏ qua nhận định này.")
     )
     locked(claim)
-    return _transition(
+    _transition(
         claim=claim,
         actor=user,
         action="claim.dismiss",
@@ -309,13 +315,15 @@ def claim_dismiss(*, claim: Claim, actor: Actor, reason: str) -> Claim:
         error=_("Không thể bỏ qua nhận định đang ở trạng thái “%(state)s”."),
         extra={"dismiss_reason": clean_reason},
     )
+    index_touch(claims=[claim])
+    return claim
 
 
 def claim_reopen(*, claim: Claim, actor: Actor) -> Claim:
     """Bring a dismissed claim back to the open list."""
     user = acting_user(actor=actor, workspace=claim.workspace, action=Action.EDIT)
     locked(claim)
-    return _transition(
+    _transition(
         claim=claim,
         actor=user,
         action="claim.reopen",
@@ -323,8 +331,11 @@ def claim_reopen(*, claim: Claim, actor: Actor) -> Claim:
         to=ClaimState.OPEN,
         error=_("Chỉ mở lại được nhận định đã bỏ qua; nhận định này đang ở trạng thái "
                 "“%(state)s”."),
-        extra={"dismiss_reason": ""},
+        # A merged claim reopened stands on its own again; what was moved stays moved.
+        extra={"dismiss_reason": "", "merged_into": None},
     )
+    index_touch(claims=[claim])
+    return claim
 
 
 def _delete_files(names: list[tuple[Storage, str]]) -> None:
@@ -358,6 +369,7 @@ def claim_delete(*, claim: Claim, actor: Actor) -> None:
         obj=claim,
         before=snapshot(claim, _CLAIM_FIELDS),
     )
+    index_touch(claims=[claim])
     claim.delete()
     # Stored files go only once the rows are surely gone.
     transaction.on_commit(lambda: _delete_files(files))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kiemchung.claims import views, views_evidence, views_verdict
+from kiemchung.claims import views, views_evidence, views_matching, views_verdict
 
 app_name = "claims"
 urlpatterns = [
@@ -8,6 +8,7 @@ urlpatterns = [
     path("all/", views.claim_list, name="list"),
     path("new/", views.claim_create, name="create"),
     path("ratings/", views.ratings_edit, name="ratings"),
+    path("already-checked/", views_matching.already_checked, name="already_checked"),
     path("<int:pk>/", views.claim_detail, name="detail"),
     path("<int:pk>/edit/", views.claim_edit, name="edit"),
     path("<int:pk>/assign/", views.claim_assign, name="assign"),
@@ -15,6 +16,7 @@ urlpatterns = [
     path("<int:pk>/dismiss/", views.claim_dismiss, name="dismiss"),
     path("<int:pk>/reopen/", views.claim_reopen, name="reopen"),
     path("<int:pk>/delete/", views.claim_delete, name="delete"),
+    path("<int:pk>/merge/", views_matching.claim_merge, name="merge"),
     path("<int:pk>/appearances/", views.appearance_add, name="appearance_add"),
     path("<int:pk>/comments/", views.comment_add, name="comment_add"),
     path("<int:pk>/evidence/", views_evidence.evidence_add, name="evidence_add"),

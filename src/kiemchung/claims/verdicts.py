@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from kiemchung.accounts.permissions import Action
 from kiemchung.audit.services import audit_record
 from kiemchung.claims.checklist import build_checklist, missing_required
+from kiemchung.claims.matching import index_touch
 from kiemchung.claims.models import (
     Claim,
     ClaimState,
@@ -311,6 +312,7 @@ def factcheck_publish(*, factcheck: FactCheck, actor: Actor) -> FactCheck:
             "published_at": factcheck.published_at.isoformat(),
         },
     )
+    index_touch(claims=[claim])
     return factcheck
 
 
@@ -371,4 +373,5 @@ def factcheck_correct(
         after={**snapshot(factcheck, tuple(changed)), "version": version.number,
                "note": clean_note},
     )
+    index_touch(claims=[claim])
     return correction

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kiemchung.accounts.permissions import Action, can, require
-from kiemchung.claims import forms, selectors, services
+from kiemchung.claims import forms, matching, selectors, services
 from kiemchung.claims.claim_page import (
     claim_form_response,
     redirect_to_claim,
@@ -35,6 +35,7 @@ from kiemchung.claims.view_helpers import (
 )
 
 PAGE_SIZE = 50
+DUPLICATES_SHOWN = 5
 
 
 @require_GET
@@ -84,33 +85,91 @@ def _create_form(request: HttpRequest, data: Any = None) -> forms.ClaimCreateFor
     )
 
 
+def _duplicates(request: HttpRequest, text: str) -> list[matching.SimilarRecord]:
+    """Open claims and published fact-checks that may already be this claim."""
+    found = matching.similar_records(
+        workspace=request.workspace,  # type: ignore[attr-defined]
+        text=text,
+        k=DUPLICATES_SHOWN,
+    )
+    return [record for record in found if record.decision != "none"]
+
+
+def _record_as_appearance(
+    request: HttpRequest, form: forms.ClaimCreateForm, target_pk: str
+) -> HttpResponse | None:
+    """"Merge into #N" on the new-claim form: the wording and link become an appearance of #N.
+
+    Returns None, with the reason on the form, when that cannot be done.
+    """
+    data = form.cleaned_data
+    target = get_claim(request, int(target_pk)) if target_pk.isdigit() else None
+    if target is None or target.state not in matching.INDEXED_CLAIM_STATES:
+        form.add_error(None, _("Chỉ gộp được vào một nhận định đang mở của nhóm."))
+        return None
+    try:
+        with transaction.atomic():
+            services.appearance_add(
+                claim=target,
+                actor=request.user,
+                url=data["appearance_url"],
+                platform=data["platform"],
+                text=data["text"],
+            )
+    except ValidationError as exc:
+        form_errors_from(form, exc)
+        return None
+    messages.success(
+        request,
+        _("Đã ghi nội dung này thành một nơi xuất hiện của nhận định #%(pk)d.") % {"pk": target.pk},
+    )
+    return redirect_to_claim(target, "appearances")
+
+
+def _create(request: HttpRequest, form: forms.ClaimCreateForm) -> HttpResponse | None:
+    """Create the claim; None, with the reason on the form, when the service refuses."""
+    data = form.cleaned_data
+    try:
+        with transaction.atomic():
+            claim = services.claim_create(
+                workspace=request.workspace,  # type: ignore[attr-defined]
+                actor=request.user,
+                text=data["text"],
+                topic=data["topic"],
+                tags=data["tags"],
+                assignee=data.get("assignee"),
+                appearance_url=data["appearance_url"],
+                platform=data["platform"],
+            )
+    except ValidationError as exc:
+        form_errors_from(form, exc)
+        return None
+    messages.success(request, _("Đã tạo nhận định."))
+    return redirect_to_claim(claim)
+
+
 @require_http_methods(["GET", "POST"])
 @newsroom
 def claim_create(request: HttpRequest) -> HttpResponse:
+    """The new-claim form. A wording that matches an open claim or a published fact-check
+    shows them first, and the person chooses: merge into one of them, or create anyway."""
     require(request.member, Action.CREATE_CLAIM)  # type: ignore[attr-defined]
     form = _create_form(request, request.POST if request.method == "POST" else None)
     form.fields["text"].widget.attrs["autofocus"] = True
+    duplicates: list[matching.SimilarRecord] = []
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            with transaction.atomic():
-                claim = services.claim_create(
-                    workspace=request.workspace,  # type: ignore[attr-defined]
-                    actor=request.user,
-                    text=data["text"],
-                    topic=data["topic"],
-                    tags=data["tags"],
-                    assignee=data.get("assignee"),
-                    appearance_url=data["appearance_url"],
-                    platform=data["platform"],
-                )
-        except ValidationError as exc:
-            form_errors_from(form, exc)
+        merge_into = request.POST.get("merge_into", "")
+        if merge_into:
+            done = _record_as_appearance(request, form, merge_into)
         else:
-            messages.success(request, _("Đã tạo nhận định."))
-            return redirect_to_claim(claim)
-    status = 400 if request.method == "POST" else 200
-    return render(request, "claims/create.html", {"create_form": form}, status=status)
+            if not request.POST.get("create_anyway"):
+                duplicates = _duplicates(request, form.cleaned_data["text"])
+            done = None if duplicates else _create(request, form)
+        if done is not None:
+            return done
+    status = 400 if request.method == "POST" and form.errors else 200
+    context = {"create_form": form, "duplicates": duplicates}
+    return render(request, "claims/create.html", context, status=status)
 
 
 @require_GET

@@ -31,6 +31,7 @@ CLAIM_TRANSITIONS: list[tuple[str, tuple[str, ...], str]] = [
     ("claim_start", (ClaimState.OPEN,), ClaimState.IN_PROGRESS),
     ("factcheck_save", (ClaimState.OPEN,), ClaimState.IN_PROGRESS),
     ("claim_dismiss", (ClaimState.OPEN, ClaimState.IN_PROGRESS), ClaimState.DISMISSED),
+    ("claim_merge", (ClaimState.OPEN, ClaimState.IN_PROGRESS), ClaimState.DISMISSED),
     ("claim_reopen", (ClaimState.DISMISSED,), ClaimState.OPEN),
     ("factcheck_submit", (ClaimState.OPEN, ClaimState.IN_PROGRESS), ClaimState.IN_REVIEW),
     ("review_submit", (ClaimState.IN_REVIEW,), ClaimState.IN_PROGRESS),
