@@ -10,6 +10,8 @@ urlpatterns = [
     path("claims/", include("kiemchung.claims.urls")),
     path("audit/", include("kiemchung.audit.urls")),
     path("p/", include("kiemchung.publishing.urls")),
+    path("p/", include("kiemchung.publishing.urls_reader")),
+    path("newsroom/", include("kiemchung.publishing.urls_newsroom")),
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("django-admin/", admin.site.urls),
