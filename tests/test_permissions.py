@@ -33,7 +33,10 @@ from kiemchung.audit.models import AuditEvent
 from kiemchung.audit.selectors import audit_events
 from kiemchung.claims import services
 from kiemchung.claims.models import ArchiveStatus, Evidence, EvidenceKind
+from kiemchung.tipline import selectors as tipline_selectors
+from kiemchung.tipline import services as tipline_services
 from permissions_table import ROLES, cases, expected, user_for
+from tests.tipline.stories import tip_received
 
 
 @dataclass(frozen=True)
@@ -196,6 +199,27 @@ SERVICE_CASES: dict[Action, dict[str, ServiceCase]] = {
             _nothing,
             lambda team, _, user: accounts_services.workspace_update(
                 workspace=team.workspace, actor=user, name="Nhóm Kiểm Chứng Miền Trung"
+            ),
+        ),
+    },
+    Action.HANDLE_TIPS: {
+        "conversation_take_over": ServiceCase(
+            lambda team: tip_received(team).conversation,
+            lambda team, conversation, user: tipline_services.conversation_take_over(
+                conversation=conversation, actor=user
+            ),
+        ),
+        "staff_reply": ServiceCase(
+            lambda team: tip_received(team).conversation,
+            lambda team, conversation, user: tipline_services.staff_reply(
+                conversation=conversation, actor=user, text="Cảm ơn bạn, chúng tôi đang xem."
+            ),
+        ),
+        # Reading a tip is audited like a change.
+        "tip_for_staff": ServiceCase(
+            tip_received,
+            lambda team, tip, user: tipline_selectors.tip_for_staff(
+                workspace=team.workspace, user=user, tip_id=tip.pk
             ),
         ),
     },

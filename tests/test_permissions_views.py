@@ -51,7 +51,9 @@ from kiemchung.claims.models import (
     Rating,
     Review,
 )
+from kiemchung.tipline.models import Conversation
 from permissions_table import cases, user_for
+from tests.tipline.stories import tip_received
 
 NEW_CLAIM = "Nhà nước sắp cấm xe máy ở mọi thành phố từ năm sau"
 EDITED_CLAIM = "Uống nước chanh ấm mỗi sáng chữa khỏi mọi loại ung thư"
@@ -492,6 +494,15 @@ VIEW_CASES: dict[Action, dict[str, ViewCase]] = {
             _our_scale,
             lambda team, _, user, before: [*before, NEW_STEP],
             names_an_object=False,
+        ),
+    },
+    Action.HANDLE_TIPS: {
+        "tipline:take_over": ViewCase(
+            lambda team: tip_received(team).conversation,
+            lambda team, conversation: reverse("tipline:take_over", args=[conversation.pk]),
+            lambda team, _: {},
+            lambda team, conversation: Conversation.objects.get(pk=conversation.pk).mode,
+            lambda team, _, user, before: "human",
         ),
     },
     Action.VIEW_AUDIT: {

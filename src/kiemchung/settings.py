@@ -250,6 +250,67 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+_tipline_sender_key = env_str(
+    "KIEMCHUNG_TIPLINE_SENDER_KEY",
+    "",
+    "Key of the HMAC that turns a tipster's platform and id into the only identifier stored. "
+    "Changing it makes every sender new. Generated into var/tipline_sender_key when unset, "
+    "except in production, where it must be given.",
+    secret=True,
+)
+if PRODUCTION and len(_tipline_sender_key) < 32:
+    raise SettingError(
+        "KIEMCHUNG_TIPLINE_SENDER_KEY (or KIEMCHUNG_TIPLINE_SENDER_KEY_FILE) must be set, "
+        "at least 32 characters, when KIEMCHUNG_ENV=production"
+    )
+
+
+def _generated_sender_key() -> str:
+    key_file = VAR_DIR / "tipline_sender_key"
+    if key_file.exists():
+        return key_file.read_text(encoding="utf-8").strip()
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    key_file.write_text(key, encoding="utf-8")
+    key_file.chmod(0o600)
+    return key
+
+
+TIPLINE_SENDER_KEY = _tipline_sender_key or _generated_sender_key()
+TIP_RETENTION_DAYS = env_int(
+    "KIEMCHUNG_TIP_RETENTION_DAYS",
+    90,
+    "Closed tips, their messages and images are deleted this many days after they were closed.",
+    minimum=1,
+)
+TIP_IMAGE_MAX_MB = env_int(
+    "KIEMCHUNG_TIP_IMAGE_MAX_MB",
+    10,
+    "Largest image a tipster may attach on the web form, in MB.",
+    minimum=1,
+)
+TIPLINE_WEBHOOK_MAX_KB = env_int(
+    "KIEMCHUNG_TIPLINE_WEBHOOK_MAX_KB",
+    256,
+    "Largest webhook body accepted from a chat platform, in KB; larger ones are refused "
+    "before they are read.",
+    minimum=16,
+)
+TIPLINE_SENDER_RATE = env_int(
+    "KIEMCHUNG_TIPLINE_SENDER_RATE",
+    20,
+    "Messages one sender may send per minute before their messages are slowed down "
+    "(processed later, one window at a time); other senders are not affected.",
+    minimum=1,
+)
+TIPLINE_REPLAY_WINDOW_HOURS = env_int(
+    "KIEMCHUNG_TIPLINE_REPLAY_WINDOW_HOURS",
+    26,
+    "A signed webhook event older than this is refused as a replay. Platforms retry for "
+    "hours (Zalo, Telegram up to a day), so keep it above a day.",
+    minimum=1,
+)
+
     "django_htmx",
     "django_tasks",
     "django_tasks_db",

@@ -29,6 +29,7 @@ class Action(StrEnum):
     MANAGE_MEMBERS = "manage_members"
     MANAGE_WORKSPACE = "manage_workspace"
     VIEW_AUDIT = "view_audit"
+    HANDLE_TIPS = "handle_tips"
 
 
 ACTION_LABELS: dict[Action, str | Promise] = {
@@ -45,6 +46,7 @@ ACTION_LABELS: dict[Action, str | Promise] = {
     Action.MANAGE_MEMBERS: _("Quản lý thành viên"),
     Action.MANAGE_WORKSPACE: _("Cài đặt nhóm"),
     Action.VIEW_AUDIT: _("Xem nhật ký"),
+    Action.HANDLE_TIPS: _("Xử lý tin báo"),
 }
 
 _CHECKER = {
@@ -53,6 +55,7 @@ _CHECKER = {
     Action.COMMENT,
     Action.ADD_EVIDENCE,
     Action.WRITE_VERDICT,
+    Action.HANDLE_TIPS,
 }
 _EDITOR = _CHECKER | {
     Action.ASSIGN,

@@ -1,0 +1,1 @@
+"""One adapter per chat platform, found through `registry.adapter_for(channel)`."""

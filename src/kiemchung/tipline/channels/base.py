@@ -1,0 +1,151 @@
+"""What every channel adapter provides, and the errors it raises."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, ClassVar
+
+from django.conf import settings
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from kiemchung.core.http import FetchError, FetchResult, fetch
+from kiemchung.tipline.models import Channel
+
+
+class ChannelError(Exception):
+    """A reply could not be sent: `message` is the platform's own (never the text sent);
+    `retryable` says whether a later attempt may work."""
+
+    def __init__(self, message: str, *, retryable: bool) -> None:
+        super().__init__(message)
+        self.message = message
+        self.retryable = retryable
+
+
+class WebhookRejected(Exception):
+    """The request is not from the platform: missing, forged or replayed signature (401)."""
+
+
+class WebhookMalformed(Exception):
+    """The request is signed but its body is not what the platform sends (400)."""
+
+
+class StrictModel(BaseModel):
+    """A platform payload: types are checked strictly; fields we do not use are ignored."""
+
+    model_config = ConfigDict(strict=True, extra="ignore", populate_by_name=True)
+
+
+@dataclass(frozen=True)
+class InboundEvent:
+    """One message from a person, in the shape the flow reads, whatever the platform.
+
+    `attachments` names the kinds of attachment ("image", "file", "audio", ...) only.
+    """
+
+    external_id: str
+    platform_user_id: str
+    reply_address: str
+    sent_at: float
+    text: str = ""
+    choice: str = ""
+    attachments: tuple[str, ...] = field(default_factory=tuple)
+
+    def as_json(self) -> str:
+        return json.dumps(
+            {
+                "reply_address": self.reply_address,
+                "sent_at": self.sent_at,
+                "text": self.text,
+                "choice": self.choice,
+                "attachments": list(self.attachments),
+            },
+            ensure_ascii=False,
+        )
+
+
+def json_load(body: bytes) -> Any:
+    """Parse a webhook body; the error says nothing of what was in it."""
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise WebhookMalformed("body is not JSON") from None
+
+
+def validate(model: type[StrictModel], data: Any) -> Any:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        # Only where the problem is, never the offending values.
+        places = ", ".join(".".join(str(p) for p in error["loc"]) for error in exc.errors()[:3])
+        raise WebhookMalformed(f"unexpected payload at {places or 'top level'}") from None
+
+
+def check_fresh(sent_at: float) -> None:
+    """Refuse an event older than the replay window (a captured request sent again later)."""
+    if time.time() - sent_at > settings.TIPLINE_REPLAY_WINDOW_HOURS * 3600:
+        raise WebhookRejected("event older than the replay window")
+
+
+class ChannelAdapter:
+    """Verifies and parses a platform's webhooks and sends replies through its API."""
+
+    kind: ClassVar[str]
+    max_text: ClassVar[int] = 2000
+    has_buttons: ClassVar[bool] = False
+
+    def __init__(self, channel: Channel, credentials: dict[str, str]) -> None:
+        self.channel = channel
+        self.credentials = credentials
+
+    def secret(self, name: str) -> str:
+        value = self.credentials.get(name, "")
+        if not value:
+            # Without its secret a channel cannot tell the platform from anyone else.
+            raise WebhookRejected(f"channel has no {name} configured")
+        return value
+
+    def verify(self, *, headers: Mapping[str, str], body: bytes) -> None:
+        """Raise WebhookRejected unless the request is signed by the platform."""
+        raise WebhookRejected("this channel takes no webhooks")
+
+    def parse(self, body: bytes) -> list[InboundEvent]:
+        """The person's messages in a verified body; other events are left out."""
+        raise WebhookMalformed("this channel takes no webhooks")
+
+    def send(
+        self,
+        *,
+        address: str,
+        text: str,
+        buttons: list[list[str]],
+        last_inbound_at: datetime | None,
+    ) -> str:
+        """Send one message (text within `max_text`); return the platform's message id."""
+        raise NotImplementedError
+
+    def post_json(
+        self, url: str, payload: dict[str, Any], headers: dict[str, str] | None = None
+    ) -> tuple[FetchResult, Any]:
+        """POST through the one HTTP wrapper; the answer's JSON, whatever its status."""
+        try:
+            result = fetch(
+                url,
+                method="POST",
+                json=payload,
+                headers=headers,
+                max_bytes=256 * 1024,
+                raise_for_status=False,
+            )
+        except FetchError as exc:
+            raise ChannelError(exc.message, retryable=exc.retryable) from None
+        try:
+            data = json.loads(result.content or b"null")
+        except ValueError:
+            data = None
+        return result, data
+

@@ -1,0 +1,61 @@
+"""Background work of the tipline; every task carries ids only, never a tip's text."""
+
+from __future__ import annotations
+
+from importlib import import_module
+
+from django_tasks import task
+
+from kiemchung.core.tasks import RetryableError, retryable_task, task_attempt
+from kiemchung.tipline import flow, services
+from kiemchung.tipline.channels.base import ChannelError
+
+ANSWERS_MODULE = "kiemchung.tipline.answers"
+
+
+@task()
+def inbound_process(inbound_id: int) -> str:
+    """Read one stored webhook event into its conversation and let the bot answer."""
+    return flow.inbound_process(inbound_id=inbound_id)
+
+
+@retryable_task()
+def message_deliver(message_id: int) -> str:
+    """Send one outgoing message through its channel, retried while the platform may recover."""
+    try:
+        return services.message_deliver(
+            message_id=message_id, last_attempt=task_attempt().is_last
+        )
+    except ChannelError as exc:
+        # The platform's own words, never the text that was being sent.
+        raise RetryableError(exc.message) from None
+
+
+@task()
+def tip_match(tip_id: int) -> str:
+    """Look for an existing fact-check answering a "check this" tip.
+
+    The matching answer lives in `kiemchung.tipline.answers.tip_answer`; until that module is
+    installed, the tip simply stays new, in the queue for staff.
+    """
+    try:
+        answers = import_module(ANSWERS_MODULE)
+    except ModuleNotFoundError as exc:
+        if exc.name != ANSWERS_MODULE:
+            raise
+        return "queued for staff"
+    answers.tip_answer(tip_id=tip_id)
+    return "matched"
+
+
+@task()
+def staff_notify(workspace_id: int, bucket: int) -> str:
+    """E-mail staff how many tips are new (and nothing else about them)."""
+    return services.staff_notify_send(workspace_id=workspace_id, bucket=bucket)
+
+
+@task()
+def tip_retention() -> dict[str, int]:
+    """Delete closed tips past KIEMCHUNG_TIP_RETENTION_DAYS, with their messages and images."""
+    result = services.retention_run()
+    return dict(result.__dict__)

@@ -1,0 +1,109 @@
+"""Staff pages of a conversation: read it (audited), take over from the bot, reply, hand back."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from kiemchung.tipline import selectors, services
+from kiemchung.tipline.models import Conversation
+
+View = Callable[..., HttpResponseBase]
+
+
+class ReplyForm(forms.Form):
+    text = forms.CharField(
+        label=gettext_lazy("Trả lời"), max_length=4000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+
+def _staff(view: View) -> View:
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if getattr(request, "workspace", None) is None:
+            raise PermissionDenied(_("Tài khoản của bạn chưa thuộc nhóm nào."))
+        return view(request, *args, **kwargs)
+
+    return login_required(wrapped)
+
+
+def _conversation(request: HttpRequest, conversation_id: int) -> Conversation:
+    conversation = selectors.conversation_for_staff(
+        workspace=request.workspace,  # type: ignore[attr-defined]
+        user=request.user,
+        conversation_id=conversation_id,
+    )
+    if conversation is None:
+        raise Http404
+    return conversation
+
+
+@_staff
+@require_GET
+def conversation(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    found = _conversation(request, conversation_id)
+    return render(
+        request,
+        "tipline/conversation.html",
+        {
+            "conversation": found,
+            "lines": selectors.conversation_messages(conversation=found),
+            "tips": found.tips.all(),
+            "form": ReplyForm(),
+        },
+    )
+
+
+@_staff
+@require_POST
+def take_over(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    with transaction.atomic():
+        found = _conversation(request, conversation_id)
+        services.conversation_take_over(conversation=found, actor=request.user)
+    messages.success(request, _("Bạn đang trò chuyện trực tiếp; bot sẽ im lặng."))
+    return redirect("tipline:conversation", conversation_id=found.pk)
+
+
+@_staff
+@require_POST
+def release(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    with transaction.atomic():
+        found = _conversation(request, conversation_id)
+        services.conversation_release(conversation=found, actor=request.user)
+    messages.success(request, _("Đã trả cuộc trò chuyện cho bot."))
+    return redirect("tipline:conversation", conversation_id=found.pk)
+
+
+@_staff
+@require_POST
+def reply(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    form = ReplyForm(request.POST)
+    with transaction.atomic():
+        found = _conversation(request, conversation_id)
+        if not form.is_valid():
+            return render(
+                request,
+                "tipline/conversation.html",
+                {
+                    "conversation": found,
+                    "lines": selectors.conversation_messages(conversation=found),
+                    "tips": found.tips.all(),
+                    "form": form,
+                },
+                status=400,
+            )
+        services.staff_reply(conversation=found, actor=request.user, text=form.cleaned_data["text"])
+    messages.success(request, _("Đã xếp tin trả lời vào hàng gửi."))
+    return redirect("tipline:conversation", conversation_id=found.pk)

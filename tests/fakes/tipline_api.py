@@ -1,0 +1,95 @@
+"""A real HTTP server on 127.0.0.1 that stands in for a chat platform's API in tests.
+
+Subclasses decide, per request, what the platform would answer; every request is recorded
+(method, path, query, headers, JSON body) so tests can check what kiemchung sent. Answers can be
+scripted ahead (`fail_next`) to play a platform that refuses or is briefly down.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+
+@dataclass
+class Recorded:
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    headers: dict[str, str]
+    json: Any
+
+
+@dataclass
+class Answer:
+    status: int
+    body: dict[str, Any]
+
+
+@dataclass
+class FakeChatApi:
+    requests: list[Recorded] = field(default_factory=list)
+    scripted: deque[Answer] = field(default_factory=deque)
+    problems: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 (the stdlib's name)
+                parts = urlsplit(self.path)
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length)
+                try:
+                    payload = json.loads(raw or b"null")
+                except ValueError:
+                    payload = None
+                recorded = Recorded(
+                    method="POST",
+                    path=parts.path,
+                    query=parse_qs(parts.query),
+                    headers={k.lower(): v for k, v in self.headers.items()},
+                    json=payload,
+                )
+                with fake.lock:
+                    fake.requests.append(recorded)
+                    scripted = fake.scripted.popleft() if fake.scripted else None
+                answer = scripted or fake.answer(recorded)
+                body = json.dumps(answer.body).encode()
+                self.send_response(answer.status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+        self.lock = threading.Lock()
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def fail_next(self, status: int, body: dict[str, Any], times: int = 1) -> None:
+        for _ in range(times):
+            self.scripted.append(Answer(status, body))
+
+    def answer(self, request: Recorded) -> Answer:
+        raise NotImplementedError
+
+    def problem(self, message: str) -> None:
+        self.problems.append(message)
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
