@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.utils import translation
+from tests.tipline.stories import tip_received
 
 from claim_stories import (
     claim_opened,
@@ -36,7 +37,6 @@ from kiemchung.claims.models import ArchiveStatus, Evidence, EvidenceKind
 from kiemchung.tipline import selectors as tipline_selectors
 from kiemchung.tipline import services as tipline_services
 from permissions_table import ROLES, cases, expected, user_for
-from tests.tipline.stories import tip_received
 
 
 @dataclass(frozen=True)

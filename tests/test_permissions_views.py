@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
+from tests.tipline.stories import tip_received
 
 from claim_stories import (
     BODY,
@@ -53,7 +54,6 @@ from kiemchung.claims.models import (
 )
 from kiemchung.tipline.models import Conversation
 from permissions_table import cases, user_for
-from tests.tipline.stories import tip_received
 
 NEW_CLAIM = "Nhà nước sắp cấm xe máy ở mọi thành phố từ năm sau"
 EDITED_CLAIM = "Uống nước chanh ấm mỗi sáng chữa khỏi mọi loại ung thư"

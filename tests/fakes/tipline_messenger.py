@@ -9,7 +9,7 @@ import json
 import time
 from typing import Any
 
-from tests.fakes.chat_api import Answer, FakeChatApi, Recorded
+from tests.fakes.tipline_api import Answer, FakeChatApi, Recorded
 
 SIGNATURE_HEADER = "X-Hub-Signature-256"
 PAGE_ID = "104729384756"

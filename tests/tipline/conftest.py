@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 from django.urls import reverse
+from tests.fakes.tipline_messenger import FakeSendApi
+from tests.fakes.tipline_telegram import FakeTelegramApi
+from tests.fakes.tipline_zalo import FakeZaloApi
 
 from kiemchung.tipline import services
 from kiemchung.tipline.models import Channel, ChannelKind
-from tests.fakes.messenger import FakeSendApi
-from tests.fakes.telegram import FakeTelegramApi
-from tests.fakes.zalo import FakeZaloApi
 
 TELEGRAM_SECRET = "telegram-secret-token-abc123"
 BOT_TOKEN = "123456:ABC-bot-token"

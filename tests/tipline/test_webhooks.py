@@ -8,11 +8,19 @@ import time
 
 import pytest
 from django.urls import reverse
+from tests.fakes import tipline_messenger as messenger
+from tests.fakes import tipline_telegram as telegram
+from tests.fakes import tipline_zalo as zalo
+from tests.tipline.conftest import (
+    META_SECRET,
+    META_VERIFY,
+    TELEGRAM_SECRET,
+    ZALO_APP_ID,
+    ZALO_SECRET,
+)
 
 from kiemchung.core.models import Delivery, DeliveryStatus
 from kiemchung.tipline.models import Channel, InboundMessage, Message, Tip
-from tests.fakes import messenger, telegram, zalo
-from tests.tipline.conftest import META_SECRET, META_VERIFY, TELEGRAM_SECRET, ZALO_APP_ID, ZALO_SECRET
 
 CLAIM = "Uống nước chanh nóng mỗi sáng chữa khỏi ung thư, bộ y tế vừa xác nhận"
 
@@ -130,7 +138,9 @@ def test_messenger_message_is_answered_with_a_response_and_quick_replies(
     assert payloads == ["CHOICE_CHECK", "CHOICE_VIOLATION", "CHOICE_LEGAL", "CHOICE_OTHER"]
 
     body, headers = messenger.signed(
-        messenger.message_event(psid="2901", text="Báo cáo vi phạm", quick_reply="CHOICE_VIOLATION"),
+        messenger.message_event(
+            psid="2901", text="Báo cáo vi phạm", quick_reply="CHOICE_VIOLATION"
+        ),
         app_secret=META_SECRET,
     )
     deliver(client, tipline.hook(tipline.messenger), body, headers)
