@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import math
 import os
 import re
 import unicodedata
@@ -272,7 +273,7 @@ def layout(content: CardContent, size: CardSize) -> CardLayout:
     head_height = round(head_face.size * 1.4)
     kicker_face = font(600, 24 if not square else 28)
     kicker_text = fit_line(kicker, kicker_face, inner // 3)
-    kicker_width = round(_width(kicker_text, kicker_face))
+    kicker_width = math.ceil(_width(kicker_text, kicker_face))
     team = fit_line(drawable(content.team), head_face, inner - kicker_width - 32)
     blocks.append(TextBlock("team", (team,), head_face, pad, pad, inner - kicker_width - 32,
                             head_height, _INK))
@@ -292,7 +293,7 @@ def layout(content: CardContent, size: CardSize) -> CardLayout:
     if content.rating:
         label_face = font(400, 28 if not square else 32)
         label_text = fit_line(f"{rating_label}:", label_face, inner // 3)
-        label_width = round(_width(label_text, label_face))
+        label_width = math.ceil(_width(label_text, label_face))
         blocks.append(TextBlock("rating_label", (label_text,), label_face, pad,
                                 rating_y + (rating_height - label_face.size) // 2 - 4,
                                 label_width, rating_height, _MUTED))
@@ -301,7 +302,7 @@ def layout(content: CardContent, size: CardSize) -> CardLayout:
         text_width = inner - (badge_x - pad) - 2 * badge_pad
         rating_text = fit_line(drawable(content.rating), rating_face, text_width)
         badge = Badge(badge_x, rating_y,
-                      round(_width(rating_text, rating_face)) + 2 * badge_pad, rating_height,
+                      math.ceil(_width(rating_text, rating_face)) + 2 * badge_pad, rating_height,
                       _rating_colour(content.rating_rank))
         blocks.append(TextBlock("rating", (rating_text,), rating_face, badge_x + badge_pad,
                                 rating_y + (rating_height - round(rating_face.size * 1.2)) // 2,
