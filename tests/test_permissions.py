@@ -99,6 +99,15 @@ SERVICE_CASES: dict[Action, dict[str, ServiceCase]] = {
         "claim_reopen": ServiceCase(
             _dismissed, lambda team, claim, user: services.claim_reopen(claim=claim, actor=user)
         ),
+        "claim_merge": ServiceCase(
+            lambda team: (
+                claim_opened(team, text="Vắc xin làm phụ nữ vô sinh"),
+                claim_opened(team, text="Tiêm vắc xin gây vô sinh ở phụ nữ"),
+            ),
+            lambda team, claims, user: services.claim_merge(
+                source=claims[0], target=claims[1], actor=user
+            ),
+        ),
         "appearance_add": ServiceCase(
             claim_opened,
             lambda team, claim, user: services.appearance_add(
