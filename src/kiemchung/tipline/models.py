@@ -369,7 +369,10 @@ class Message(models.Model):
 
 
 class Subscription(WorkspaceScoped):
-    """A tipster waiting for the verdict on a claim; notified once when it is published."""
+    """A tipster waiting for the verdict on a claim; notified once when it is published.
+
+    `claim` is empty while the tip it came from waits for staff to attach it to a claim.
+    """
 
     conversation = models.ForeignKey(
         Conversation, on_delete=models.CASCADE, related_name="subscriptions"
@@ -378,7 +381,8 @@ class Subscription(WorkspaceScoped):
         Tip, on_delete=models.CASCADE, null=True, blank=True, related_name="subscriptions"
     )
     claim = models.ForeignKey(
-        "claims.Claim", on_delete=models.CASCADE, related_name="tip_subscriptions"
+        "claims.Claim", on_delete=models.CASCADE, null=True, blank=True,
+        related_name="tip_subscriptions",
     )
     notified_at = models.DateTimeField(null=True, blank=True)
     delivery = models.ForeignKey(
