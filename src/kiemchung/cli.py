@@ -1,7 +1,8 @@
 """The `kiemchung` command: the one entry point users type.
 
-`kiemchung bench ...` runs without Django; every other word is a management command
-(kiemchung's own: run, worker, createworkspace, seed_demo, settings, match; or Django's).
+`kiemchung bench ...` runs without Django (`bench site` starts a server of its own); every
+other word is a management command (kiemchung's own: run, worker, createworkspace, seed_demo,
+settings, match, export; or Django's).
 """
 
 from __future__ import annotations
@@ -12,6 +13,10 @@ import sys
 
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    if args[:2] == ["bench", "site"]:
+        from kiemchung.publishing.bench import main as site_bench_main
+
+        return site_bench_main(args[2:])
     if args[:1] == ["bench"]:
         from kiemchung.matching.bench import main as bench_main
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
@@ -176,6 +177,14 @@ PORT = env_int("KIEMCHUNG_PORT", 8000, "Port `kiemchung run` listens on.", minim
 WEB_THREADS = env_int(
     "KIEMCHUNG_WEB_THREADS", 8, "Request threads of the built-in web server.", minimum=1
 )
+PUBLIC_CACHE_SECONDS = env_int(
+    "KIEMCHUNG_PUBLIC_CACHE_SECONDS",
+    600,
+    "How long the server keeps a finished public page (fact-check, list, feed) in its cache. "
+    "Publishing or correcting a fact-check drops the pages it changes at once; the timeout "
+    "bounds how long a page can lag behind other changes. 0 turns the cache off.",
+    minimum=0,
+)
 RUN_WORKER = env_bool(
     "KIEMCHUNG_RUN_WORKER",
     True,
@@ -250,6 +259,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.sitemaps",
 _tipline_sender_key = env_str(
     "KIEMCHUNG_TIPLINE_SENDER_KEY",
     "",
@@ -323,6 +333,8 @@ TIPLINE_REPLAY_WINDOW_HOURS = env_int(
 ]
 
 MIDDLEWARE = [
+    # First: a public page kept in the cache is answered before sessions, CSRF or the database.
+    "kiemchung.publishing.cache.PublicPageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -388,7 +400,7 @@ if TASKS_MODE == "rq":
     }
     RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 600}}
     INSTALLED_APPS.append("django_rq")
-    CACHES = {
+    CACHES: dict[str, dict[str, Any]] = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     }
 else:
@@ -402,7 +414,13 @@ else:
             "QUEUES": ["default"],
         }
     }
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Room for the public pages of a busy site besides login counters (the default is 300).
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 5000},
+        }
+    }
 
 AUTH_USER_MODEL = "auth.User"
 AUTHENTICATION_BACKENDS = ["kiemchung.accounts.backends.UsernameOrEmailBackend"]

@@ -10,6 +10,7 @@ urlpatterns = [
     path("claims/", include("kiemchung.claims.urls")),
     path("audit/", include("kiemchung.audit.urls")),
     path("p/", include("kiemchung.publishing.urls")),
+    path("inbox/", include("kiemchung.publishing.urls_inbox")),
     path("tin/", include("kiemchung.tipline.urls")),
     path("p/", include("kiemchung.publishing.urls_reader")),
     path("newsroom/", include("kiemchung.publishing.urls_newsroom")),

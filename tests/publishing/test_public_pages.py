@@ -149,12 +149,22 @@ def test_claim_review_json_ld_has_the_required_keys(client, team):
     assert data["author"]["@type"] == "Organization"
     assert data["author"]["name"] == "Nhóm Kiểm Chứng"
     assert data["author"]["url"] == "http://127.0.0.1:8000/p/nhom/"
+    first = {
+        "@type": "CreativeWork",
+        "url": "https://facebook.com/bai/2",
+        "datePublished": "2025-01-20",
+    }
     assert data["itemReviewed"] == {
         "@type": "Claim",
         "appearance": [
-            {"@type": "CreativeWork", "url": "https://facebook.com/bai/2"},
-            {"@type": "CreativeWork", "url": "https://youtube.com/watch?v=1"},
+            first,
+            {
+                "@type": "CreativeWork",
+                "url": "https://youtube.com/watch?v=1",
+                "datePublished": "2025-01-25",
+            },
         ],
+        "firstAppearance": first,
         "datePublished": "2025-01-20",
     }
 

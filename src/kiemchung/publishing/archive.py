@@ -35,6 +35,14 @@ def _harden(response: HttpResponse | FileResponse) -> HttpResponse | FileRespons
     return response
 
 
+def archive_extension(snapshot: Snapshot) -> str:
+    """The extension of the stored body written out as a file; text stays inert as .txt."""
+    content_type = (snapshot.content_type or "").lower()
+    if _TEXTUAL.match(content_type):
+        return "txt"
+    return _EXTENSIONS.get(content_type.split(";")[0].strip(), "bin")
+
+
 def snapshot_response(snapshot: Snapshot, *, download: bool = False) -> HttpResponse | FileResponse:
     """The stored body: text shown as text/plain, anything else (or on request) as a download."""
     content_type = (snapshot.content_type or "").lower()
