@@ -97,7 +97,10 @@ class EmailNewsletter(OutletAdapter):
                     message.send()
                 except (smtplib.SMTPException, OSError) as exc:
                     error = newsletter.smtp_error(exc)
-                    connection_lost = isinstance(exc, smtplib.SMTPServerDisconnected | OSError)
+                    # SMTPException is an OSError too; only these mean the connection is gone.
+                    connection_lost = isinstance(exc, smtplib.SMTPServerDisconnected) or not (
+                        isinstance(exc, smtplib.SMTPException)
+                    )
                     row.error = error.message[:2000]
                     row.status = (
                         DeliveryStatus.RETRYING if error.retryable else DeliveryStatus.FAILED
