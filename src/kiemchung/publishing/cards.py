@@ -295,7 +295,7 @@ def layout(content: CardContent, size: CardSize) -> CardLayout:
         label_text = fit_line(f"{rating_label}:", label_face, inner // 3)
         label_width = math.ceil(_width(label_text, label_face))
         blocks.append(TextBlock("rating_label", (label_text,), label_face, pad,
-                                rating_y + (rating_height - label_face.size) // 2 - 4,
+                                rating_y + (rating_height - round(label_face.size)) // 2 - 4,
                                 label_width, rating_height, _MUTED))
         badge_x = pad + label_width + 20
         badge_pad = 24

@@ -9,8 +9,8 @@ hash of the parsed fields) and leaves it alone otherwise.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -22,6 +22,7 @@ from kiemchung.accounts.models import Member, Workspace
 from kiemchung.accounts.permissions import Action, require
 from kiemchung.accounts.selectors import member_for
 from kiemchung.audit.services import audit_record
+from kiemchung.claims import matching
 from kiemchung.core import http
 from kiemchung.core.tasks import enqueue_on_commit
 from kiemchung.publishing.claimreview_parse import (
@@ -86,17 +87,37 @@ def _store(source: ClaimReviewSource, review: Review, report: ImportReport) -> i
     return existing.pk
 
 
-def _index_changed(workspace_id: int, pks: list[int]) -> None:
-    """Tell the matching index which external fact-checks to read again."""
-    if not pks:
-        return
-    from kiemchung.claims import matching
+# The matching index holds imported fact-checks as records "external:<pk>"; these two
+# functions are what it reads them through.
+KIND_EXTERNAL = "external"
 
-    changed = getattr(matching, "index_changed", None)
-    if changed is not None and getattr(matching, "KIND_EXTERNAL", None):
-        changed(
-            workspace_id=workspace_id,
-            records=[f"{matching.KIND_EXTERNAL}:{pk}" for pk in pks],
+IndexRecord = tuple[str, str, dict[str, Any]]
+
+
+def external_record(item: ExternalFactCheck) -> IndexRecord:
+    """An imported fact-check as a record of the matching index: its claim is the text."""
+    meta = {
+        "kind": KIND_EXTERNAL,
+        "external": item.pk,
+        "publisher": item.publisher_name,
+        "url": item.url,
+    }
+    return f"{KIND_EXTERNAL}:{item.pk}", item.claim_reviewed, meta
+
+
+def external_records(*, workspace_id: int, pks: Iterable[int] | None = None) -> list[IndexRecord]:
+    """The index records of a workspace's imported fact-checks (or of these ones, if given)."""
+    found = ExternalFactCheck.objects.filter(workspace_id=workspace_id)
+    if pks is not None:
+        found = found.filter(pk__in=list(pks))
+    return [external_record(item) for item in found.order_by("pk")]
+
+
+def _index_changed(workspace_id: int, pks: list[int]) -> None:
+    """Record in the matching index's change log which imported fact-checks to read again."""
+    if pks:
+        matching.index_changed(
+            workspace_id=workspace_id, records=[f"{KIND_EXTERNAL}:{pk}" for pk in pks]
         )
 
 

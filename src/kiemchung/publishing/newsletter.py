@@ -117,11 +117,9 @@ def subscriber_confirm(*, workspace: Workspace, token: str) -> NewsletterSubscri
         data = signing.loads(token, salt=CONFIRM_SALT, max_age=CONFIRM_MAX_AGE)
     except signing.BadSignature:
         return None
-    if not isinstance(data, dict):
+    if not isinstance(data, dict) or not isinstance(data.get("s"), int):
         return None
-    subscriber = NewsletterSubscriber.objects.filter(
-        pk=data.get("s"), workspace=workspace
-    ).first()
+    subscriber = NewsletterSubscriber.objects.filter(pk=data["s"], workspace=workspace).first()
     if subscriber is None or subscriber.unsubscribe_token[:12] != data.get("t"):
         return None
     subscriber.confirmed_at = timezone.now()

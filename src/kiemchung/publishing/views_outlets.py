@@ -40,7 +40,7 @@ def newsroom(view: View) -> View:
 
 
 def current_member(request: HttpRequest) -> Member:
-    return request.member  # type: ignore[attr-defined,no-any-return]
+    return request.member  # type: ignore[attr-defined]
 
 
 def flash_errors(request: HttpRequest, exc: ValidationError) -> None:

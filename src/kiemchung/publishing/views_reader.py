@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseNotModified
 from django.shortcuts import render
-from django.utils.cache import patch_cache_control, quote_etag
+from django.utils.cache import patch_cache_control
+from django.utils.http import quote_etag
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 

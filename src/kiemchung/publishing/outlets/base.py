@@ -6,13 +6,15 @@ import json
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.conf import settings
-from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from kiemchung.core import http
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrOrPromise as StrOrPromise
 
 
 class OutletError(Exception):
@@ -34,8 +36,8 @@ class ConfigField:
     """One setting of an outlet as the configuration form asks for it."""
 
     name: str
-    label: str | Promise
-    help: str | Promise = ""
+    label: StrOrPromise
+    help: StrOrPromise = ""
     secret: bool = False
     required: bool = True
     # A yes/no setting, stored as "true" or "".

@@ -108,6 +108,7 @@ class TelegramChannel(OutletAdapter):
             },
         )
         if status == 200 and isinstance(data, dict) and data.get("ok") is True:
-            result = data.get("result") if isinstance(data.get("result"), dict) else {}
-            return Sent(external_id=str(result.get("message_id", "")))
+            result = data.get("result")
+            message_id = result.get("message_id", "") if isinstance(result, dict) else ""
+            return Sent(external_id=str(message_id))
         raise bot_api_error(status, data)
