@@ -518,3 +518,18 @@ def test_outlet_pages_are_for_admins(client, team):
     assert outlet.config["chat_id"] == "@kenh_thu"
     page = client.get(f"/newsroom/outlets/{outlet.pk}/").content.decode()
     assert "AAHgood" not in page
+
+
+def test_claim_page_shows_the_outlet_panel_once_published(client, team, factcheck):
+    from claim_stories import verdict_approved
+
+    with serving(FakeBotApi()) as bot:
+        outlet = telegram_outlet(team, bot)
+    client.force_login(team.editor)
+    page = client.get(f"/claims/{factcheck.claim_id}/").content.decode()
+    assert 'id="outlets"' in page
+    assert f'id="announce-outlet-{outlet.pk}"' in page
+    assert f'action="/newsroom/factchecks/{factcheck.pk}/announce/"' in page
+
+    approved = verdict_approved(team)
+    assert 'id="outlets"' not in client.get(f"/claims/{approved.claim_id}/").content.decode()
