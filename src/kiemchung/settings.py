@@ -330,6 +330,7 @@ TIPLINE_REPLAY_WINDOW_HOURS = env_int(
     "kiemchung.claims",
     "kiemchung.publishing",
     "kiemchung.tipline",
+    "kiemchung.monitoring",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,205 @@
+"""The cheap first look for "already checked?": BM25 over folded terms, no embedding.
+
+Every incoming item gets it at ingestion, so thousands of items an hour are matched without
+waiting for the embedder; the full hybrid search of `kiemchung.claims.matching` (dense and
+lexical, calibrated) then runs in a task for the items that deserve it (tasks.py).
+
+Each process keeps one lexical copy per workspace of what the workspace's matching index
+holds (`claims.matching.workspace_records`), rebuilt when the index's generation moves.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from kiemchung.accounts.models import Workspace
+from kiemchung.claims.matching import workspace_records
+from kiemchung.claims.models import MatchIndexState
+from kiemchung.matching.lexical import LexicalIndex
+from kiemchung.text.abbreviations import expand_abbreviations
+from kiemchung.text.normalize import fold
+from kiemchung.text.social import clean_post
+
+__all__ = ["LexicalCandidate", "LexicalMatcher", "lexical_matcher"]
+
+_WORD_RE = re.compile(r"\w+")
+# Search at most this many words of an item: a long article is matched on its opening.
+QUERY_WORDS = 200
+
+
+def folded_words(text: str) -> list[str]:
+    """Folded words of a post once links, emoji and share tails are gone and teencode expanded."""
+    clean = expand_abbreviations(clean_post(text[:20000]).text)
+    return _WORD_RE.findall(fold(clean))
+
+
+def _terms(words: list[str]) -> list[str]:
+    return [*words, *(f"{a}_{b}" for a, b in itertools.pairwise(words))]
+
+
+@dataclass(frozen=True)
+class LexicalCandidate:
+    """A record of the matching index that shares many weighted terms with the item."""
+
+    record_id: str
+    kind: str
+    claim_id: int
+    score: float  # 0..1: idf-weighted share of the item's words and word pairs in the record
+    bm25: float
+
+
+class LexicalMatcher:
+    """BM25 and term coverage over one workspace's index records."""
+
+    def __init__(self, records: list[tuple[str, str, dict[str, Any]]]) -> None:
+        self.index = LexicalIndex()
+        self.ids: list[str] = []
+        self.meta: list[dict[str, Any]] = []
+        self.terms: list[frozenset[str]] = []
+        for row, (rid, text, meta) in enumerate(records):
+            terms = _terms(folded_words(text))
+            self.index.add(row, terms)
+            self.ids.append(rid)
+            self.meta.append(meta)
+            self.terms.append(frozenset(terms))
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def search(self, text: str, k: int = 3) -> list[LexicalCandidate]:
+        """The `k` records sharing most of the item's weighted terms, best first."""
+        words = folded_words(text)[:QUERY_WORDS]
+        if not words or not self.ids:
+            return []
+        terms = _terms(words)
+        unique = set(terms)
+        scores, upper = self.index.scores(unique, len(self.ids))
+        if upper <= 0 or not scores.any():
+            return []
+        n = min(len(self.ids), max(k * 4, 10))
+        top = np.argpartition(-scores, n - 1)[:n]
+        weights = {t: self.index.idf(t) for t in unique}
+        total_uni = sum(w for t, w in weights.items() if "_" not in t) or 1.0
+        total_bi = sum(w for t, w in weights.items() if "_" in t) or 1.0
+        found: list[LexicalCandidate] = []
+        for row in top:
+            row = int(row)
+            if scores[row] <= 0:
+                continue
+            record = self.terms[row]
+            uni = sum(w for t, w in weights.items() if "_" not in t and t in record) / total_uni
+            bi = sum(w for t, w in weights.items() if "_" in t and t in record) / total_bi
+            meta = self.meta[row]
+            found.append(
+                LexicalCandidate(
+                    record_id=self.ids[row],
+                    kind=str(meta.get("kind", "")),
+                    claim_id=int(meta.get("claim", 0)),
+                    score=round(0.4 * uni + 0.6 * bi, 4),
+                    bm25=round(float(scores[row]) / upper, 4),
+                )
+            )
+        found.sort(key=lambda c: (-c.score, -c.bm25))
+        return found[:k]
+
+
+@dataclass
+class _Copy:
+    epoch: str
+    generation: int
+    matcher: LexicalMatcher
+
+
+_copies: dict[int, _Copy] = {}
+_lock = threading.Lock()
+
+
+def lexical_matcher(workspace: Workspace) -> LexicalMatcher:
+    """This process's lexical copy of the workspace's index, current with the database."""
+    state, _created = MatchIndexState.objects.get_or_create(workspace_id=workspace.pk)
+    with _lock:
+        copy = _copies.get(workspace.pk)
+        if copy is None or copy.epoch != str(state.epoch) or copy.generation != state.generation:
+            copy = _Copy(str(state.epoch), state.generation,
+                         LexicalMatcher(workspace_records(workspace)))
+            _copies[workspace.pk] = copy
+        return copy.matcher
+
+
+def forget_matchers() -> None:
+    """Drop every copy (tests, and a worker told the database was restored)."""
+    with _lock:
+        _copies.clear()
+
+
+# The full search, in a task.
+
+# Items scored at least this check-worthy get the full search; the rest keep the lexical look
+# (greetings and adverts are not worth an embedding each).
+DENSE_MIN = 0.25
+DENSE_BATCH = 32
+
+
+def _pending(workspace: Workspace) -> Any:
+    from django.db.models import Q
+
+    from kiemchung.monitoring.models import Item, ItemState, MatchStage
+
+    return (
+        Item.objects.filter(workspace=workspace, state=ItemState.NEW,
+                            match_stage=MatchStage.LEXICAL)
+        .filter(Q(checkworthiness__gte=DENSE_MIN) | Q(learned_score__gte=DENSE_MIN))
+        .order_by("-priority", "pk")
+    )
+
+
+def pending_count(workspace: Workspace) -> int:
+    """Items still waiting for the full search."""
+    return int(_pending(workspace).count())
+
+
+def items_match_pending(*, workspace: Workspace, limit: int = DENSE_BATCH) -> int:
+    """Run the full search on the highest-priority items that only had the lexical look.
+
+    Their queries are embedded in one batch first (the embedding cache then answers each
+    search), so the embedder works at its batch speed. Returns how many items were matched.
+    """
+    from kiemchung.claims.matching import QUERY_MAX_CHARS, similar_records, workspace_index
+    from kiemchung.monitoring.services import item_matches_set
+
+    items = list(_pending(workspace)[:limit])
+    if not items:
+        return 0
+    queries = [item.text[:QUERY_MAX_CHARS] for item in items]
+    with workspace_index(workspace) as index:
+        if len(index):
+            index.embedder.embed_queries([index.prepare(q).dense for q in queries])
+        empty = not len(index)
+    for item, query in zip(items, queries, strict=True):
+        found = [] if empty else similar_records(workspace=workspace, text=query, k=3)
+        item_matches_set(
+            item=item,
+            matches=[
+                {
+                    "record": record.record_id,
+                    "kind": record.kind,
+                    "claim": record.claim.pk,
+                    "factcheck": record.factcheck.pk if record.factcheck else None,
+                    "score": round(record.score, 4),
+                    "decision": record.decision,
+                    "title": record.title[:300],
+                    "rating": record.rating or "",
+                    "url": record.url,
+                    "stage": "dense",
+                }
+                for record in found
+                if record.decision != "none"
+            ],
+        )
+    return len(items)

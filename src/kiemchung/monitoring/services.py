@@ -1,0 +1,715 @@
+"""Writes for monitoring: sources, taking items in (dedupe, score, match, store), triage
+decisions and matches.
+
+Ingestion works on batches: one query finds the sightings already recorded, one the items with
+the same content hash, one the items sharing a SimHash band; the new items are scored and
+matched lexically, then written with one bulk insert. The caller owns the transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kiemchung.accounts.models import Workspace
+from kiemchung.accounts.permissions import Action, require
+from kiemchung.accounts.selectors import member_for
+from kiemchung.audit.services import audit_record
+from kiemchung.claims import services as claim_services
+from kiemchung.claims.models import Claim
+from kiemchung.core.tasks import enqueue_on_commit
+from kiemchung.monitoring.language import detect_language
+from kiemchung.monitoring.learner import Scorer, scorer_for
+from kiemchung.monitoring.matchers import LexicalCandidate, lexical_matcher
+from kiemchung.monitoring.models import (
+    FETCHED_KINDS,
+    Item,
+    ItemState,
+    MatchStage,
+    Sighting,
+    Source,
+    SourceKind,
+)
+from kiemchung.monitoring.triage import cue_list, priority_of
+from kiemchung.text.neardup import key_distance, near_duplicate_key, near_duplicate_similarity
+from kiemchung.text.normalize import content_hash, normalize
+from kiemchung.text.social import clean_post
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+
+    Actor = User | AnonymousUser
+
+__all__ = [
+    "IngestReport",
+    "Post",
+    "item_ingest",
+    "items_decide",
+    "items_ingest",
+    "sighting_key",
+    "source_create",
+    "source_update",
+]
+
+TEXT_MAX = 20_000
+TITLE_MAX = 500
+URL_MAX = 2000
+PLATFORM_MAX = 40
+SOURCE_NAME_MAX = 120
+# Two cleaned texts within this many SimHash bits that also share this share of word
+# 3-shingles are one text: a reshare, a copy with a line added, a light edit.
+NEAR_BITS = 3
+NEAR_JACCARD = 0.5
+# Texts shorter than this (in words) are folded only when identical once cleaned.
+NEAR_MIN_WORDS = 6
+# A lexical match at least this strong shows as "already checked?" until the full search runs.
+LEXICAL_SHOWN = 0.35
+LEXICAL_STRONG = 0.8
+MATCHES_KEPT = 3
+
+
+@dataclass
+class Post:
+    """One incoming piece of public content, already mapped from its source's format."""
+
+    text: str
+    url: str = ""
+    title: str = ""
+    platform: str = ""
+    published_at: datetime | None = None
+    reactions: int = 0
+    comments: int = 0
+    shares: int = 0
+    views: int = 0
+    key: str = ""
+    line: int | None = None
+
+
+@dataclass
+class IngestReport:
+    """What one batch did: new items, copies folded into known ones, sightings seen before."""
+
+    added: int = 0
+    folded: int = 0
+    repeated: int = 0
+    items: list[Item] = field(default_factory=list)
+    new_items: list[Item] = field(default_factory=list)
+
+    def merge(self, other: IngestReport) -> None:
+        self.added += other.added
+        self.folded += other.folded
+        self.repeated += other.repeated
+        self.items += other.items
+        self.new_items += other.new_items
+
+
+def _clean_text(value: str, limit: int) -> str:
+    return normalize(value or "")[:limit]
+
+
+def sighting_key(
+    *,
+    source: Source,
+    url: str = "",
+    key: str = "",
+    digest: str = "",
+    published_at: datetime | None = None,
+) -> str:
+    """The same post seen again has the same key: the source's own id for it, its public URL,
+    or else its text and time in this source."""
+    if key:
+        basis = f"key:{source.pk}:{key}"
+    elif url:
+        basis = f"url:{url.strip()}"
+    else:
+        when = published_at.isoformat() if published_at else ""
+        basis = f"row:{source.pk}:{digest}:{when}"
+    return hashlib.sha256(basis.encode("utf-8")).hexdigest()
+
+
+def _bands(key: str) -> tuple[str, str, str, str]:
+    return key[0:4], key[4:8], key[8:12], key[12:16]
+
+
+@dataclass
+class _Prepared:
+    post: Post
+    text: str
+    digest: str
+    key: str
+    seen_at: datetime
+    clean: str = ""
+    near_key: str = ""
+    words: int = 0
+
+
+def _near_fields(prepared: _Prepared) -> None:
+    if prepared.near_key:
+        return
+    prepared.clean = clean_post(prepared.text).text
+    prepared.words = len(prepared.clean.split())
+    prepared.near_key = near_duplicate_key(prepared.clean)
+
+
+def _is_near(prepared: _Prepared, near_key: str, clean_other: str) -> bool:
+    if prepared.words < NEAR_MIN_WORDS:
+        return prepared.clean.casefold() == clean_other.casefold()
+    if key_distance(prepared.near_key, near_key) > NEAR_BITS:
+        return False
+    return near_duplicate_similarity(prepared.clean, clean_other) >= NEAR_JACCARD
+
+
+def _near_candidates(workspace_id: int, unknown: list[_Prepared]) -> list[Item]:
+    """Stored items within NEAR_BITS of some of these texts: found through a shared band,
+    compared on their keys, and only then read whole."""
+    for p in unknown:
+        _near_fields(p)
+    bands: list[set[str]] = [set(), set(), set(), set()]
+    for p in unknown:
+        for i, band in enumerate(_bands(p.near_key)):
+            bands[i].add(band)
+    query = Q()
+    for i, values in enumerate(bands):
+        query |= Q(**{f"band{i}__in": values})
+    by_band: dict[tuple[int, str], list[tuple[int, str]]] = {}
+    rows = Item.objects.filter(workspace_id=workspace_id).filter(query)
+    for pk, key in rows.values_list("pk", "near_key"):
+        for i, band in enumerate(_bands(key)):
+            by_band.setdefault((i, band), []).append((pk, key))
+    close: set[int] = set()
+    for p in unknown:
+        for i, band in enumerate(_bands(p.near_key)):
+            for pk, key in by_band.get((i, band), ()):
+                if key_distance(p.near_key, key) <= NEAR_BITS:
+                    close.add(pk)
+    if not close:
+        return []
+    return list(Item.objects.filter(pk__in=close).order_by("pk"))
+
+
+def _per_hour(item: Item) -> float:
+    if item.copies <= 1:
+        return 0.0
+    hours = max((item.last_seen_at - item.first_seen_at).total_seconds() / 3600, 1.0)
+    return (item.copies - 1) / hours
+
+
+def _match_summary(candidates: Sequence[LexicalCandidate]) -> list[dict[str, Any]]:
+    return [
+        {
+            "record": c.record_id,
+            "kind": c.kind,
+            "claim": c.claim_id,
+            "score": c.score,
+            "stage": MatchStage.LEXICAL.value,
+        }
+        for c in candidates
+        if c.score >= LEXICAL_SHOWN
+    ][:MATCHES_KEPT]
+
+
+def item_rank(item: Item) -> None:
+    """Recompute the item's velocity and priority, and the reasons the queue shows."""
+    item.velocity = round(_per_hour(item), 4)
+    score = item.learned_score if item.learned_score is not None else item.checkworthiness
+    priority = priority_of(
+        checkworthiness=score,
+        reactions=item.reactions,
+        comments=item.comments,
+        shares=item.shares,
+        views=item.views,
+        copies=item.copies,
+        per_hour=item.velocity,
+        answered=item.answered,
+    )
+    item.priority = priority.value
+    reasons = dict(item.reasons or {})
+    reasons["reach"] = {
+        "reactions": item.reactions,
+        "comments": item.comments,
+        "shares": item.shares,
+        "views": item.views,
+        "score": priority.reach,
+    }
+    reasons["velocity"] = {
+        "copies": item.copies,
+        "per_hour": item.velocity,
+        "score": priority.velocity,
+    }
+    reasons["checkworthiness"] = round(score, 4)
+    reasons["answered"] = item.answered
+    item.reasons = reasons
+
+
+def _new_item(
+    *, source: Source, prepared: _Prepared, scorer: Scorer, candidates: list[LexicalCandidate]
+) -> Item:
+    post = prepared.post
+    judged = scorer.judge(prepared.text)
+    matches = _match_summary(candidates)
+    answered = any(
+        m["kind"] == "factcheck" and m["score"] >= LEXICAL_STRONG for m in matches
+    )
+    item = Item(
+        workspace_id=source.workspace_id,
+        source=source,
+        text=prepared.text,
+        title=_clean_text(post.title, TITLE_MAX),
+        url=post.url[:URL_MAX],
+        platform=(post.platform or source.platform)[:PLATFORM_MAX],
+        published_at=post.published_at,
+        language=detect_language(prepared.text),
+        content_hash=prepared.digest,
+        near_key=prepared.near_key,
+        band0=prepared.near_key[0:4],
+        band1=prepared.near_key[4:8],
+        band2=prepared.near_key[8:12],
+        band3=prepared.near_key[12:16],
+        copies=1,
+        first_seen_at=prepared.seen_at,
+        last_seen_at=prepared.seen_at,
+        reactions=max(post.reactions, 0),
+        comments=max(post.comments, 0),
+        shares=max(post.shares, 0),
+        views=max(post.views, 0),
+        checkworthiness=round(judged.builtin, 4),
+        learned_score=None if judged.learned is None else round(judged.learned, 4),
+        topic=judged.topic,
+        reasons={"cues": cue_list(judged.cues), "model": judged.model},
+        match_stage=MatchStage.LEXICAL,
+        matches=matches,
+        answered=answered,
+        known_claim=any(m["kind"] == "claim" and m["score"] >= LEXICAL_STRONG for m in matches),
+    )
+    item_rank(item)
+    return item
+
+
+def _fold_into(item: Item, prepared: _Prepared) -> None:
+    post = prepared.post
+    item.copies += 1
+    item.first_seen_at = min(item.first_seen_at, prepared.seen_at)
+    item.last_seen_at = max(item.last_seen_at, prepared.seen_at)
+    item.reactions += max(post.reactions, 0)
+    item.comments += max(post.comments, 0)
+    item.shares += max(post.shares, 0)
+    item.views += max(post.views, 0)
+
+
+_UPDATED_ON_FOLD = [
+    "copies", "first_seen_at", "last_seen_at", "reactions", "comments", "shares", "views",
+    "velocity", "priority", "reasons", "updated_at",
+]
+
+
+def items_ingest(
+    *, source: Source, posts: Iterable[Post], now: datetime | None = None
+) -> IngestReport:
+    """Take a batch of posts in: skip sightings already recorded, fold exact and near copies
+    into the first item, score and lexically match the new ones, store everything."""
+    now = now or timezone.now()
+    workspace_id = source.workspace_id
+    report = IngestReport()
+    prepared: list[_Prepared] = []
+    seen_keys: set[str] = set()
+    for post in posts:
+        text = _clean_text(post.text, TEXT_MAX)
+        if not text:
+            continue
+        digest = content_hash(text)
+        key = sighting_key(source=source, url=post.url, key=post.key, digest=digest,
+                           published_at=post.published_at)
+        if key in seen_keys:
+            report.repeated += 1
+            continue
+        seen_keys.add(key)
+        prepared.append(_Prepared(post, text, digest, key, post.published_at or now))
+    if not prepared:
+        return report
+    known_keys = set(
+        Sighting.objects.filter(workspace_id=workspace_id, key__in=seen_keys).values_list(
+            "key", flat=True
+        )
+    )
+    fresh = [p for p in prepared if p.key not in known_keys]
+    report.repeated += len(prepared) - len(fresh)
+    if not fresh:
+        return report
+
+    by_hash: dict[str, Item] = {
+        item.content_hash: item
+        for item in Item.objects.filter(
+            workspace_id=workspace_id, content_hash__in={p.digest for p in fresh}
+        )
+    }
+    unknown = [p for p in fresh if p.digest not in by_hash]
+    near_candidates: list[Item] = []
+    if unknown:
+        near_candidates = _near_candidates(workspace_id, unknown)
+    candidate_clean: dict[int, str] = {}
+
+    matcher = None
+    scorer = scorer_for(workspace_id)
+    new_items: list[Item] = []
+    # Items of this batch, new or known, by content hash, to fold later copies into.
+    target_of: dict[str, Item] = {}
+    folded_items: dict[int | str, Item] = {}
+    sighting_rows: list[tuple[_Prepared, Item]] = []
+    for p in fresh:
+        item = by_hash.get(p.digest) or target_of.get(p.digest)
+        if item is None:
+            _near_fields(p)
+            for candidate in [*near_candidates, *new_items]:
+                if not any(
+                    a == b for a, b in zip(_bands(p.near_key), _bands(candidate.near_key),
+                                           strict=True)
+                ):
+                    continue
+                clean_other = candidate_clean.get(id(candidate))
+                if clean_other is None:
+                    clean_other = clean_post(candidate.text).text
+                    candidate_clean[id(candidate)] = clean_other
+                if _is_near(p, candidate.near_key, clean_other):
+                    item = candidate
+                    break
+        if item is None:
+            if matcher is None:
+                matcher = lexical_matcher(source.workspace)
+            item = _new_item(
+                source=source, prepared=p, scorer=scorer, candidates=matcher.search(p.text)
+            )
+            new_items.append(item)
+            report.added += 1
+        else:
+            _fold_into(item, p)
+            report.folded += 1
+            if item.pk is not None:
+                folded_items[item.pk] = item
+        target_of[p.digest] = item
+        sighting_rows.append((p, item))
+
+    for item in new_items:
+        if item.copies > 1:
+            item_rank(item)
+    Item.objects.bulk_create(new_items)
+    for item in folded_items.values():
+        item_rank(item)
+    if folded_items:
+        Item.objects.bulk_update(list(folded_items.values()), _UPDATED_ON_FOLD)
+    Sighting.objects.bulk_create(
+        Sighting(
+            workspace_id=workspace_id,
+            item=item,
+            source=source,
+            key=p.key,
+            url=p.post.url[:URL_MAX],
+            platform=(p.post.platform or source.platform)[:PLATFORM_MAX],
+            seen_at=p.seen_at,
+            reactions=max(p.post.reactions, 0),
+            comments=max(p.post.comments, 0),
+            shares=max(p.post.shares, 0),
+            views=max(p.post.views, 0),
+        )
+        for p, item in sighting_rows
+    )
+    Source.objects.filter(pk=source.pk).update(
+        items_total=F("items_total") + report.added,
+        sightings_total=F("sightings_total") + len(sighting_rows),
+    )
+    report.new_items = new_items
+    report.items = list(dict.fromkeys(item for _p, item in sighting_rows))
+    return report
+
+
+def item_ingest(
+    *,
+    source: Source,
+    text: str,
+    url: str = "",
+    title: str = "",
+    platform: str = "",
+    published_at: datetime | None = None,
+    reactions: int = 0,
+    comments: int = 0,
+    shares: int = 0,
+    views: int = 0,
+    key: str = "",
+) -> Item | None:
+    """Take one piece of content in (a tip's text, a pasted URL's page): the item it became,
+    was folded into, or was already recorded as (same key or URL); None for an empty text."""
+    report = items_ingest(
+        source=source,
+        posts=[
+            Post(
+                text=text,
+                url=url,
+                title=title,
+                platform=platform,
+                published_at=published_at,
+                reactions=reactions,
+                comments=comments,
+                shares=shares,
+                views=views,
+                key=key,
+            )
+        ],
+    )
+    if report.new_items:
+        enqueue_match(source.workspace_id)
+    if report.items:
+        return report.items[0]
+    clean = _clean_text(text, TEXT_MAX)
+    if not clean:
+        return None
+    seen = sighting_key(source=source, url=url, key=key, digest=content_hash(clean),
+                        published_at=published_at)
+    sighting = Sighting.objects.filter(workspace_id=source.workspace_id, key=seen).first()
+    return sighting.item if sighting is not None else None
+
+
+def enqueue_match(workspace_id: int) -> None:
+    """Run the full matching search on the items that only had the lexical look, after commit."""
+    from kiemchung.monitoring.tasks import items_match
+
+    enqueue_on_commit(items_match, workspace_id)
+
+
+# Sources.
+
+
+def _clean_source(
+    *, workspace: Workspace, name: str, kind: str, url: str, exclude: int | None = None
+) -> tuple[str, str]:
+    clean_name = " ".join((name or "").split())[:SOURCE_NAME_MAX]
+    if not clean_name:
+        raise ValidationError({"name": _("Hãy đặt tên cho nguồn.")})
+    clash = Source.objects.filter(workspace=workspace, name__iexact=clean_name)
+    if exclude is not None:
+        clash = clash.exclude(pk=exclude)
+    if clash.exists():
+        raise ValidationError({"name": _("Nhóm đã có một nguồn tên này.")})
+    if kind not in SourceKind.values:
+        raise ValidationError({"kind": _("Loại nguồn không hợp lệ.")})
+    from kiemchung.claims.workflow import clean_url
+
+    clean = clean_url(url)
+    if kind in FETCHED_KINDS and not clean:
+        raise ValidationError({"url": _("Nguồn tin và trang theo dõi cần một đường dẫn.")})
+    return clean_name, clean
+
+
+def source_create(
+    *,
+    workspace: Workspace,
+    actor: Actor | None,
+    name: str,
+    kind: str,
+    url: str = "",
+    platform: str = "",
+    interval_minutes: int = 30,
+    fetch_full_text: bool = True,
+) -> Source:
+    """Add a source to watch; `actor=None` for the system (the tipline, a CLI import)."""
+    if actor is not None:
+        require(member_for(user=actor, workspace=workspace), Action.MANAGE_WORKSPACE)
+    clean_name, clean = _clean_source(workspace=workspace, name=name, kind=kind, url=url)
+    if not 5 <= interval_minutes <= 7 * 24 * 60:
+        raise ValidationError(
+            {"interval_minutes": _("Chu kỳ phải từ 5 phút đến 7 ngày.")}
+        )
+    source = Source.objects.create(
+        workspace=workspace,
+        name=clean_name,
+        kind=kind,
+        url=clean,
+        platform=(platform or "").strip()[:PLATFORM_MAX],
+        interval_minutes=interval_minutes,
+        fetch_full_text=fetch_full_text,
+        next_fetch_at=timezone.now() if kind in FETCHED_KINDS else None,
+    )
+    audit_record(
+        workspace=workspace,
+        actor=actor,
+        action="source.create",
+        obj=source,
+        after={"name": clean_name, "kind": kind, "url": clean},
+    )
+    return source
+
+
+def source_update(
+    *,
+    source: Source,
+    actor: Actor,
+    is_active: bool | None = None,
+    interval_minutes: int | None = None,
+    fetch_now: bool = False,
+) -> Source:
+    """Pause or resume a source, change its schedule, or ask for a fetch at the next round."""
+    require(member_for(user=actor, workspace=source.workspace), Action.MANAGE_WORKSPACE)
+    before = {"is_active": source.is_active, "interval_minutes": source.interval_minutes}
+    if is_active is not None:
+        source.is_active = is_active
+    if interval_minutes is not None:
+        if not 5 <= interval_minutes <= 7 * 24 * 60:
+            raise ValidationError(
+                {"interval_minutes": _("Chu kỳ phải từ 5 phút đến 7 ngày.")}
+            )
+        source.interval_minutes = interval_minutes
+    if fetch_now or (is_active and source.is_fetched):
+        source.next_fetch_at = timezone.now()
+    source.save()
+    audit_record(
+        workspace=source.workspace,
+        actor=actor,
+        action="source.update",
+        obj=source,
+        before=before,
+        after={"is_active": source.is_active, "interval_minutes": source.interval_minutes},
+    )
+    return source
+
+
+def source_for_kind(*, workspace: Workspace, kind: str, name: str) -> Source:
+    """The workspace's source of this kind and name, created on first use (system sources)."""
+    source = Source.objects.filter(workspace=workspace, kind=kind, name=name).first()
+    if source is None:
+        source = source_create(workspace=workspace, actor=None, name=name, kind=kind)
+    return source
+
+
+# Triage decisions.
+
+
+class Decision:
+    PROMOTE = "promote"
+    ATTACH = "attach"
+    DISMISS = "dismiss"
+
+
+DECISIONS = (Decision.PROMOTE, Decision.ATTACH, Decision.DISMISS)
+RETRAIN_EVERY = 10
+
+
+def _appearance_for(item: Item, claim: Claim, actor: Actor) -> None:
+    # Every public copy becomes an appearance, up to a handful: the first post is enough to
+    # find the rest, and they all stay on the item.
+    urls = [item.url] if item.url else []
+    for url in item.sightings.exclude(url="").values_list("url", flat=True)[:5]:
+        if url not in urls:
+            urls.append(url)
+    known = set(claim.appearances.values_list("url", flat=True))
+    added = False
+    for url in urls:
+        if url in known:
+            continue
+        claim_services.appearance_add(
+            claim=claim,
+            actor=actor,
+            url=url,
+            platform=item.platform,
+            seen_at=item.published_at or item.first_seen_at,
+            text=item.text[:2000] if not added else "",
+        )
+        added = True
+    if not added and not urls:
+        claim_services.appearance_add(
+            claim=claim,
+            actor=actor,
+            platform=item.platform,
+            seen_at=item.published_at or item.first_seen_at,
+            text=item.text[:2000],
+        )
+
+
+def _decided(item: Item, *, state: str, actor: Actor, claim: Claim | None) -> None:
+    item.state = state
+    item.claim = claim
+    item.decided_by = actor  # type: ignore[assignment]
+    item.decided_at = timezone.now()
+    item.save(update_fields=["state", "claim", "decided_by", "decided_at", "updated_at"])
+
+
+def items_decide(
+    *,
+    workspace: Workspace,
+    actor: Actor,
+    items: Sequence[Item],
+    decision: str,
+    claim: Claim | None = None,
+    text: str = "",
+    topic: str = "",
+) -> list[Claim]:
+    """Promote items to one new claim each, attach them to a claim, or dismiss them.
+
+    Promote: `text` (when given, for a single item) is the claim's wording, else the item's.
+    Returns the claims created or attached to. Every few decisions the learner is retrained.
+    """
+    if decision not in DECISIONS:
+        raise ValidationError(_("Quyết định không hợp lệ."))
+    member = member_for(user=actor, workspace=workspace)
+    require(member, Action.CREATE_CLAIM if decision == Decision.PROMOTE else Action.EDIT)
+    if not items:
+        raise ValidationError(_("Hãy chọn ít nhất một mục."))
+    if any(item.workspace_id != workspace.pk for item in items):
+        raise ValidationError(_("Mục không thuộc nhóm này."))
+    if decision == Decision.ATTACH and (claim is None or claim.workspace_id != workspace.pk):
+        raise ValidationError({"claim": _("Hãy chọn một nhận định của nhóm để gắn vào.")})
+    claims: list[Claim] = []
+    for item in items:
+        if decision == Decision.PROMOTE:
+            wording = text.strip() if text.strip() and len(items) == 1 else item.text
+            created = claim_services.claim_create(
+                workspace=workspace,
+                actor=actor,
+                text=wording[: claim_services.CLAIM_TEXT_MAX],
+                topic=topic or "",
+            )
+            _appearance_for(item, created, actor)
+            _decided(item, state=ItemState.PROMOTED, actor=actor, claim=created)
+            claims.append(created)
+        elif decision == Decision.ATTACH:
+            assert claim is not None
+            _appearance_for(item, claim, actor)
+            _decided(item, state=ItemState.ATTACHED, actor=actor, claim=claim)
+            if claim not in claims:
+                claims.append(claim)
+        else:
+            _decided(item, state=ItemState.DISMISSED, actor=actor, claim=None)
+    audit_record(
+        workspace=workspace,
+        actor=actor,
+        action=f"items.{decision}",
+        obj=items[0],
+        after={"items": [item.pk for item in items], "claims": [c.pk for c in claims]},
+    )
+    decided = Item.objects.filter(workspace=workspace).exclude(state=ItemState.NEW).count()
+    if decided and decided // RETRAIN_EVERY != (decided - len(items)) // RETRAIN_EVERY:
+        from kiemchung.monitoring.tasks import triage_retrain
+
+        enqueue_on_commit(triage_retrain, workspace.pk)
+    return claims
+
+
+def item_matches_set(*, item: Item, matches: list[dict[str, Any]]) -> Item:
+    """Store the full search's matches of an item and rank it again."""
+    item.matches = matches[:MATCHES_KEPT]
+    item.answered = any(m["kind"] == "factcheck" and m["decision"] != "none" for m in matches)
+    item.known_claim = any(m["kind"] == "claim" and m["decision"] != "none" for m in matches)
+    item.match_stage = MatchStage.DENSE
+    item_rank(item)
+    item.save(
+        update_fields=[
+            "matches", "answered", "known_claim", "match_stage", "priority", "reasons",
+            "velocity", "updated_at",
+        ]
+    )
+    return item

@@ -1,0 +1,81 @@
+"""Background work for monitoring: fetching sources, import chunks, the full matching search
+of new items, and retraining the triage learner. Tasks carry ids only."""
+
+from __future__ import annotations
+
+import time
+
+from django.db import transaction
+from django_tasks import task
+
+from kiemchung.accounts.models import Workspace
+from kiemchung.monitoring import importers, learner, matchers
+from kiemchung.monitoring.models import ImportChunk, ImportStatus, Source
+from kiemchung.monitoring.sources import source_fetch, source_lease, sources_due
+
+# One run of the matching task stops after this long and queues the next run, so a large
+# backlog never holds a worker past its lease.
+MATCH_RUN_SECONDS = 120.0
+
+
+@task()
+def source_fetch_now(source_id: int) -> int:
+    """Fetch one source (its lease is taken first, so two workers never fetch it together)."""
+    source = Source.objects.filter(pk=source_id).select_related("workspace").first()
+    if source is None or not source_lease(source):
+        return 0
+    return source_fetch(source).added
+
+
+@task()
+def sources_round() -> int:
+    """Queue a fetch of every source that is due; returns how many were queued."""
+    ids = list(sources_due().values_list("pk", flat=True))
+    for source_id in ids:
+        source_fetch_now.enqueue(source_id)
+    return len(ids)
+
+
+@task()
+def import_chunk(chunk_id: int) -> str:
+    """Import one chunk of a file from its saved offset; the last chunk to end finishes the job."""
+    chunk = ImportChunk.objects.select_related("job", "job__source", "job__workspace").filter(
+        pk=chunk_id
+    ).first()
+    if chunk is None or chunk.status == ImportStatus.DONE:
+        return "gone"
+    status = importers.chunk_run(chunk)
+    job = importers.job_refresh(chunk.job)
+    if job.status == ImportStatus.DONE:
+        from kiemchung.monitoring.services import enqueue_match
+
+        with transaction.atomic():
+            enqueue_match(job.workspace_id)
+    return str(status)
+
+
+@task()
+def items_match(workspace_id: int) -> int:
+    """The full "already checked?" search for items that only had the lexical look."""
+    workspace = Workspace.objects.filter(pk=workspace_id).first()
+    if workspace is None:
+        return 0
+    started = time.monotonic()
+    done = 0
+    while time.monotonic() - started < MATCH_RUN_SECONDS:
+        matched = matchers.items_match_pending(workspace=workspace)
+        if not matched:
+            return done
+        done += matched
+    items_match.enqueue(workspace_id)
+    return done
+
+
+@task()
+def triage_retrain(workspace_id: int) -> int:
+    """Train the workspace's triage learner on all its decisions; returns how many."""
+    workspace = Workspace.objects.filter(pk=workspace_id).first()
+    if workspace is None:
+        return 0
+    model = learner.learner_retrain(workspace=workspace)
+    return model.decisions if model is not None else 0
