@@ -415,8 +415,7 @@ def tqdm_progress(label: str) -> ProgressFn:
         bar = bars.get("bar")
         if bar is None:
             bar = bars["bar"] = tqdm(total=total, desc=label, file=sys.stderr, unit="rec")
-        bar.n = done
-        bar.refresh()
+        bar.update(done - bar.n)
         if done >= total:
             bar.close()
 
