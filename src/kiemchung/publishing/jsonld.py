@@ -18,6 +18,8 @@ from django.utils.text import Truncator
 from kiemchung.accounts.models import Workspace
 from kiemchung.claims.models import Appearance, FactCheck, Rating
 
+# The share card size made for link previews (OpenGraph, Twitter/X, Zalo, Facebook).
+SHARE_CARD = "og"
 # The characters that could close the <script> element or open a comment inside it, written as
 # JSON escapes (the same table django.utils.html.json_script uses).
 _SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
@@ -162,6 +164,11 @@ class PageMeta:
     type: str = "website"
     published_time: datetime | None = None
     modified_time: datetime | None = None
+    # The share card drawn for the page (1200×630), when there is one.
+    image: str = ""
+    image_alt: str = ""
+    image_width: int = 0
+    image_height: int = 0
 
 
 def _description(text: str) -> str:
@@ -179,7 +186,11 @@ def page_meta(*, workspace: Workspace, title: str, path: str, description: str =
 
 
 def factcheck_meta(factcheck: FactCheck) -> PageMeta:
-    """Metadata of a fact-check page: an article by the team, with its dates."""
+    """Metadata of a fact-check page: an article by the team, with its dates and share card."""
+    # cards builds on this module, so it is imported when first needed.
+    from kiemchung.publishing.cards import SIZES, card_url
+
+    card = SIZES[SHARE_CARD]
     return PageMeta(
         title=factcheck.title or factcheck.claim.text,
         description=_description(factcheck.summary or factcheck.claim.text),
@@ -188,6 +199,10 @@ def factcheck_meta(factcheck: FactCheck) -> PageMeta:
         type="article",
         published_time=factcheck.published_at,
         modified_time=factcheck.last_corrected_at,
+        image=card_url(factcheck, SHARE_CARD),
+        image_alt=factcheck.title or factcheck.claim.text,
+        image_width=card.width,
+        image_height=card.height,
     )
 
 
