@@ -93,6 +93,22 @@ def tipline(team, platforms) -> Tipline:
 
 
 @pytest.fixture
+def no_matcher(monkeypatch):
+    """Leave "check this" tips queued for staff, as when the matcher is not installed: these
+    tests are about the channels, not about finding earlier fact-checks."""
+    from kiemchung.tipline import tasks
+
+    real_import = tasks.import_module
+
+    def without_answers(name: str, *args: Any) -> Any:
+        if name == tasks.ANSWERS_MODULE:
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return real_import(name, *args)
+
+    monkeypatch.setattr(tasks, "import_module", without_answers)
+
+
+@pytest.fixture
 def deliver(django_capture_on_commit_callbacks):
     """Post a webhook and run everything it set off (processing, replies), as a worker would."""
 

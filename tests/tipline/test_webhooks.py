@@ -22,6 +22,8 @@ from tests.tipline.conftest import (
 from kiemchung.core.models import Delivery, DeliveryStatus
 from kiemchung.tipline.models import Channel, InboundMessage, Message, Tip
 
+pytestmark = pytest.mark.usefixtures("no_matcher")
+
 CLAIM = "Uống nước chanh nóng mỗi sáng chữa khỏi ung thư, bộ y tế vừa xác nhận"
 
 

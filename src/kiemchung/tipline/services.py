@@ -7,7 +7,7 @@ import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -495,7 +495,7 @@ def staff_notify_soon(*, workspace_id: int) -> None:
     task: Any = staff_notify
     if task.get_backend().supports_defer:
         # Sent at the end of the quarter hour, so the count covers the whole burst.
-        when = datetime.fromtimestamp((bucket + 1) * NOTIFY_BUCKET_SECONDS, tz=timezone.utc)
+        when = datetime.fromtimestamp((bucket + 1) * NOTIFY_BUCKET_SECONDS, tz=UTC)
         task = task.using(run_after=when)
     transaction.on_commit(lambda: task.enqueue(workspace_id, bucket))
 

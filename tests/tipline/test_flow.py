@@ -1,0 +1,197 @@
+"""The conversation: choices, tracking codes, status, deletion, takeover and the matcher hook."""
+
+from __future__ import annotations
+
+import types
+
+import pytest
+from tests.fakes import tipline_telegram as telegram
+from tests.fakes import tipline_zalo as zalo
+from tests.tipline.conftest import TELEGRAM_SECRET, ZALO_APP_ID, ZALO_SECRET
+
+from kiemchung.core.models import Delivery, DeliveryStatus
+from kiemchung.tipline import services, tasks
+from kiemchung.tipline.models import Conversation, Message, Tip, TipState
+
+pytestmark = pytest.mark.usefixtures("no_matcher")
+
+CLAIM = "Ảnh chụp thông báo: ngân hàng nhà nước ngừng lưu hành tiền polymer từ tháng 9"
+
+
+@pytest.fixture
+def chat(client, tipline, deliver):
+    """Send Telegram messages as one person; returns the texts the bot sent back to them."""
+
+    def say(text: str, user_id: int = 77) -> list[str]:
+        before = len(tipline.telegram_api.sent())
+        body, headers = telegram.signed(telegram.update(user_id=user_id, text=text),
+                                        TELEGRAM_SECRET)
+        assert deliver(client, tipline.hook(tipline.telegram), body, headers).status_code == 200
+        return [r.json["text"] for r in tipline.telegram_api.sent()[before:]]
+
+    return say
+
+
+def test_choosing_from_the_menu_files_the_tip_in_that_category(chat):
+    assert "Bạn muốn làm gì" in chat("xin chào")[0]
+    assert "câu hỏi pháp luật" in chat("3. Hỏi về pháp luật")[0]
+    replies = chat("Người thuê nhà có được giữ lại tiền cọc khi chủ nhà bán nhà không?")
+    tip = Tip.objects.get()
+    assert tip.category == "legal"
+    assert tip.tracking_code in replies[0]
+
+
+def test_free_text_without_a_choice_is_a_check_request(chat):
+    replies = chat(CLAIM)
+    tip = Tip.objects.get()
+    assert (tip.category, tip.text) == ("check", CLAIM)
+    assert tip.tracking_code in replies[0]
+    # The first contact also gets the menu, for next time.
+    assert any("Bạn muốn làm gì" in r for r in replies)
+
+
+def test_tracking_codes_use_an_unambiguous_alphabet(chat):
+    chat(CLAIM)
+    code = Tip.objects.get().tracking_code
+    assert code.startswith("KC-") and len(code) == 9
+    assert not set(code[3:]) & set("01OIL")
+
+
+def test_status_by_tracking_code(chat):
+    chat(CLAIM)
+    tip = Tip.objects.get()
+    Tip.objects.filter(pk=tip.pk).update(state=TipState.IN_PROGRESS)
+
+    replies = chat(f"trạng thái {tip.tracking_code}")
+    assert tip.tracking_code in replies[0] and "đang được xử lý" in replies[0]
+    # Without diacritics and in lower case, as people type on a phone.
+    assert "đang được xử lý" in chat(f"trang thai {tip.tracking_code.lower()}")[0]
+    # Someone else who learnt the code learns nothing.
+    assert "Không tìm thấy" in chat(f"trạng thái {tip.tracking_code}", user_id=99)[0]
+
+
+def test_tipster_can_delete_by_tracking_code(chat):
+    chat(CLAIM)
+    tip = Tip.objects.get()
+
+    assert "Không tìm thấy" in chat(f"xóa {tip.tracking_code}", user_id=99)[0]
+    assert Tip.objects.filter(pk=tip.pk).exists()
+
+    replies = chat(f"xóa {tip.tracking_code}")
+    assert "Đã xóa" in replies[0]
+    assert not Tip.objects.filter(pk=tip.pk).exists()
+    # Nothing of the tip's text is left in the conversation.
+    assert not [m for m in Message.objects.all() if "polymer" in m.text]
+
+
+def test_staff_takeover_silences_bot(chat, team, tipline, django_capture_on_commit_callbacks):
+    chat(CLAIM)
+    conversation = Conversation.objects.get()
+    services.conversation_take_over(conversation=conversation, actor=team.checker)
+
+    assert chat("Xin hỏi bao giờ có kết quả ạ?") == []
+    assert chat("menu") == []
+    assert Message.objects.filter(direction="in", conversation=conversation).count() == 3
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.staff_reply(conversation=conversation, actor=team.checker,
+                             text="Chào bạn, mình là biên tập viên, đang kiểm tra thông tin này.")
+    staff_line = tipline.telegram_api.sent()[-1].json["text"]
+    assert staff_line.startswith("Chào bạn, mình là biên tập viên")
+
+    services.conversation_release(conversation=conversation, actor=team.checker)
+    assert chat("menu") != []
+
+
+def test_non_image_attachment_gets_a_clear_refusal(client, tipline, deliver):
+    payload = zalo.event(app_id=ZALO_APP_ID, user_id="8812", text=None,
+                         event_name="user_send_file")
+    body, headers = zalo.signed(payload, app_id=ZALO_APP_ID, secret=ZALO_SECRET)
+    deliver(client, tipline.hook(tipline.zalo), body, headers)
+    texts = [r.json["message"]["text"] for r in tipline.zalo_api.sent()]
+    assert "chỉ nhận tin nhắn chữ và ảnh" in texts[0]
+    assert Tip.objects.count() == 0
+
+
+def test_check_tip_is_handed_to_the_matcher_when_it_exists(chat, monkeypatch):
+    seen: list[int] = []
+    answers = types.ModuleType(tasks.ANSWERS_MODULE)
+    answers.tip_answer = lambda *, tip_id: seen.append(tip_id)  # type: ignore[attr-defined]
+    monkeypatch.setattr(tasks, "import_module", lambda name: answers)
+
+    chat(CLAIM)
+    assert seen == [Tip.objects.get().pk]
+
+
+def test_without_the_matcher_a_check_tip_stays_queued_for_staff(chat):
+    # no_matcher (for every test here) makes the import fail as if the module were absent.
+    chat(CLAIM)
+    tip = Tip.objects.get()
+    assert tip.state == TipState.NEW
+    assert tasks.tip_match.call(tip.pk) == "queued for staff"
+
+
+def test_a_refused_reply_shows_the_platform_message(chat, tipline):
+    tipline.telegram_api.fail_next(
+        403,
+        {"ok": False, "error_code": 403, "description": "Forbidden: bot was blocked by the user"},
+        times=5,
+    )
+    chat(CLAIM)
+    refused = Delivery.objects.filter(adapter="tipline-telegram").exclude(
+        status=DeliveryStatus.SENT
+    ).first()
+    assert refused is not None and refused.status == DeliveryStatus.SKIPPED
+    assert refused.error == "Forbidden: bot was blocked by the user"
+    assert refused.attempts == 1, "a 403 will not change by trying again"
+
+
+def test_a_platform_that_is_briefly_down_gets_the_reply_on_retry(chat, tipline, settings):
+    settings.TASK_BACKOFF_SECONDS = 0
+    tipline.telegram_api.fail_next(
+        502, {"ok": False, "error_code": 502, "description": "Bad Gateway"}, times=2
+    )
+    chat(CLAIM)
+    first = Delivery.objects.filter(adapter="tipline-telegram").order_by("pk").first()
+    assert first is not None and first.status == DeliveryStatus.SENT
+    assert first.attempts == 3
+
+
+def test_a_long_reply_is_split_within_the_platform_limit(
+    tipline, team, chat, django_capture_on_commit_callbacks
+):
+    chat(CLAIM)
+    conversation = Conversation.objects.get()
+    text = ("Kết luận của chúng tôi, có dẫn nguồn đầy đủ. " * 200).strip()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.staff_reply(conversation=conversation, actor=team.editor, text=text)
+    parts = [r.json["text"] for r in tipline.telegram_api.sent()][-3:]
+    assert all(len(p) <= 4096 for p in parts)
+    assert " ".join(parts).replace("  ", " ") == text
+
+
+def test_messenger_reply_after_24_hours_is_skipped_with_the_reason(
+    client, tipline, deliver, team, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from tests.fakes import tipline_messenger as messenger
+    from tests.tipline.conftest import META_SECRET
+
+    body, headers = messenger.signed(messenger.message_event(psid="55", text=CLAIM),
+                                     app_secret=META_SECRET)
+    deliver(client, tipline.hook(tipline.messenger), body, headers)
+    conversation = Conversation.objects.get()
+    Conversation.objects.filter(pk=conversation.pk).update(
+        last_inbound_at=timezone.now() - timedelta(hours=25)
+    )
+    conversation.refresh_from_db()
+    sent_before = len(tipline.send_api.sent())
+    with django_capture_on_commit_callbacks(execute=True):
+        [message] = services.staff_reply(conversation=conversation, actor=team.editor,
+                                         text="Kết quả đã có.")
+    delivery = Delivery.objects.get(pk=message.delivery_id)
+    assert delivery.status == DeliveryStatus.SKIPPED
+    assert "24 giờ" in delivery.error
+    assert len(tipline.send_api.sent()) == sent_before

@@ -1,0 +1,260 @@
+"""Privacy: hashed senders, encrypted texts, nothing in logs or task arguments, deletion,
+retention, rate limits and the block list."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.db import connection
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+from tests.fakes import tipline_telegram as telegram
+from tests.tipline.conftest import TELEGRAM_SECRET
+from tests.tipline.stories import tip_received
+
+from kiemchung.audit.models import AuditEvent
+from kiemchung.core.worker import LeasedWorker
+from kiemchung.tipline import privacy, selectors, services
+from kiemchung.tipline.models import (
+    Conversation,
+    InboundMessage,
+    Message,
+    Sender,
+    Tip,
+    TipMedia,
+    TipState,
+)
+
+pytestmark = pytest.mark.usefixtures("no_matcher")
+
+DATABASE_QUEUE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+
+def _work(capture=None) -> None:
+    """Run the database queue in this thread until nothing is ready, and what that enqueues."""
+    if capture is not None:
+        for _round in range(6):
+            with capture(execute=True) as callbacks:
+                _work()
+            if not callbacks:
+                return
+        return
+    LeasedWorker(
+        lease_seconds=60, queue_names=["default"], interval=0, batch=True,
+        backend_name="default", startup_delay=False, max_tasks=None,
+        worker_id="test-worker", excluded_queue_names=[],
+    ).run()
+
+
+def _raw_rows(table: str) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT * FROM {table}")  # noqa: S608
+        return json.dumps(cursor.fetchall(), default=str, ensure_ascii=False)
+
+
+def test_tip_text_never_in_logs_or_task_args(
+    client, tipline, settings, caplog, django_capture_on_commit_callbacks
+):
+    settings.TASKS = DATABASE_QUEUE
+    marker = "DAU-HIEU-9f83b2 tin đồn về vắc-xin"
+    # A platform that refuses the reply, so error paths run too.
+    tipline.telegram_api.fail_next(
+        400, {"ok": False, "error_code": 400, "description": "Bad Request: chat not found"},
+        times=10,
+    )
+    with caplog.at_level(logging.DEBUG):
+        with django_capture_on_commit_callbacks(execute=True):
+            for text in (marker, "1", marker + " lần hai", f"trạng thái KC-ABCDEF {marker}"):
+                body, headers = telegram.signed(telegram.update(user_id=5, text=text),
+                                                TELEGRAM_SECRET)
+                response = client.post(tipline.hook(tipline.telegram), data=body,
+                                       content_type="application/json", headers=headers)
+                assert response.status_code == 200
+                assert marker.encode() not in response.content
+        _work(django_capture_on_commit_callbacks)
+
+    assert Tip.objects.count() == 2, "the tips were made"
+    assert DBTaskResult.objects.count() >= 6
+    assert marker not in caplog.text
+    assert marker not in _raw_rows(DBTaskResult._meta.db_table)
+    # At rest, every table holds it only encrypted.
+    for model in (Tip, Message, InboundMessage, Conversation):
+        assert marker not in _raw_rows(model._meta.db_table)
+    assert "chat not found" in _raw_rows("core_delivery")
+
+
+def test_senders_are_known_only_by_a_keyed_hash_and_a_pseudonym(chat_as_telegram_user):
+    chat_as_telegram_user(123456789, "Có phải chính phủ sắp thu hồi tiền mặt không?")
+    sender = Sender.objects.get()
+    stored = _raw_rows("tipline_sender") + _raw_rows("tipline_conversation")
+    assert "123456789" not in stored
+    assert sender.sender_hash == privacy.sender_hash("telegram", "123456789")
+    assert sender.label == f"Người gửi {sender.pseudonym:04d}"
+    # The same person writing again is the same pseudonym.
+    chat_as_telegram_user(123456789, "Và tiền xu có còn được dùng không?")
+    assert Sender.objects.count() == 1
+
+
+@pytest.fixture
+def chat_as_telegram_user(client, tipline, deliver):
+    def say(user_id: int, text: str) -> None:
+        body, headers = telegram.signed(telegram.update(user_id=user_id, text=text),
+                                        TELEGRAM_SECRET)
+        assert deliver(client, tipline.hook(tipline.telegram), body, headers).status_code == 200
+
+    return say
+
+
+def test_pseudonyms_stay_unique_when_numbers_collide(team):
+    first = services.sender_for_hash(workspace=team.workspace, hash_hex="00000000" + "1" * 56)
+    # The same first candidate (same leading bytes), another sender.
+    second = services.sender_for_hash(workspace=team.workspace, hash_hex="00000000" + "2" * 56)
+    assert first.pseudonym != second.pseudonym
+    assert services.sender_for_hash(
+        workspace=team.workspace, hash_hex="00000000" + "1" * 56
+    ).pseudonym == first.pseudonym
+
+
+def test_flood_slows_only_that_sender(
+    client, tipline, settings, django_capture_on_commit_callbacks
+):
+    settings.TASKS = DATABASE_QUEUE
+    settings.TIPLINE_SENDER_RATE = 5
+    with django_capture_on_commit_callbacks(execute=True):
+        for i in range(12):
+            body, headers = telegram.signed(
+                telegram.update(user_id=1, text=f"tin nhắn dồn dập số {i} từ một người"),
+                TELEGRAM_SECRET,
+            )
+            assert client.post(tipline.hook(tipline.telegram), data=body,
+                               content_type="application/json", headers=headers).status_code == 200
+        body, headers = telegram.signed(
+            telegram.update(user_id=2, text="một người khác hỏi một câu bình thường"),
+            TELEGRAM_SECRET,
+        )
+        client.post(tipline.hook(tipline.telegram), data=body, content_type="application/json",
+                    headers=headers)
+
+    now = timezone.now()
+    tasks = DBTaskResult.objects.filter(task_path="kiemchung.tipline.tasks.inbound_process")
+    # The queue stores "no delay" as the largest date; a delay is a real date ahead.
+    later = [t for t in tasks if now < t.run_after < now + timedelta(days=1)]
+    assert len(tasks) == 13, "nothing was lost"
+    assert len(later) == 7, "the messages over the rate wait for the next windows"
+    flooder = privacy.sender_hash("telegram", "1")
+    later_ids = {t.args_kwargs["args"][0] for t in later}
+    assert set(
+        InboundMessage.objects.filter(pk__in=later_ids).values_list("sender_hash", flat=True)
+    ) == {flooder}
+    # Messages beyond two windows' worth wait longer still.
+    assert max(t.run_after for t in later) - min(t.run_after for t in later) >= timedelta(
+        seconds=59
+    )
+    _work(django_capture_on_commit_callbacks)
+    other_hash = privacy.sender_hash("telegram", "2")
+    other = Tip.objects.filter(conversation__sender__sender_hash=other_hash)
+    assert other.count() == 1, "the other sender was answered at once"
+
+
+def test_blocked_sender_is_dropped_but_acknowledged(team, client, tipline, deliver,
+                                                    chat_as_telegram_user):
+    chat_as_telegram_user(31, "Tin nhắn đầu tiên của một người hay quấy rối")
+    sender = Sender.objects.get()
+    services.sender_block(sender=sender, actor=team.editor)
+
+    body, headers = telegram.signed(telegram.update(user_id=31, text="lại quấy rối lần nữa"),
+                                    TELEGRAM_SECRET)
+    assert deliver(client, tipline.hook(tipline.telegram), body, headers).status_code == 200
+    assert InboundMessage.objects.count() == 1
+    assert AuditEvent.objects.filter(action="tipline.sender.block").exists()
+
+
+def test_retention_deletes_closed_tips_and_media(team, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    settings.TIP_RETENTION_DAYS = 30
+    from tests.tipline.test_web_form import jpeg_with_gps
+
+    from kiemchung.tipline.images import image_clean
+
+    old = services.web_tip_submit(
+        channel=tip_received(team).conversation.channel, category="check",
+        text="Tin cũ đã xong", images=[image_clean(jpeg_with_gps())],
+    )
+    recent = tip_received(team, text="Tin mới đóng hôm qua")
+    open_tip = tip_received(team, text="Tin còn mở từ lâu")
+    media_path = TipMedia.objects.get(tip=old).file.path
+    long_ago = timezone.now() - timedelta(days=31)
+    Tip.objects.filter(pk=old.pk).update(state=TipState.CLOSED, closed_at=long_ago)
+    Tip.objects.filter(pk=recent.pk).update(
+        state=TipState.CLOSED, closed_at=timezone.now() - timedelta(days=1)
+    )
+    Tip.objects.filter(pk=open_tip.pk).update(created_at=long_ago)
+
+    out = StringIO()
+    call_command("tipline_retention", stdout=out)
+
+    assert not Tip.objects.filter(pk=old.pk).exists()
+    assert not TipMedia.objects.filter(tip_id=old.pk).exists()
+    assert not (tmp_path / media_path).exists()
+    assert not Message.objects.filter(tip_id=old.pk).exists()
+    assert set(Tip.objects.values_list("pk", flat=True)) >= {recent.pk, open_tip.pk}
+    assert "deleted 1 tips, 1 images" in out.getvalue()
+
+
+def test_every_staff_view_of_a_tip_is_audited(team):
+    tip = tip_received(team)
+    found = selectors.tip_for_staff(workspace=team.workspace, user=team.checker, tip_id=tip.pk)
+    assert found == tip
+    event = AuditEvent.objects.get(action="tipline.tip.view")
+    assert (event.actor_id, event.object_id) == (team.checker.pk, str(tip.pk))
+    assert tip.text not in json.dumps([event.object_repr, event.before, event.after])
+
+
+def test_viewer_cannot_read_tips(team):
+    from django.core.exceptions import PermissionDenied
+
+    tip = tip_received(team)
+    with pytest.raises(PermissionDenied):
+        selectors.tip_for_staff(workspace=team.workspace, user=team.viewer, tip_id=tip.pk)
+
+
+def test_staff_notification_says_only_how_many_tips_are_new(
+    team, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        tip_received(team, text="Nội dung bí mật số một")
+        tip_received(team, text="Nội dung bí mật số hai")
+    [email] = mail.outbox
+    assert "Có 2 tin báo mới" in email.subject or "Có 1 tin báo mới" in email.subject
+    assert "bí mật" not in email.subject + email.body
+    assert "viewer@example.org" not in email.to
+    assert {"checker@example.org", "editor@example.org"} <= set(email.to)
+
+
+def test_rotatekeys_reencrypts_everything_with_the_newest_key(team, settings):
+    from cryptography.fernet import Fernet
+
+    from kiemchung.core.crypto import decrypt
+
+    tip = tip_received(team, text="Nội dung sẽ được mã hóa lại")
+    old_token = Tip.objects.get(pk=tip.pk).text_enc
+    newest = Fernet.generate_key().decode()
+    settings.ENCRYPTION_KEYS = [newest, *settings.ENCRYPTION_KEYS]
+
+    out = StringIO()
+    call_command("rotatekeys", stdout=out, stderr=StringIO())
+    token = Tip.objects.get(pk=tip.pk).text_enc
+    assert token != old_token
+    assert Fernet(newest.encode()).decrypt(token.encode()).decode() == "Nội dung sẽ được mã hóa lại"
+    assert decrypt(token) == "Nội dung sẽ được mã hóa lại"
+
+    # A second run (or one resumed after a stop) finds nothing left to do.
+    again = StringIO()
+    call_command("rotatekeys", stdout=again, stderr=StringIO())
+    assert "re-encrypted 0 rows" in again.getvalue()

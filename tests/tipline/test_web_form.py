@@ -1,0 +1,158 @@
+"""The public web form: works without JavaScript, images checked by content and stripped."""
+
+from __future__ import annotations
+
+from io import BytesIO
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from PIL import Image
+from tests.tipline.stories import web_channel
+
+from kiemchung.tipline.models import InboundMessage, Tip, TipMedia
+
+pytestmark = pytest.mark.usefixtures("no_matcher")
+
+TEXT = "Bài đăng nói: từ 1/7 người đi xe máy phải mua bảo hiểm 500 nghìn mỗi năm"
+
+
+def jpeg_with_gps() -> bytes:
+    image = Image.new("RGB", (64, 48), (200, 30, 30))
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"  # Make
+    exif[0x0110] = "Model X"  # Model
+    gps = exif.get_ifd(0x8825)
+    gps[1], gps[2] = "N", (21.0, 1.0, 30.0)  # latitude: Hà Nội
+    gps[3], gps[4] = "E", (105.0, 51.0, 0.0)
+    out = BytesIO()
+    image.save(out, format="JPEG", exif=exif)
+    return out.getvalue()
+
+
+@pytest.fixture
+def form_url(team, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    web_channel(team)
+    return reverse("tipline:form", args=[team.workspace.slug])
+
+
+def test_form_works_without_javascript(client, form_url):
+    page = client.get(form_url)
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert 'enctype="multipart/form-data"' in html and "<script" not in html
+
+    response = client.post(form_url, {"category": "check", "text": TEXT})
+    tip = Tip.objects.get()
+    assert response.status_code == 200
+    assert tip.tracking_code in response.content.decode()
+    assert (tip.text, tip.category) == (TEXT, "check")
+
+
+def test_exif_is_stripped_from_uploaded_image(client, form_url):
+    original = jpeg_with_gps()
+    assert Image.open(BytesIO(original)).getexif().get_ifd(0x8825), "the sample has GPS"
+    upload = SimpleUploadedFile("IMG_2024_Nguyen_Van_A.jpg", original, content_type="image/jpeg")
+
+    response = client.post(form_url, {"category": "check", "text": TEXT, "images": [upload]})
+
+    assert response.status_code == 200
+    media = TipMedia.objects.get()
+    stored = media.file.read()
+    image = Image.open(BytesIO(stored))
+    assert image.format == "JPEG" and (image.width, image.height) == (64, 48)
+    assert not image.getexif()
+    assert b"PhoneMaker" not in stored and b"Exif" not in stored
+    assert "Nguyen" not in media.file.name
+
+
+def test_a_non_image_is_refused_whatever_its_name(client, form_url):
+    fake = SimpleUploadedFile("anh.jpg", b"%PDF-1.7 not an image at all", content_type="image/jpeg")
+    response = client.post(form_url, {"category": "check", "text": TEXT, "images": [fake]})
+    assert response.status_code == 400
+    assert "không phải là ảnh" in response.content.decode()
+    assert Tip.objects.count() == 0
+
+
+def test_a_gif_named_png_is_refused(client, form_url):
+    out = BytesIO()
+    Image.new("RGB", (4, 4)).save(out, format="GIF")
+    upload = SimpleUploadedFile("anh.png", out.getvalue(), content_type="image/png")
+    response = client.post(form_url, {"category": "check", "text": TEXT, "images": [upload]})
+    assert response.status_code == 400 and Tip.objects.count() == 0
+
+
+def test_an_image_over_the_size_limit_is_refused(client, form_url, settings):
+    settings.TIP_IMAGE_MAX_MB = 1
+    big = SimpleUploadedFile("anh.jpg", b"\xff\xd8" + b"0" * (1024 * 1024 + 10),
+                             content_type="image/jpeg")
+    response = client.post(form_url, {"category": "check", "text": TEXT, "images": [big]})
+    assert response.status_code == 400
+    assert "không được lớn hơn 1 MB" in response.content.decode()
+
+
+def test_a_request_larger_than_any_allowed_is_refused_before_it_is_read(team, rf, form_url):
+    from kiemchung.tipline import views_public
+
+    class Unreadable:
+        def read(self, *args):
+            raise AssertionError("the body was read")
+
+        readline = read
+
+    request = rf.post(form_url, data=b"", content_type="multipart/form-data; boundary=x")
+    request.META["CONTENT_LENGTH"] = str(200 * 1024 * 1024)
+    request._stream = Unreadable()
+    response = views_public.tip_form(request, workspace_slug=team.workspace.slug)
+    assert response.status_code == 413
+
+
+def test_no_ip_address_or_user_agent_is_stored(client, form_url):
+    client.post(form_url, {"category": "violation", "text": TEXT},
+                REMOTE_ADDR="203.0.113.77", HTTP_USER_AGENT="Mozilla/5.0 DauHieuTrinhDuyet")
+    from django.db import connection
+
+    dump = []
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names():
+            cursor.execute(f'SELECT * FROM "{table}"')  # noqa: S608
+            dump.append(repr(cursor.fetchall()))
+    everything = "\n".join(dump)
+    assert "203.0.113.77" not in everything and "DauHieuTrinhDuyet" not in everything
+
+
+def test_status_and_deletion_pages_by_code(client, form_url, team):
+    client.post(form_url, {"category": "check", "text": TEXT})
+    code = Tip.objects.get().tracking_code
+    status_url = reverse("tipline:status", args=[team.workspace.slug])
+    page = client.get(status_url, {"code": code.lower()})
+    assert page.status_code == 200 and "đang chờ xử lý" in page.content.decode()
+
+    delete_url = reverse("tipline:delete", args=[team.workspace.slug])
+    done = client.post(delete_url, {"code": code})
+    assert done.status_code == 200 and "Đã xóa" in done.content.decode()
+    assert Tip.objects.count() == 0
+    assert client.get(status_url, {"code": code}).status_code == 404
+
+
+def test_the_form_slows_a_flooding_address(client, form_url):
+    from kiemchung.tipline.views_public import WEB_POSTS_PER_HOUR
+
+    for _ in range(WEB_POSTS_PER_HOUR):
+        assert client.post(form_url, {"category": "other", "text": "Xin chào nhóm"},
+                           REMOTE_ADDR="198.51.100.1").status_code == 200
+    refused = client.post(form_url, {"category": "other", "text": "Xin chào nhóm"},
+                          REMOTE_ADDR="198.51.100.1")
+    assert refused.status_code == 429
+    other = client.post(form_url, {"category": "other", "text": "Xin chào nhóm"},
+                        REMOTE_ADDR="198.51.100.2")
+    assert other.status_code == 200
+    assert InboundMessage.objects.count() == 0
+
+
+def test_privacy_page_explains_each_channel_and_recommends_the_form(client, form_url, team):
+    page = client.get(reverse("tipline:privacy", args=[team.workspace.slug])).content.decode()
+    for heading in ("Zalo", "Facebook Messenger", "Telegram", "Biểu mẫu trên web"):
+        assert heading in page
+    assert "báo cáo nhạy cảm, hãy dùng biểu mẫu" in page
