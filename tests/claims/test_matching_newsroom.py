@@ -213,6 +213,24 @@ def test_merge_from_the_new_claim_form_refuses_a_claim_that_is_not_open(team, cl
     assert not Appearance.objects.filter(claim=closed).exists()
 
 
+def test_a_failing_duplicate_check_does_not_stop_a_claim_being_recorded(
+    team, client, monkeypatch, caplog
+):
+    from kiemchung.claims import matching
+
+    def broken(**kwargs):
+        raise RuntimeError("embedding model missing")
+
+    monkeypatch.setattr(matching, "similar_records", broken)
+    client.force_login(team.checker)
+
+    response = client.post("/claims/new/", {"text": VACCINE}, follow=True)
+
+    assert Claim.objects.filter(text=VACCINE).exists()
+    assert "Không kiểm tra được nhận định trùng lúc này" in page(response)
+    assert "duplicate check failed" in caplog.text
+
+
 # The "already checked?" box
 
 

@@ -271,6 +271,15 @@ def _save(workspace: Workspace, replica: _Replica) -> None:
     replica.saved_generation = replica.generation
 
 
+def _save_or_warn(workspace: Workspace, replica: _Replica) -> None:
+    """Save after a build; a copy that cannot be written (a full disk) costs a rebuild at the
+    next start, not this search."""
+    try:
+        _save(workspace, replica)
+    except OSError:
+        logger.warning("could not save the index of %s", workspace.slug, exc_info=True)
+
+
 def _load(workspace: Workspace, state: MatchIndexState) -> _Replica | None:
     """The saved copy, or None when there is none or it is stale (then it is rebuilt)."""
     from kiemchung.matching.index import HybridIndex, StaleIndexError
@@ -344,7 +353,7 @@ def _current(workspace: Workspace) -> _Replica:
         if replica is None:
             started = time.monotonic()
             replica = _build(workspace)
-            _save(workspace, replica)
+            _save_or_warn(workspace, replica)
             logger.info(
                 "built the index of %s: %d records in %.1f s",
                 workspace.slug,
@@ -356,7 +365,7 @@ def _current(workspace: Workspace) -> _Replica:
     ):
         logger.info("index of %s is too far behind its changes; rebuilding", workspace.slug)
         replica = _build(workspace)
-        _save(workspace, replica)
+        _save_or_warn(workspace, replica)
     _replicas[workspace.pk] = replica
     return replica
 

@@ -6,6 +6,7 @@ Every view is thin: it reads a form, calls one service inside a transaction, and
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.contrib import messages
@@ -33,6 +34,8 @@ from kiemchung.claims.view_helpers import (
     newsroom,
     wants_fragment,
 )
+
+logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 50
 DUPLICATES_SHOWN = 5
@@ -86,12 +89,23 @@ def _create_form(request: HttpRequest, data: Any = None) -> forms.ClaimCreateFor
 
 
 def _duplicates(request: HttpRequest, text: str) -> list[matching.SimilarRecord]:
-    """Open claims and published fact-checks that may already be this claim."""
-    found = matching.similar_records(
-        workspace=request.workspace,  # type: ignore[attr-defined]
-        text=text,
-        k=DUPLICATES_SHOWN,
-    )
+    """Open claims and published fact-checks that may already be this claim.
+
+    A failing matching engine must not stop the newsroom from recording claims: the failure
+    is logged and the person told that nothing was checked.
+    """
+    try:
+        found = matching.similar_records(
+            workspace=request.workspace,  # type: ignore[attr-defined]
+            text=text,
+            k=DUPLICATES_SHOWN,
+        )
+    except Exception:
+        logger.exception("duplicate check failed; the claim is created unchecked")
+        messages.warning(
+            request, _("Không kiểm tra được nhận định trùng lúc này; nhận định vẫn được tạo.")
+        )
+        return []
     return [record for record in found if record.decision != "none"]
 
 
