@@ -269,6 +269,8 @@ def test_already_checked_box_works_without_js(team, client):
 
     empty = page(client.get("/claims/already-checked/", {"q": "   "}))
     assert "data-record" not in empty and "errorlist" not in empty
+    cleared = page(client.get("/claims/already-checked/", {"q": ""}, HTTP_HX_REQUEST="true"))
+    assert re.search(r'<div id="already-checked-live"[^>]*></div>', cleared)  # hidden by :empty
     too_long = page(client.get("/claims/already-checked/", {"q": "chanh " * 1200}))
     assert "data-record" not in too_long and "errorlist" in too_long
 
