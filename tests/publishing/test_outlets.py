@@ -396,10 +396,12 @@ def test_announce_on_publish_queues_every_outlet_that_asks_for_it(team):
         factcheck = services.factcheck_publish(
             factcheck=verdict_approved(team), actor=team.editor
         )
-        (announcement,) = announce.factcheck_announce_on_publish(factcheck=factcheck)
 
+    # Publishing alone queued it, once, on the one outlet that asks for it.
+    (announcement,) = Announcement.objects.filter(factcheck=factcheck)
     assert announcement.outlet == outlet
     assert announcement.requested_by is None
+    assert announcement.delivery.key.startswith(f"outlet:{outlet.pk}:factcheck:{factcheck.pk}:")
 
 
 def test_an_unpublished_fact_check_cannot_be_announced(team):

@@ -313,6 +313,10 @@ def factcheck_publish(*, factcheck: FactCheck, actor: Actor) -> FactCheck:
         },
     )
     index_touch(claims=[claim])
+    # Imported here: publishing builds on claims, not the other way round.
+    from kiemchung.publishing.announce import factcheck_announce_on_publish
+
+    factcheck_announce_on_publish(factcheck=factcheck)
     return factcheck
 
 
