@@ -59,6 +59,7 @@ MIN_CHUNK_BYTES = 256 * 1024
 MAX_CHUNK_BYTES = 16 * 1024 * 1024
 MAX_CHUNKS = 64
 FINGERPRINT_BYTES = 1024 * 1024
+JSON_READ_BYTES = 256 * 1024
 _LINE_MAX = 8 * 1024 * 1024
 
 # The fields an item takes from a record, and the column names the common exports use for
@@ -293,14 +294,17 @@ def read_json(
     json_decoder = json.JSONDecoder()
     handle.seek(start)
     buffer = ""
-    buffer_byte = start  # byte offset of buffer[0]
+    pos = 0  # where reading stands in buffer
+    position = start  # byte offset of buffer[pos]
     eof = False
 
     def more() -> bool:
-        nonlocal buffer, eof
+        nonlocal buffer, pos, eof
         if eof:
             return False
-        chunk = handle.read(1024 * 1024)
+        chunk = handle.read(JSON_READ_BYTES)
+        buffer = buffer[pos:]
+        pos = 0
         if not chunk:
             eof = True
             buffer += decoder.decode(b"", final=True)
@@ -308,45 +312,49 @@ def read_json(
         buffer += decoder.decode(chunk)
         return True
 
-    def advance(n: int) -> None:
-        nonlocal buffer, buffer_byte, line
-        consumed = buffer[:n]
-        buffer_byte += len(consumed.encode("utf-8"))
+    def advance(to: int) -> None:
+        nonlocal pos, position, line
+        consumed = buffer[pos:to]
+        position += len(consumed.encode("utf-8"))
         line += consumed.count("\n")
-        buffer = buffer[n:]
+        pos = to
 
     if start == 0:
+        more()
         while True:
-            found = _array_start(buffer.lstrip("\ufeff"))
+            text = buffer.lstrip("\ufeff")
+            found = _array_start(text)
             if found is not None:
-                advance(found + (len(buffer) - len(buffer.lstrip("\ufeff"))))
+                advance(found + len(buffer) - len(text))
                 break
-            if not more() or len(buffer) > FINGERPRINT_BYTES:
+            if len(buffer) > FINGERPRINT_BYTES or not more():
                 raise ImportError_(_("Không tìm thấy danh sách bản ghi trong tệp JSON."))
     while True:
-        i = 0
+        i = pos
         while True:
             while i < len(buffer) and (buffer[i] in _WS or buffer[i] == ","):
                 i += 1
-            if i < len(buffer) or not more():
+            if i < len(buffer):
                 break
-        if i:
-            advance(i)
-        if not buffer:
-            return
-        if buffer[0] == "]":
+            i -= pos
+            if not more():
+                i += pos
+                break
+            i += pos
+        advance(i)
+        if pos >= len(buffer) or buffer[pos] == "]":
             return
         first_line = line
         while True:
             try:
-                value, stop = json_decoder.raw_decode(buffer)
+                value, stop = json_decoder.raw_decode(buffer, pos)
             except ValueError as exc:
                 if more():
                     continue
                 yield RawRecord(first_line, None,
                                 _("JSON hỏng từ đây, phần còn lại không đọc được (%(error)s)")
                                 % {"error": getattr(exc, "msg", str(exc))},
-                                buffer_byte + len(buffer.encode("utf-8")), line)
+                                position + len(buffer[pos:].encode("utf-8")), line)
                 return
             if stop >= len(buffer) and more():
                 # A number at the very end of the buffer may continue in the next read.
@@ -354,11 +362,11 @@ def read_json(
             break
         advance(stop)
         if isinstance(value, dict):
-            yield RawRecord(first_line, value, "", buffer_byte, line)
+            yield RawRecord(first_line, value, "", position, line)
         else:
             yield RawRecord(first_line, None, _("mỗi phần tử phải là một đối tượng JSON"),
-                            buffer_byte, line)
-        if end is not None and buffer_byte >= end:
+                            position, line)
+        if end is not None and position >= end:
             return
 
 
@@ -520,6 +528,17 @@ def parse_time(value: Any) -> datetime | None:
     return parsed
 
 
+def _derived_url(record: dict[str, Any]) -> str:
+    """The public URL of a YouTube comment, which the Data API gives as ids only."""
+    video = _get(record, "snippet.videoId") or _get(record, "videoId")
+    if not isinstance(video, str) or not re.fullmatch(r"[\w-]{6,20}", video):
+        return ""
+    comment = record.get("id")
+    suffix = f"&lc={comment}" if isinstance(comment, str) and re.fullmatch(r"[\w.-]+", comment) \
+        else ""
+    return f"https://www.youtube.com/watch?v={video}{suffix}"
+
+
 def map_record(
     record: dict[str, Any], mapping: dict[str, str], *, platform: str, line: int
 ) -> tuple[Post | None, list[ImportProblem]]:
@@ -568,7 +587,7 @@ def map_record(
             )
     url = _get(record, mapping["url"]) if mapping.get("url") else ""
     url = url.strip() if isinstance(url, str) and url.strip().startswith(("http://", "https://")) \
-        else ""
+        else _derived_url(record)
     title = _get(record, mapping["title"]) if mapping.get("title") else ""
     external = _get(record, mapping["id"]) if mapping.get("id") else ""
     post = Post(

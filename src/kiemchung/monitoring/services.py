@@ -64,9 +64,10 @@ TITLE_MAX = 500
 URL_MAX = 2000
 PLATFORM_MAX = 40
 SOURCE_NAME_MAX = 120
-# Two cleaned texts within this many SimHash bits that also share this share of word
-# 3-shingles are one text: a reshare, a copy with a line added, a light edit.
-NEAR_BITS = 3
+# Two cleaned texts whose SimHash keys share a 16-bit band (always so within 3 bits, often up
+# to a dozen), differ in at most NEAR_BITS bits and share NEAR_JACCARD of their word 3-shingles
+# are one text: a reshare, a copy with a line added, a light edit.
+NEAR_BITS = 12
 NEAR_JACCARD = 0.5
 # Texts shorter than this (in words) are folded only when identical once cleaned.
 NEAR_MIN_WORDS = 6
@@ -353,7 +354,11 @@ def items_ingest(
     unknown = [p for p in fresh if p.digest not in by_hash]
     near_candidates: list[Item] = []
     if unknown:
-        near_candidates = _near_candidates(workspace_id, unknown)
+        # One object per stored item, so that copies counted through either path add up.
+        loaded = {item.pk: item for item in by_hash.values()}
+        near_candidates = [
+            loaded.setdefault(item.pk, item) for item in _near_candidates(workspace_id, unknown)
+        ]
     candidate_clean: dict[int, str] = {}
 
     matcher = None
