@@ -8,6 +8,7 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="claims:my_work", permanent=False), name="home"),
     path("accounts/", include("kiemchung.accounts.urls")),
     path("claims/", include("kiemchung.claims.urls")),
+    path("monitoring/", include("kiemchung.monitoring.urls")),
     path("audit/", include("kiemchung.audit.urls")),
     path("p/", include("kiemchung.publishing.urls")),
     path("inbox/", include("kiemchung.publishing.urls_inbox")),

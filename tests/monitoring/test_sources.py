@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler
@@ -235,6 +236,6 @@ def test_requests_to_one_host_are_spaced(team, monkeypatch):
         _feed(team, "A", server.url("/a"), fetch_full_text=False)
         _feed(team, "B", server.url("/b"), fetch_full_text=False)
         sources_fetch_due()
-    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(times)]
     assert len(times) == 3  # robots.txt, then each feed
     assert min(gaps) >= 0.35

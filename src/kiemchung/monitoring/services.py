@@ -583,6 +583,33 @@ def source_update(
     return source
 
 
+def url_submit(*, workspace: Workspace, actor: Actor, url: str) -> Source:
+    """A link a member pasted, as a one-off source fetched at the next round (or at once by
+    the caller's task); pasting a known link again fetches it again."""
+    from kiemchung.claims.workflow import clean_url
+
+    require(member_for(user=actor, workspace=workspace), Action.EDIT)
+    clean = clean_url(url)
+    if not clean:
+        raise ValidationError({"url": _("Hãy dán một đường dẫn.")})
+    source = Source.objects.filter(workspace=workspace, kind=SourceKind.URL, url=clean).first()
+    if source is None:
+        name = f"{_('Đường dẫn')}: {clean}"[: SOURCE_NAME_MAX - 8]
+        if Source.objects.filter(workspace=workspace, name__iexact=name).exists():
+            name = f"{name} #{Source.objects.filter(workspace=workspace).count() + 1}"
+        source = Source.objects.create(
+            workspace=workspace, name=name, kind=SourceKind.URL, url=clean, platform="web",
+            next_fetch_at=timezone.now(),
+        )
+    else:
+        source.is_active = True
+        source.next_fetch_at = timezone.now()
+        source.save(update_fields=["is_active", "next_fetch_at", "updated_at"])
+    audit_record(workspace=workspace, actor=actor, action="source.url_submit", obj=source,
+                 after={"url": clean})
+    return source
+
+
 def source_for_kind(*, workspace: Workspace, kind: str, name: str) -> Source:
     """The workspace's source of this kind and name, created on first use (system sources)."""
     source = Source.objects.filter(workspace=workspace, kind=kind, name=name).first()

@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
 from kiemchung.text.abbreviations import expand_abbreviations
 from kiemchung.text.normalize import fold, normalize
 from kiemchung.text.social import clean_post
@@ -199,6 +201,33 @@ CUES: dict[str, float] = {
     "short": -1.4,
 }
 CUE_NAMES: tuple[str, ...] = tuple(CUES)
+
+CUE_LABELS = {
+    "number": _("có con số"),
+    "numbers_many": _("nhiều con số"),
+    "quantity": _("số lượng, tiền, tỉ lệ"),
+    "date": _("ngày giờ"),
+    "named": _("tên riêng"),
+    "place": _("địa danh"),
+    "organisation": _("cơ quan, tổ chức"),
+    "event": _("sự kiện"),
+    "causal": _("khẳng định nhân quả"),
+    "quote": _("trích dẫn"),
+    "attribution": _("dẫn lời"),
+    "health": _("sức khỏe"),
+    "miracle": _("chữa bệnh thần kỳ"),
+    "finance": _("tài chính"),
+    "disaster": _("thiên tai, tai nạn"),
+    "scam": _("dấu hiệu lừa đảo"),
+    "rumour": _("tin đồn, giật gân"),
+    "policy": _("chính sách, pháp luật"),
+    "long": _("bài dài"),
+    "opinion": _("ý kiến cá nhân"),
+    "greeting": _("lời chúc, chào hỏi"),
+    "advertising": _("quảng cáo"),
+    "question": _("câu hỏi"),
+    "short": _("quá ngắn"),
+}
 
 # Topic of an item: the domain cue with the most matches (ties in this order).
 TOPICS = ("scam", "health", "disaster", "finance", "policy")
