@@ -14,7 +14,11 @@ CLAIMS = ["sẽ phát miễn phí", "đã xác nhận", "vừa cấm bán", "tă
           "thu hồi", "giảm thuế cho", "phát hiện"]
 OBJECTS = ["vắc xin cúm", "xăng dầu", "sữa bột trẻ em", "thuốc hạ sốt", "gạo", "điện",
            "học phí", "vé tàu Tết", "nước đóng chai", "thẻ bảo hiểm y tế"]
-FILLER = ["mọi", "người", "cẩn", "thận", "nhé", "thông", "tin", "này", "đang", "lan", "truyền", "rất", "nhanh", "trên", "các", "nhóm", "nhiều", "người", "đã", "chia", "sẻ", "lại", "và", "bình", "luận", "hỏi", "nhau", "thật", "hay", "giả"]
+FILLER = [
+    "mọi", "người", "cẩn", "thận", "nhé", "thông", "tin", "này", "đang", "lan", "truyền",
+    "rất", "nhanh", "trên", "các", "nhóm", "nhiều", "người", "đã", "chia", "sẻ", "lại", "và",
+    "bình", "luận", "hỏi", "nhau", "thật", "hay", "giả"
+]
 
 
 def post_text(rng: random.Random, words: int = 50) -> str:

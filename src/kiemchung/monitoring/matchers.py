@@ -11,6 +11,7 @@ holds (`claims.matching.workspace_records`), rebuilt when the index's generation
 from __future__ import annotations
 
 import itertools
+import math
 import re
 import threading
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from kiemchung.matching.lexical import LexicalIndex
 from kiemchung.text.abbreviations import expand_abbreviations
 from kiemchung.text.normalize import fold
 from kiemchung.text.social import clean_post
+from kiemchung.text.tokenize import stopwords
 
 __all__ = ["LexicalCandidate", "LexicalMatcher", "lexical_matcher"]
 
@@ -72,6 +74,16 @@ class LexicalMatcher:
     def __len__(self) -> int:
         return len(self.ids)
 
+    def _weight(self, term: str) -> float:
+        """Coverage weight: the term's idf, capped at a once-seen term's (in a small index an
+        unseen word would otherwise outweigh all the shared ones), stopwords a fifth."""
+        n = max(self.index.n_alive, 1)
+        cap = math.log(1.0 + (n - 0.5) / 1.5)
+        weight = min(self.index.idf(term), cap)
+        if all(part in stopwords() for part in term.split("_")):
+            weight *= 0.2
+        return weight
+
     def search(self, text: str, k: int = 3) -> list[LexicalCandidate]:
         """The `k` records sharing most of the item's weighted terms, best first."""
         words = folded_words(text)[:QUERY_WORDS]
@@ -84,7 +96,7 @@ class LexicalMatcher:
             return []
         n = min(len(self.ids), max(k * 4, 10))
         top = np.argpartition(-scores, n - 1)[:n]
-        weights = {t: self.index.idf(t) for t in unique}
+        weights = {t: self._weight(t) for t in unique}
         total_uni = sum(w for t, w in weights.items() if "_" not in t) or 1.0
         total_bi = sum(w for t, w in weights.items() if "_" in t) or 1.0
         found: list[LexicalCandidate] = []

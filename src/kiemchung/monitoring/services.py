@@ -73,7 +73,7 @@ NEAR_JACCARD = 0.5
 NEAR_MIN_WORDS = 6
 # A lexical match at least this strong shows as "already checked?" until the full search runs.
 LEXICAL_SHOWN = 0.35
-LEXICAL_STRONG = 0.8
+LEXICAL_STRONG = 0.6
 MATCHES_KEPT = 3
 
 
