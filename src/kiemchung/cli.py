@@ -17,6 +17,11 @@ def main(argv: list[str] | None = None) -> int:
         from kiemchung.publishing.bench import main as site_bench_main
 
         return site_bench_main(args[2:])
+    if args[:2] == ["bench", "ingest"]:
+        # Sets up Django itself, on a fresh var dir (or --database-url), with its own workers.
+        from kiemchung.monitoring.bench import main as ingest_bench_main
+
+        return ingest_bench_main(args[2:])
     if args[:1] == ["bench"]:
         from kiemchung.matching.bench import main as bench_main
 

@@ -17,6 +17,7 @@ import hashlib
 import itertools
 import json
 import re
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -751,6 +752,7 @@ def chunk_run(
     *,
     progress: ProgressFn | None = None,
     batch_size: int = BATCH_SIZE,
+    on_batch: Callable[[int, float], None] | None = None,
 ) -> str:
     """Read one chunk from its offset to its end, a batch at a time; returns its status.
 
@@ -785,6 +787,7 @@ def chunk_run(
                     break
             if last is None:
                 break
+            started = time.monotonic()
             added, folded, repeated = _store(source, posts) if posts else (0, 0, 0)
             bad = sum(1 for p in problems if p.skipped)
             with transaction.atomic():
@@ -798,8 +801,11 @@ def chunk_run(
                 kept.folded = F("folded") + folded
                 kept.repeated = F("repeated") + repeated
                 kept.bad_rows = F("bad_rows") + bad
+                kept.seconds = F("seconds") + (time.monotonic() - started)
                 kept.save(update_fields=["problems", "offset", "line", "rows", "added",
-                                         "folded", "repeated", "bad_rows"])
+                                         "folded", "repeated", "bad_rows", "seconds"])
+            if on_batch is not None:
+                on_batch(rows, time.monotonic() - started)
             chunk.offset = last.end
             if progress is not None:
                 progress(chunk.offset)
@@ -847,7 +853,11 @@ def import_cancel(job: ImportJob) -> None:
 
 
 def import_run(
-    job: ImportJob, *, progress: ProgressFn | None = None, batch_size: int = BATCH_SIZE
+    job: ImportJob,
+    *,
+    progress: ProgressFn | None = None,
+    batch_size: int = BATCH_SIZE,
+    on_batch: Callable[[int, float], None] | None = None,
 ) -> ImportJob:
     """Run every unfinished chunk of a job in this process, in order (the CLI's way)."""
     for chunk in import_resume(job):
@@ -857,7 +867,7 @@ def import_run(
             if progress is not None:
                 progress(base + offset - start)
 
-        status = chunk_run(chunk, progress=report, batch_size=batch_size)
+        status = chunk_run(chunk, progress=report, batch_size=batch_size, on_batch=on_batch)
         if status == ImportStatus.CANCELLED:
             break
     return job_refresh(job)

@@ -10,25 +10,33 @@ holds (`claims.matching.workspace_records`), rebuilt when the index's generation
 
 from __future__ import annotations
 
+import hashlib
 import itertools
+import json
+import logging
 import math
+import os
 import re
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+from django.conf import settings
 
 from kiemchung.accounts.models import Workspace
 from kiemchung.claims.matching import workspace_records
 from kiemchung.claims.models import MatchIndexState
 from kiemchung.matching.lexical import LexicalIndex
+from kiemchung.monitoring.triage import clean_text
 from kiemchung.text.abbreviations import expand_abbreviations
 from kiemchung.text.normalize import fold
-from kiemchung.text.social import clean_post
 from kiemchung.text.tokenize import stopwords
 
 __all__ = ["LexicalCandidate", "LexicalMatcher", "lexical_matcher"]
+
+logger = logging.getLogger(__name__)
 
 _WORD_RE = re.compile(r"\w+")
 # Search at most this many words of an item: a long article is matched on its opening.
@@ -37,8 +45,11 @@ QUERY_WORDS = 200
 
 def folded_words(text: str) -> list[str]:
     """Folded words of a post once links, emoji and share tails are gone and teencode expanded."""
-    clean = expand_abbreviations(clean_post(text[:20000]).text)
-    return _WORD_RE.findall(fold(clean))
+    return _WORD_RE.findall(fold(expand_abbreviations(clean_text(text[:20000]))))
+
+
+def text_key(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=12).hexdigest()
 
 
 def _terms(words: list[str]) -> list[str]:
@@ -59,13 +70,27 @@ class LexicalCandidate:
 class LexicalMatcher:
     """BM25 and term coverage over one workspace's index records."""
 
-    def __init__(self, records: list[tuple[str, str, dict[str, Any]]]) -> None:
+    def __init__(
+        self,
+        records: list[tuple[str, str, dict[str, Any]]],
+        words_of: dict[str, tuple[str, ...]] | None = None,
+    ) -> None:
         self.index = LexicalIndex()
         self.ids: list[str] = []
         self.meta: list[dict[str, Any]] = []
         self.terms: list[frozenset[str]] = []
+        # Folded words by record text (its digest): a rebuild reads again only changed texts.
+        self.words_of: dict[str, tuple[str, ...]] = {}
+        known = words_of or {}
+        self.computed = 0
         for row, (rid, text, meta) in enumerate(records):
-            terms = _terms(folded_words(text))
+            key = text_key(text)
+            words = known.get(key)
+            if words is None:
+                words = tuple(folded_words(text))
+                self.computed += 1
+            self.words_of[key] = words
+            terms = _terms(list(words))
             self.index.add(row, terms)
             self.ids.append(rid)
             self.meta.append(meta)
@@ -132,14 +157,52 @@ _copies: dict[int, _Copy] = {}
 _lock = threading.Lock()
 
 
+def _words_file(workspace: Workspace) -> Path:
+    return Path(settings.VAR_DIR) / "monitoring" / f"lexical-words-{workspace.pk}.json"
+
+
+def _saved_words(workspace: Workspace, epoch: str) -> dict[str, tuple[str, ...]]:
+    """Folded words of the records saved by an earlier process (a worker's first build)."""
+    try:
+        data = json.loads(_words_file(workspace).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict) or data.get("epoch") != epoch:
+        return {}
+    words = data.get("words")
+    if not isinstance(words, dict):
+        return {}
+    return {key: tuple(str(value).split()) for key, value in words.items()}
+
+
+def _save_words(workspace: Workspace, epoch: str, matcher: LexicalMatcher) -> None:
+    path = _words_file(workspace)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_text(
+            json.dumps({"epoch": epoch,
+                        "words": {k: " ".join(v) for k, v in matcher.words_of.items()}}),
+            encoding="utf-8",
+        )
+        partial.replace(path)
+    except OSError as exc:
+        logger.warning("lexical words of workspace %s not saved: %s", workspace.pk, exc)
+
+
 def lexical_matcher(workspace: Workspace) -> LexicalMatcher:
     """This process's lexical copy of the workspace's index, current with the database."""
     state, _created = MatchIndexState.objects.get_or_create(workspace_id=workspace.pk)
+    epoch = str(state.epoch)
     with _lock:
         copy = _copies.get(workspace.pk)
-        if copy is None or copy.epoch != str(state.epoch) or copy.generation != state.generation:
-            copy = _Copy(str(state.epoch), state.generation,
-                         LexicalMatcher(workspace_records(workspace)))
+        if copy is None or copy.epoch != epoch or copy.generation != state.generation:
+            known = copy.matcher.words_of if copy is not None and copy.epoch == epoch \
+                else _saved_words(workspace, epoch)
+            matcher = LexicalMatcher(workspace_records(workspace), known)
+            if matcher.computed:
+                _save_words(workspace, epoch, matcher)
+            copy = _Copy(epoch, state.generation, matcher)
             _copies[workspace.pk] = copy
         return copy.matcher
 

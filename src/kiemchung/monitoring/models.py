@@ -259,6 +259,8 @@ class ImportChunk(models.Model):
     bad_rows = models.PositiveBigIntegerField(default=0)
     # The first problems, each {"line": n, "message": "..."}; the count is in bad_rows.
     problems = models.JSONField(default=list, blank=True)
+    # Time spent storing batches, over every run of the chunk (for throughput figures).
+    seconds = models.FloatField(default=0.0)
 
     class Meta:
         ordering = ["job", "number"]

@@ -38,10 +38,9 @@ from kiemchung.monitoring.models import (
     Source,
     SourceKind,
 )
-from kiemchung.monitoring.triage import cue_list, priority_of
+from kiemchung.monitoring.triage import clean_text, cue_list, priority_of
 from kiemchung.text.neardup import key_distance, near_duplicate_key, near_duplicate_similarity
 from kiemchung.text.normalize import content_hash, normalize
-from kiemchung.text.social import clean_post
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
@@ -155,7 +154,7 @@ class _Prepared:
 def _near_fields(prepared: _Prepared) -> None:
     if prepared.near_key:
         return
-    prepared.clean = clean_post(prepared.text).text
+    prepared.clean = clean_text(prepared.text)
     prepared.words = len(prepared.clean.split())
     prepared.near_key = near_duplicate_key(prepared.clean)
 
@@ -380,7 +379,7 @@ def items_ingest(
                     continue
                 clean_other = candidate_clean.get(id(candidate))
                 if clean_other is None:
-                    clean_other = clean_post(candidate.text).text
+                    clean_other = clean_text(candidate.text)
                     candidate_clean[id(candidate)] = clean_other
                 if _is_near(p, candidate.near_key, clean_other):
                     item = candidate

@@ -12,6 +12,7 @@ import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
@@ -262,9 +263,16 @@ class Assessment:
     features: dict[str, float] = field(default_factory=dict)
 
 
+@lru_cache(maxsize=8192)
+def clean_text(text: str) -> str:
+    """The post without URLs, emoji, mentions and share tails (`clean_post`), remembered:
+    deduplication, cues and matching all read it, and it is the costly step."""
+    return clean_post(normalize(text[:20000])).text
+
+
 def prepare_for_cues(text: str) -> tuple[str, str]:
     """The cleaned text (URLs, emoji, share tails gone) and its folded, expanded form."""
-    clean = clean_post(normalize(text[:20000])).text
+    clean = clean_text(text)
     return clean, fold(expand_abbreviations(clean))
 
 
