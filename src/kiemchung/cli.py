@@ -22,6 +22,11 @@ def main(argv: list[str] | None = None) -> int:
         from kiemchung.monitoring.bench import main as ingest_bench_main
 
         return ingest_bench_main(args[2:])
+    if args[:2] == ["bench", "answer"]:
+        # Starts a server and a platform stand-in; seeds its database in a subprocess.
+        from kiemchung.tipline.bench_answer import main as answer_bench_main
+
+        return answer_bench_main(args[2:])
     if args[:1] == ["bench"]:
         from kiemchung.matching.bench import main as bench_main
 

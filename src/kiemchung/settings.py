@@ -320,6 +320,14 @@ TIPLINE_REPLAY_WINDOW_HOURS = env_int(
     "hours (Zalo, Telegram up to a day), so keep it above a day.",
     minimum=1,
 )
+TIPLINE_ZALO_WINDOW_HOURS = env_int(
+    "KIEMCHUNG_TIPLINE_ZALO_WINDOW_HOURS",
+    168,
+    "How long after a person's last message a Zalo OA may still write to them for free "
+    "(7 days on most OA tiers, 48 hours on some). Verdict notifications outside it are not "
+    "sent; the skipped delivery says why.",
+    minimum=1,
+)
 
     "django_htmx",
     "django_tasks",

@@ -13,6 +13,7 @@ urlpatterns = [
     path("p/", include("kiemchung.publishing.urls")),
     path("inbox/", include("kiemchung.publishing.urls_inbox")),
     path("tin/", include("kiemchung.tipline.urls")),
+    path("tips/", include("kiemchung.tipline.urls_staff")),
     path("p/", include("kiemchung.publishing.urls_reader")),
     path("newsroom/", include("kiemchung.publishing.urls_newsroom")),
     path("api/", api.urls),

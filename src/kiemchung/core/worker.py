@@ -16,6 +16,7 @@ from django.db import DatabaseError, connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django_tasks.base import TaskResultStatus
+from django_tasks_db.compat import task_enqueued
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
@@ -174,11 +175,47 @@ class LeasedWorker(Worker):
             )
 
 
+# Set whenever this process enqueues a task (a web request after its commit, a task running).
+_enqueued_here = threading.Event()
+
+
+def _wake_on_enqueue(sender: Any, **kwargs: Any) -> None:
+    _enqueued_here.set()
+
+
+task_enqueued.connect(_wake_on_enqueue, dispatch_uid="kiemchung.core.worker.wake_on_enqueue")
+
+
+class InProcessWorker(LeasedWorker):
+    """The worker `kiemchung run` starts next to the web server: it starts a task the moment
+    a request of the same process enqueues it, instead of at its next poll.
+
+    django-tasks-db's loop sleeps `self.interval` after a poll that found nothing; here reading
+    that value waits on the enqueue event for at most the poll interval, then lets the loop
+    poll again at once. Tasks enqueued by other processes are still found within the interval.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        self.poll_interval = float(kwargs["interval"])
+        super().__init__(**kwargs)
+
+    @property
+    def interval(self) -> float:
+        _enqueued_here.wait(self.poll_interval)
+        _enqueued_here.clear()
+        return 0.0
+
+    @interval.setter
+    def interval(self, value: float) -> None:
+        self.poll_interval = float(value)
+
+
 def worker_thread_start(
     *, lease_seconds: float, interval: float = 1.0
 ) -> tuple[LeasedWorker, threading.Thread]:
-    """Run a leased database worker on every queue in a daemon thread of this process."""
-    worker = LeasedWorker(
+    """Run a leased database worker on every queue in a daemon thread of this process, woken
+    as soon as this process enqueues a task."""
+    worker = InProcessWorker(
         lease_seconds=lease_seconds,
         queue_names=["*"],
         interval=interval,

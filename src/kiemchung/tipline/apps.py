@@ -6,4 +6,4 @@ class TiplineConfig(AppConfig):
     label = "tipline"
 
     def ready(self) -> None:
-        from kiemchung.tipline import signals  # noqa: F401
+        from kiemchung.tipline import receivers, signals  # noqa: F401

@@ -1,0 +1,613 @@
+"""Instant answers to "check this" tips, the tipster's say on them, subscriptions to a claim's
+verdict and the notifications sent when it is published.
+
+A tip is searched for in its workspace's matching index. A published fact-check scoring at or
+above the workspace's auto threshold is answered at once through the tip's channel (rating,
+summary, link), with the question whether it answered; "no" sends the tip back to the team.
+An open claim above that threshold gets the tip attached and the offer of its verdict; nothing
+above it leaves the tip to staff (who see matches above the suggest threshold as suggestions)
+and the tipster is offered the verdict once the team has one.
+
+Notifications respect each platform's messaging window; what cannot be sent is recorded as a
+skipped Delivery with the reason, never silently dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kiemchung.claims.matching import (
+    KIND_CLAIM,
+    KIND_FACTCHECK,
+    QUERY_MAX_CHARS,
+    SimilarRecord,
+    similar_records,
+)
+from kiemchung.claims.models import Claim, FactCheck, FactCheckState
+from kiemchung.core.models import Delivery, DeliveryStatus
+from kiemchung.text.normalize import fold
+from kiemchung.tipline import services
+from kiemchung.tipline.channels.registry import adapter_for
+from kiemchung.tipline.models import (
+    ChannelKind,
+    Conversation,
+    ConversationMode,
+    Message,
+    MessageDirection,
+    Subscription,
+    Tip,
+    TipCategory,
+    TipState,
+)
+
+logger = logging.getLogger(__name__)
+
+ANSWER_YES = "ANSWER_YES"
+ANSWER_NO = "ANSWER_NO"
+SUBSCRIBE_YES = "SUBSCRIBE_YES"
+SUBSCRIBE_NO = "SUBSCRIBE_NO"
+QUESTION_PAYLOADS = frozenset({ANSWER_YES, ANSWER_NO, SUBSCRIBE_YES, SUBSCRIBE_NO})
+# A question left unanswered this long is no longer pending: a later "1" is a menu choice.
+QUESTION_TTL = timedelta(days=7)
+MATCH_CANDIDATES = 5
+MESSENGER_WINDOW = timedelta(hours=24)
+
+_NUMBER = re.compile(r"^\s*(\d)\s*(?:[.):-].*)?$", re.DOTALL)
+# Folded words a person types for yes and no, after the first and second choice.
+_YES_WORDS = frozenset({"co", "dung", "roi", "ok", "oke", "u", "uh", "vang", "da", "yes", "y"})
+_NO_WORDS = frozenset({"chua", "khong", "ko", "k", "no", "n", "sai", "khong dung"})
+
+
+def answer_buttons() -> list[tuple[str, str]]:
+    return [(ANSWER_YES, _("Có")), (ANSWER_NO, _("Chưa"))]
+
+
+def subscribe_buttons() -> list[tuple[str, str]]:
+    return [(SUBSCRIBE_YES, _("Có, báo cho tôi")), (SUBSCRIBE_NO, _("Không cần"))]
+
+
+# Texts
+
+
+def factcheck_url(factcheck: FactCheck) -> str:
+    """The public address of a published fact-check."""
+    path = reverse(
+        "publishing:factcheck_detail",
+        kwargs={
+            "workspace_slug": factcheck.claim.workspace.slug,
+            "pk": factcheck.pk,
+            "slug": factcheck.slug or "-",
+        },
+    )
+    return f"{settings.SITE_URL}{path}"
+
+
+def verdict_text(factcheck: FactCheck) -> str:
+    """The verdict as a tipster reads it in a chat: title, rating, summary, link."""
+    lines = [f"«{factcheck.title or factcheck.claim.text}»"]
+    if factcheck.rating is not None:
+        lines.append(_("Kết luận: %(rating)s") % {"rating": factcheck.rating.label})
+    if factcheck.summary.strip():
+        lines.append(factcheck.summary.strip())
+    lines.append(_("Đọc bài kiểm chứng: %(url)s") % {"url": factcheck_url(factcheck)})
+    return "\n".join(lines)
+
+
+def _with_choices(
+    conversation: Conversation, text: str, buttons: Sequence[tuple[str, str]]
+) -> str:
+    """Where the platform shows no buttons, the choices are numbered in the text."""
+    if adapter_for(conversation.channel).has_buttons:
+        return text
+    numbered = [f"{i}. {label}" for i, (_payload, label) in enumerate(buttons, start=1)]
+    return text + "\n" + "\n".join(numbered)
+
+
+def _ask(conversation: Conversation, tip: Tip, text: str, buttons: list[tuple[str, str]]) -> None:
+    """Send a question with its choices (kept on the message, so the answer can be read)."""
+    if conversation.channel.kind == ChannelKind.WEB:
+        # Nobody can answer on the web form; the status page shows the text alone.
+        services.reply_send(conversation=conversation, text=text, tip=tip)
+        return
+    services.reply_send(
+        conversation=conversation,
+        text=_with_choices(conversation, text, buttons),
+        buttons=buttons,
+        tip=tip,
+    )
+
+
+# Messaging windows
+
+
+def reply_window(kind: str) -> timedelta | None:
+    """How long after the person's last message the platform lets us write; None: no limit."""
+    if kind == ChannelKind.MESSENGER:
+        return MESSENGER_WINDOW
+    if kind == ChannelKind.ZALO:
+        return timedelta(hours=settings.TIPLINE_ZALO_WINDOW_HOURS)
+    return None
+
+
+def outside_window(conversation: Conversation, *, now: datetime | None = None) -> str:
+    """Why a message cannot be sent to this conversation now, or "" when it can."""
+    window = reply_window(conversation.channel.kind)
+    if window is None:
+        return ""
+    now = now or timezone.now()
+    last = conversation.last_inbound_at
+    if last is not None and now - last <= window:
+        return ""
+    hours = int(window.total_seconds() // 3600)
+    if conversation.channel.kind == ChannelKind.MESSENGER:
+        return _(
+            "Ngoài khung 24 giờ của Messenger: người gửi nhắn lần cuối hơn 24 giờ trước, nên "
+            "không được gửi tin cho họ."
+        )
+    return _(
+        "Ngoài khung trả lời miễn phí %(hours)d giờ của Zalo OA: người gửi nhắn lần cuối "
+        "quá thời hạn đó."
+    ) % {"hours": hours}
+
+
+def _message_skipped(
+    *,
+    conversation: Conversation,
+    tip: Tip | None,
+    text: str,
+    reason: str,
+    author: User | None = None,
+) -> Message:
+    """Record a message that will not be sent, with a skipped Delivery saying why."""
+    message = Message(
+        conversation=conversation,
+        direction=MessageDirection.OUT,
+        tip=tip,
+        author=author if author is not None and author.is_authenticated else None,
+    )
+    message.text = text
+    message.save()
+    delivery = Delivery.objects.create(
+        workspace_id=conversation.workspace_id,
+        adapter=services.DELIVERY_ADAPTER_PREFIX + conversation.channel.kind,
+        key=f"tipline-message:{message.pk}",
+        subject_type="tipline.message",
+        subject_id=str(message.pk),
+        target=f"tipline.conversation:{conversation.pk}",
+        status=DeliveryStatus.SKIPPED,
+        error=reason[:2000],
+    )
+    Message.objects.filter(pk=message.pk).update(delivery=delivery)
+    message.delivery = delivery
+    return message
+
+
+def notice_send(
+    *,
+    conversation: Conversation,
+    tip: Tip | None,
+    text: str,
+    author: User | None = None,
+) -> list[Message]:
+    """Send a message unless the platform's messaging window has closed; then record it as
+    not sent, with the reason, so staff see it and the status page can still show it."""
+    reason = outside_window(conversation)
+    if reason:
+        return [
+            _message_skipped(
+                conversation=conversation, tip=tip, text=text, reason=reason, author=author
+            )
+        ]
+    return services.reply_send(conversation=conversation, text=text, tip=tip, author=author)
+
+
+# Instant answers
+
+
+@dataclass(frozen=True)
+class TipMatches:
+    """What the index found for a tip: the answer, the open claim, and what staff may check."""
+
+    answer: SimilarRecord | None
+    open_claim: SimilarRecord | None
+    suggestions: list[SimilarRecord]
+
+
+def tip_matches(*, tip: Tip) -> TipMatches:
+    """Search the tip's text in its workspace's index, decided by the workspace's thresholds."""
+    text = tip.text.strip()[:QUERY_MAX_CHARS]
+    if not text:
+        return TipMatches(None, None, [])
+    try:
+        found = similar_records(workspace=tip.workspace, text=text, k=MATCH_CANDIDATES)
+    except ValidationError:
+        return TipMatches(None, None, [])
+    answer = next((r for r in found if r.kind == KIND_FACTCHECK and r.decision == "auto"), None)
+    open_claim = next(
+        (r for r in found if r.kind == KIND_CLAIM and r.decision == "auto" and r.is_open_claim),
+        None,
+    )
+    suggestions = [r for r in found if r.decision in ("auto", "suggest")]
+    return TipMatches(answer, open_claim, suggestions)
+
+
+def tip_answer(*, tip_id: int) -> str:
+    """Answer a new "check this" tip from the published fact-checks, or offer their verdict.
+
+    Called by the tip_match task; owns its transaction (the search runs before it, so no
+    write lock is held while the index is searched). Returns what was done.
+    """
+    tip = Tip.objects.select_related("workspace").filter(pk=tip_id).first()
+    if tip is None:
+        return "gone"
+    if tip.category != TipCategory.CHECK or tip.match_checked_at is not None:
+        return "not for matching"
+    matches = tip_matches(tip=tip)
+    with transaction.atomic():
+        tip = (
+            Tip.objects.select_for_update()
+            .select_related("workspace", "conversation__channel", "conversation__workspace")
+            .filter(pk=tip_id)
+            .first()
+        )
+        if tip is None:
+            return "gone"
+        if tip.match_checked_at is not None or tip.state != TipState.NEW:
+            return "already handled"
+        tip.match_checked_at = timezone.now()
+        conversation = tip.conversation
+        bot_may_speak = conversation.mode == ConversationMode.BOT
+        if matches.answer is not None and matches.answer.factcheck is not None and bot_may_speak:
+            _instant_answer(tip, matches.answer.factcheck)
+            return "answered"
+        if matches.open_claim is not None:
+            tip.claim = matches.open_claim.claim
+            tip.save(update_fields=["match_checked_at", "claim", "updated_at"])
+            if bot_may_speak:
+                _offer_verdict(tip, claim=matches.open_claim.claim)
+            return "attached to an open claim"
+        tip.save(update_fields=["match_checked_at", "updated_at"])
+        if bot_may_speak:
+            _offer_verdict(tip, claim=None)
+        return "queued for staff"
+
+
+def _instant_answer(tip: Tip, factcheck: FactCheck) -> None:
+    tip.claim = factcheck.claim
+    tip.state = TipState.ANSWERED
+    tip.answered_at = timezone.now()
+    tip.save(update_fields=["match_checked_at", "claim", "state", "answered_at", "updated_at"])
+    text = (
+        _("Chúng tôi đã kiểm chứng thông tin này (tin %(code)s):") % {"code": tip.tracking_code}
+        + "\n"
+        + verdict_text(factcheck)
+    )
+    if tip.conversation.channel.kind != ChannelKind.WEB:
+        text += "\n\n" + _("Câu trả lời này đã giải đáp điều bạn hỏi chưa?")
+    _ask(tip.conversation, tip, text, answer_buttons())
+
+
+def _offer_verdict(tip: Tip, *, claim: Claim | None) -> None:
+    """Tell the tipster the team will look into it, and offer its verdict when published."""
+    conversation = tip.conversation
+    if claim is not None:
+        text = _(
+            "Nhóm đang kiểm chứng một thông tin giống tin %(code)s của bạn; chưa có kết luận."
+        ) % {"code": tip.tracking_code}
+    else:
+        text = _(
+            "Chúng tôi chưa kiểm chứng thông tin trong tin %(code)s. Nhóm sẽ xem xét tin của bạn."
+        ) % {"code": tip.tracking_code}
+    if conversation.channel.kind == ChannelKind.WEB:
+        # The web form leaves no address: the verdict waits on the status page, for the code.
+        subscription_add(tip=tip)
+        services.reply_send(
+            conversation=conversation,
+            text=text + " " + _("Kết luận sẽ hiện ở đây khi được công bố."),
+            tip=tip,
+        )
+        return
+    _ask(
+        conversation,
+        tip,
+        text + "\n" + _("Bạn có muốn nhận kết luận qua đây khi nhóm công bố không?"),
+        subscribe_buttons(),
+    )
+
+
+# The tipster's answer to a question
+
+
+@dataclass(frozen=True)
+class PendingQuestion:
+    message: Message
+    tip_id: int
+    payloads: list[str]
+    labels: list[str]
+
+
+def pending_question(
+    *, conversation: Conversation, current: Message | None
+) -> PendingQuestion | None:
+    """The yes/no question this conversation last asked, if the person has not answered it."""
+    question = (
+        Message.objects.filter(conversation=conversation, direction=MessageDirection.OUT)
+        .exclude(buttons=[])
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if question is None or question.tip_id is None:
+        return None
+    payloads = [str(b[0]) for b in question.buttons if b]
+    if not payloads or not set(payloads) <= QUESTION_PAYLOADS:
+        return None
+    if timezone.now() - question.created_at > QUESTION_TTL:
+        return None
+    answered = Message.objects.filter(
+        conversation=conversation, direction=MessageDirection.IN, pk__gt=question.pk
+    )
+    if current is not None:
+        answered = answered.exclude(pk=current.pk)
+    if answered.exists():
+        return None
+    labels = [str(b[1]) if len(b) > 1 else "" for b in question.buttons]
+    return PendingQuestion(
+        message=question, tip_id=question.tip_id, payloads=payloads, labels=labels
+    )
+
+
+def chosen_payload(question: PendingQuestion, *, text: str, choice: str) -> str | None:
+    """Which of the question's choices the person picked: button, number, label or yes/no."""
+    if choice in question.payloads:
+        return choice
+    number = _NUMBER.match(text)
+    if number and len(text) <= 40:
+        index = int(number.group(1)) - 1
+        return question.payloads[index] if 0 <= index < len(question.payloads) else None
+    folded = " ".join(fold(text).lower().replace(".", " ").replace("!", " ").split())
+    for payload, label in zip(question.payloads, question.labels, strict=True):
+        if label and folded == " ".join(fold(label).lower().split()):
+            return payload
+    if folded in _YES_WORDS:
+        return question.payloads[0]
+    if folded in _NO_WORDS:
+        return question.payloads[-1]
+    return None
+
+
+def conversation_reply(
+    *, conversation: Conversation, text: str, choice: str, message: Message | None
+) -> bool:
+    """Read an incoming message as the answer to our pending question; whether it was one.
+
+    The conversation flow calls this before anything else (after recording the message), so a
+    "1" or "2" answering "did this answer you?" is not taken for a menu choice.
+    """
+    question = pending_question(conversation=conversation, current=message)
+    if question is None:
+        return False
+    payload = chosen_payload(question, text=text.strip(), choice=choice)
+    if payload is None:
+        return False
+    tip = Tip.objects.select_for_update().filter(pk=question.tip_id).first()
+    if tip is None:
+        return False
+    if message is not None:
+        Message.objects.filter(pk=message.pk).update(tip=tip)
+    {
+        ANSWER_YES: _answered_yes,
+        ANSWER_NO: _answered_no,
+        SUBSCRIBE_YES: _subscribe_yes,
+        SUBSCRIBE_NO: _subscribe_no,
+    }[payload](conversation, tip)
+    return True
+
+
+def _answered_yes(conversation: Conversation, tip: Tip) -> None:
+    # Nothing left to do on it: closing starts the retention clock.
+    if tip.state == TipState.ANSWERED:
+        tip.state = TipState.CLOSED
+        tip.closed_at = timezone.now()
+        tip.save(update_fields=["state", "closed_at", "updated_at"])
+    services.reply_send(
+        conversation=conversation,
+        text=_("Cảm ơn bạn! Hãy gửi tiếp cho chúng tôi những thông tin bạn còn nghi ngờ."),
+        tip=tip,
+    )
+
+
+def _answered_no(conversation: Conversation, tip: Tip) -> None:
+    """The answer missed the point: the tip goes to the team, the link is undone."""
+    tip.state = TipState.NEW
+    tip.claim = None
+    tip.save(update_fields=["state", "claim", "updated_at"])
+    services.staff_notify_soon(workspace_id=tip.workspace_id)
+    _ask(
+        conversation,
+        tip,
+        _("Cảm ơn bạn. Chúng tôi đã chuyển tin %(code)s cho nhóm kiểm chứng.")
+        % {"code": tip.tracking_code}
+        + "\n"
+        + _("Bạn có muốn nhận kết luận qua đây khi nhóm công bố không?"),
+        subscribe_buttons(),
+    )
+
+
+def _subscribe_yes(conversation: Conversation, tip: Tip) -> None:
+    subscription_add(tip=tip)
+    services.reply_send(
+        conversation=conversation,
+        text=_(
+            "Đã ghi nhận. Chúng tôi sẽ gửi kết luận về tin %(code)s cho bạn khi nhóm công bố."
+        )
+        % {"code": tip.tracking_code},
+        tip=tip,
+    )
+
+
+def _subscribe_no(conversation: Conversation, tip: Tip) -> None:
+    services.reply_send(
+        conversation=conversation,
+        text=_(
+            "Đã rõ. Bạn vẫn có thể xem tiến độ bằng cách gõ «trạng thái %(code)s»."
+        )
+        % {"code": tip.tracking_code},
+        tip=tip,
+    )
+
+
+# Subscriptions and notifications
+
+
+def subscription_add(*, tip: Tip) -> Subscription:
+    """The tipster waits for the verdict on the tip's claim (on its future claim if none yet)."""
+    existing = Subscription.objects.filter(tip=tip).first()
+    if existing is not None:
+        return existing
+    claim_id = tip.claim_id
+    if claim_id is None:
+        return Subscription.objects.create(
+            workspace_id=tip.workspace_id, conversation_id=tip.conversation_id, tip=tip
+        )
+    same = Subscription.objects.filter(
+        conversation_id=tip.conversation_id, claim_id=claim_id
+    ).first()
+    if same is not None:
+        return same
+    try:
+        with transaction.atomic():
+            subscription = Subscription.objects.create(
+                workspace_id=tip.workspace_id,
+                conversation_id=tip.conversation_id,
+                tip=tip,
+                claim_id=claim_id,
+            )
+    except IntegrityError:
+        # The same conversation subscribed to this claim a moment ago through another tip.
+        return Subscription.objects.get(conversation_id=tip.conversation_id, claim_id=claim_id)
+    published = _published_factcheck(claim_id)
+    if published is not None:
+        subscription_notify(subscription=subscription, factcheck=published)
+    return subscription
+
+
+def subscriptions_follow_tip(*, tip: Tip) -> None:
+    """The tip now has a claim: its waiting subscription follows that claim.
+
+    When the claim already has a published verdict, it is sent now.
+    """
+    claim_id = tip.claim_id
+    if claim_id is None:
+        return
+    for subscription in Subscription.objects.select_for_update().filter(
+        tip=tip, notified_at__isnull=True
+    ):
+        if subscription.claim_id == claim_id:
+            continue
+        duplicate = Subscription.objects.filter(
+            conversation_id=subscription.conversation_id, claim_id=claim_id
+        ).exclude(pk=subscription.pk)
+        if duplicate.exists():
+            # The tipster already waits for this claim's verdict through another tip.
+            subscription.delete()
+            continue
+        subscription.claim_id = claim_id
+        subscription.save(update_fields=["claim", "updated_at"])
+        published = _published_factcheck(claim_id)
+        if published is not None:
+            subscription_notify(subscription=subscription, factcheck=published)
+
+
+def _published_factcheck(claim_id: int) -> FactCheck | None:
+    factcheck = (
+        FactCheck.objects.select_related("claim__workspace", "rating")
+        .filter(claim_id=claim_id, state=FactCheckState.PUBLISHED, published_at__isnull=False)
+        .first()
+    )
+    return factcheck
+
+
+def notification_text(*, tip: Tip | None, factcheck: FactCheck) -> str:
+    if tip is not None:
+        first = _("Đã có kết luận về tin %(code)s bạn gửi:") % {"code": tip.tracking_code}
+    else:
+        first = _("Đã có kết luận về thông tin bạn theo dõi:")
+    return first + "\n" + verdict_text(factcheck)
+
+
+def subscription_notify(*, subscription: Subscription, factcheck: FactCheck) -> list[Message]:
+    """Send one subscriber the verdict (or record why it could not be sent); once only."""
+    locked = Subscription.objects.select_for_update().filter(
+        pk=subscription.pk, notified_at__isnull=True
+    )
+    current = locked.select_related("conversation__channel", "tip").first()
+    if current is None:
+        return []
+    conversation = current.conversation
+    tip = current.tip
+    sent = notice_send(
+        conversation=conversation,
+        tip=tip,
+        text=notification_text(tip=tip, factcheck=factcheck),
+    )
+    current.notified_at = timezone.now()
+    current.delivery = sent[-1].delivery
+    current.save(update_fields=["notified_at", "delivery", "updated_at"])
+    if tip is not None and tip.state in (TipState.NEW, TipState.IN_PROGRESS):
+        tip.state = TipState.ANSWERED
+        tip.answered_at = current.notified_at
+        tip.save(update_fields=["state", "answered_at", "updated_at"])
+    return sent
+
+
+def verdict_notify(*, factcheck_id: int) -> int:
+    """Notify every subscriber of a newly published verdict; how many were handled.
+
+    Run by a task enqueued when the fact-check is published. Subscriptions of tips attached
+    to the claim after it was published are notified when they are attached.
+    """
+    factcheck = (
+        FactCheck.objects.select_related("claim__workspace", "rating")
+        .filter(pk=factcheck_id)
+        .first()
+    )
+    if factcheck is None or not factcheck.is_published:
+        return 0
+    handled = 0
+    waiting = list(
+        Subscription.objects.filter(claim_id=factcheck.claim_id, notified_at__isnull=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    for pk in waiting:
+        # One transaction each: a failure on one subscriber does not undo the others.
+        with transaction.atomic():
+            subscription = Subscription.objects.filter(pk=pk).first()
+            if subscription is not None and subscription_notify(
+                subscription=subscription, factcheck=factcheck
+            ):
+                handled += 1
+    return handled
+
+
+def public_replies(*, tip: Tip) -> list[str]:
+    """What the team and the bot answered on a tip, for its status page (web tips have no
+    other way to receive it)."""
+    return [
+        message.text
+        for message in Message.objects.filter(tip=tip, direction=MessageDirection.OUT).order_by(
+            "created_at", "id"
+        )
+    ]

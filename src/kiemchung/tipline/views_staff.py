@@ -1,0 +1,476 @@
+"""The staff inbox of the tipline: the queue by category, a tip (audited) with its matches and
+suggested answers, attaching to claims, replies from templates, forwarding, closing; and the
+pages for reply templates, the legal knowledge base and authority units."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from kiemchung.accounts.models import Workspace
+from kiemchung.accounts.permissions import Action, can, require
+from kiemchung.tipline import inbox_selectors as selectors
+from kiemchung.tipline import services, services_staff
+from kiemchung.tipline.answers import tip_matches
+from kiemchung.tipline.forms_staff import (
+    AttachForm,
+    AuthorityUnitForm,
+    ClaimFromTipForm,
+    ForwardForm,
+    LegalAnswerForm,
+    ReplyForm,
+    ReplyTemplateForm,
+)
+from kiemchung.tipline.legal import legal_suggestions
+from kiemchung.tipline.models import Tip, TipCategory
+
+View = Callable[..., HttpResponseBase]
+PAGE_SIZE = 30
+
+
+def staff(view: View) -> View:
+    """Login and a workspace required; the services check the role."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if getattr(request, "workspace", None) is None:
+            raise PermissionDenied(_("Tài khoản của bạn chưa thuộc nhóm nào."))
+        return view(request, *args, **kwargs)
+
+    return login_required(wrapped)
+
+
+def _workspace(request: HttpRequest) -> Workspace:
+    return request.workspace  # type: ignore[attr-defined]
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)  # login_required lets only signed-in people through
+    return user
+
+
+def _is_fragment(request: HttpRequest) -> bool:
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx) and not htmx.history_restore_request  # type: ignore[union-attr]
+
+
+def _errors_to(form: forms.BaseForm, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            for message in errors:
+                form.add_error(field if field in form.fields else None, message)
+    else:
+        for message in exc.messages:
+            form.add_error(None, message)
+
+
+# The queue
+
+
+@staff
+@require_GET
+def inbox(request: HttpRequest) -> HttpResponse:
+    workspace = _workspace(request)
+    category = request.GET.get("category", "")
+    if category not in TipCategory.values:
+        category = ""
+    show = request.GET.get("show", "open")
+    if show not in selectors.SHOWS:
+        show = "open"
+    query = request.GET.get("q", "").strip()[:200]
+    found = selectors.inbox_tips(
+        workspace=workspace, user=_user(request), category=category, show=show, query=query
+    )
+    page = Paginator(found.tips, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "category": category,
+        "show": show,
+        "q": query,
+        "searched": found.searched,
+        "search_limited": found.search_limited,
+        "counts": selectors.open_counts(workspace=workspace),
+        "categories": TipCategory.choices,
+        "shows": [
+            ("open", _("Đang chờ")),
+            ("answered", _("Đã trả lời")),
+            ("forwarded", _("Đã chuyển")),
+            ("closed", _("Đã đóng")),
+            ("all", _("Tất cả")),
+        ],
+    }
+    fragment = _is_fragment(request)
+    template = "tipline/staff/_tip_list.html" if fragment else "tipline/staff/inbox.html"
+    return render(request, template, context)
+
+
+@staff
+@require_GET
+def new_badge(request: HttpRequest) -> HttpResponse:
+    """The nav's count of new tips (polled): a number, nothing about any tip."""
+    allowed = can(getattr(request, "member", None), Action.HANDLE_TIPS)
+    count = selectors.new_count(workspace=_workspace(request)) if allowed else 0
+    return render(request, "tipline/staff/_badge.html", {"new_tips": count})
+
+
+# One tip
+
+
+def _tip(request: HttpRequest, tip_id: int) -> Tip:
+    tip = selectors.tip_for_staff(workspace=_workspace(request), user=_user(request), tip_id=tip_id)
+    if tip is None:
+        raise Http404
+    return tip
+
+
+def _tip_page(
+    request: HttpRequest, tip: Tip, *, status: int = 200, **forms_given: Any
+) -> HttpResponse:
+    workspace = _workspace(request)
+    reply_initial = ""
+    template_id = request.GET.get("template", "")
+    templates = selectors.reply_templates(workspace=workspace, category=tip.category)
+    if template_id.isdigit():
+        chosen = templates.filter(pk=int(template_id)).first()
+        reply_initial = chosen.text if chosen is not None else ""
+    matches = tip_matches(tip=tip) if tip.category == TipCategory.CHECK else None
+    legal = (
+        legal_suggestions(workspace=workspace, question=tip.text)
+        if tip.category == TipCategory.LEGAL
+        else []
+    )
+    legal_id = request.GET.get("legal", "")
+    if legal_id.isdigit():
+        picked = next((s for s in legal if s.answer.pk == int(legal_id)), None)
+        reply_initial = picked.reply_text if picked is not None else reply_initial
+    link = services_staff.first_link(tip.text)
+    context = {
+        "tip": tip,
+        "sender": tip.conversation.sender,
+        "lines": selectors.tip_lines(tip=tip),
+        "media": list(tip.media.all()),
+        "matches": matches,
+        "legal": legal,
+        "templates": templates,
+        "units": selectors.authority_units(workspace=workspace, active_only=True),
+        "reply_form": forms_given.get("reply_form") or ReplyForm(initial={"text": reply_initial}),
+        "attach_form": forms_given.get("attach_form") or AttachForm(initial={"url": link}),
+        "claim_form": forms_given.get("claim_form") or ClaimFromTipForm(initial={"url": link}),
+        "forward_form": forms_given.get("forward_form") or ForwardForm(),
+        "is_open": tip.state in selectors.OPEN_STATES,
+    }
+    return render(request, "tipline/staff/tip.html", context, status=status)
+
+
+@staff
+@require_GET
+def tip_detail(request: HttpRequest, tip_id: int) -> HttpResponse:
+    with transaction.atomic():
+        tip = _tip(request, tip_id)
+    return _tip_page(request, tip)
+
+
+@staff
+@require_GET
+def tip_media(request: HttpRequest, tip_id: int, media_id: int) -> FileResponse:
+    with transaction.atomic():
+        media = selectors.tip_media_for_staff(
+            workspace=_workspace(request), user=_user(request), tip_id=tip_id, media_id=media_id
+        )
+    if media is None:
+        raise Http404
+    response = FileResponse(media.file.open("rb"), content_type=media.content_type)
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Disposition"] = f'inline; filename="anh-{media.pk}.{media.extension}"'
+    return response
+
+
+def _post_action(
+    request: HttpRequest,
+    tip_id: int,
+    form_class: type[forms.Form],
+    form_key: str,
+    act: Callable[[Tip, dict[str, Any]], str],
+) -> HttpResponse:
+    """Validate the form, run the service in one transaction, back to the tip's page."""
+    form = form_class(request.POST)
+    with transaction.atomic():
+        tip = _tip(request, tip_id)
+        if form.is_valid():
+            try:
+                with transaction.atomic():
+                    done = act(tip, form.cleaned_data)
+            except ValidationError as exc:
+                _errors_to(form, exc)
+            else:
+                messages.success(request, done)
+                return redirect("tipline_staff:tip", tip_id=tip.pk)
+    tip.refresh_from_db()
+    return _tip_page(request, tip, status=400, **{form_key: form})
+
+
+@staff
+@require_POST
+def tip_attach(request: HttpRequest, tip_id: int) -> HttpResponse:
+    def act(tip: Tip, data: dict[str, Any]) -> str:
+        claim = selectors.claim_of_workspace(workspace=_workspace(request), pk=data["claim"])
+        if claim is None:
+            raise ValidationError(
+                {"claim": _("Không tìm thấy nhận định số %(pk)d.") % {"pk": data["claim"]}}
+            )
+        services_staff.tip_attach(
+            tip=tip, claim=claim, actor=_user(request), url=data["url"], note=data["note"]
+        )
+        return _("Đã gắn tin vào nhận định #%(pk)d.") % {"pk": claim.pk}
+
+    return _post_action(request, tip_id, AttachForm, "attach_form", act)
+
+
+@staff
+@require_POST
+def tip_claim_create(request: HttpRequest, tip_id: int) -> HttpResponse:
+    def act(tip: Tip, data: dict[str, Any]) -> str:
+        claim = services_staff.tip_claim_create(
+            tip=tip,
+            actor=_user(request),
+            text=data["text"],
+            topic=data["topic"],
+            url=data["url"],
+        )
+        return _("Đã tạo nhận định #%(pk)d từ tin này.") % {"pk": claim.pk}
+
+    return _post_action(request, tip_id, ClaimFromTipForm, "claim_form", act)
+
+
+@staff
+@require_POST
+def tip_reply(request: HttpRequest, tip_id: int) -> HttpResponse:
+    def act(tip: Tip, data: dict[str, Any]) -> str:
+        services_staff.tip_reply(tip=tip, actor=_user(request), text=data["text"])
+        return _("Đã gửi câu trả lời.")
+
+    return _post_action(request, tip_id, ReplyForm, "reply_form", act)
+
+
+@staff
+@require_POST
+def tip_forward(request: HttpRequest, tip_id: int) -> HttpResponse:
+    from kiemchung.tipline.forwarding import tip_forward as forward
+
+    def act(tip: Tip, data: dict[str, Any]) -> str:
+        unit = selectors.authority_units(workspace=_workspace(request), active_only=True).filter(
+            pk=data["unit"]
+        ).first()
+        if unit is None:
+            raise ValidationError({"unit": _("Hãy chọn một cơ quan đang dùng của nhóm.")})
+        forward(tip=tip, unit=unit, actor=_user(request))
+        return _("Đã chuyển báo cáo; số tham chiếu %(reference)s.") % {
+            "reference": tip.forward_reference
+        }
+
+    return _post_action(request, tip_id, ForwardForm, "forward_form", act)
+
+
+@staff
+@require_POST
+def tip_close(request: HttpRequest, tip_id: int) -> HttpResponse:
+    with transaction.atomic():
+        tip = _tip(request, tip_id)
+        services.tip_close(tip=tip, actor=_user(request))
+    messages.success(request, _("Đã đóng tin %(code)s.") % {"code": tip.tracking_code})
+    return redirect("tipline_staff:inbox")
+
+
+@staff
+@require_POST
+def tip_reopen(request: HttpRequest, tip_id: int) -> HttpResponse:
+    with transaction.atomic():
+        tip = _tip(request, tip_id)
+        services_staff.tip_reopen(tip=tip, actor=_user(request))
+    messages.success(request, _("Đã mở lại tin %(code)s.") % {"code": tip.tracking_code})
+    return redirect("tipline_staff:tip", tip_id=tip.pk)
+
+
+# Reply templates, the legal knowledge base, authority units: list + form on one page each
+
+
+def _settings_page(
+    request: HttpRequest,
+    *,
+    template: str,
+    form_class: type[forms.Form],
+    items: Any,
+    item: Any,
+    initial: dict[str, Any],
+    save: Callable[[dict[str, Any], Any], Any],
+    saved_message: str,
+    back: str,
+) -> HttpResponse:
+    form = form_class(request.POST or None, initial=initial)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                with transaction.atomic():
+                    save(form.cleaned_data, item)
+            except ValidationError as exc:
+                _errors_to(form, exc)
+            else:
+                messages.success(request, saved_message)
+                return redirect(back)
+        status = 400
+    return render(request, template, {"form": form, "items": items, "item": item}, status=status)
+
+
+@staff
+@require_http_methods(["GET", "POST"])
+def reply_templates(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    workspace = _workspace(request)
+    require(getattr(request, "member", None), Action.HANDLE_TIPS)
+    items = selectors.all_reply_templates(workspace=workspace)
+    item = items.filter(pk=pk).first() if pk is not None else None
+    if pk is not None and item is None:
+        raise Http404
+    initial = (
+        {
+            "title": item.title,
+            "category": item.category,
+            "text": item.text,
+            "is_active": item.is_active,
+        }
+        if item is not None
+        else {"is_active": True}
+    )
+
+    def save(data: dict[str, Any], current: Any) -> None:
+        services_staff.reply_template_save(
+            workspace=workspace, actor=_user(request), template=current, **data
+        )
+
+    return _settings_page(
+        request,
+        template="tipline/staff/templates.html",
+        form_class=ReplyTemplateForm,
+        items=items,
+        item=item,
+        initial=initial,
+        save=save,
+        saved_message=_("Đã lưu mẫu trả lời."),
+        back="tipline_staff:templates",
+    )
+
+
+@staff
+@require_POST
+def reply_template_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    item = selectors.all_reply_templates(workspace=_workspace(request)).filter(pk=pk).first()
+    if item is None:
+        raise Http404
+    with transaction.atomic():
+        services_staff.reply_template_delete(template=item, actor=_user(request))
+    messages.success(request, _("Đã xóa mẫu trả lời."))
+    return redirect("tipline_staff:templates")
+
+
+@staff
+@require_http_methods(["GET", "POST"])
+def legal_answers(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    workspace = _workspace(request)
+    require(getattr(request, "member", None), Action.HANDLE_TIPS)
+    items = selectors.legal_answers(workspace=workspace)
+    item = items.filter(pk=pk).first() if pk is not None else None
+    if pk is not None and item is None:
+        raise Http404
+    initial = (
+        {
+            "question": item.question,
+            "answer": item.answer,
+            "source": item.source,
+            "source_url": item.source_url,
+            "is_published": item.is_published,
+        }
+        if item is not None
+        else {"is_published": True}
+    )
+
+    def save(data: dict[str, Any], current: Any) -> None:
+        services_staff.legal_answer_save(
+            workspace=workspace, actor=_user(request), entry=current, **data
+        )
+
+    return _settings_page(
+        request,
+        template="tipline/staff/legal.html",
+        form_class=LegalAnswerForm,
+        items=items,
+        item=item,
+        initial=initial,
+        save=save,
+        saved_message=_("Đã lưu câu trả lời pháp luật."),
+        back="tipline_staff:legal",
+    )
+
+
+@staff
+@require_POST
+def legal_answer_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    item = selectors.legal_answers(workspace=_workspace(request)).filter(pk=pk).first()
+    if item is None:
+        raise Http404
+    with transaction.atomic():
+        services_staff.legal_answer_delete(entry=item, actor=_user(request))
+    messages.success(request, _("Đã xóa câu trả lời pháp luật."))
+    return redirect("tipline_staff:legal")
+
+
+@staff
+@require_http_methods(["GET", "POST"])
+def authority_units(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    workspace = _workspace(request)
+    require(getattr(request, "member", None), Action.HANDLE_TIPS)
+    items = selectors.authority_units(workspace=workspace)
+    item = items.filter(pk=pk).first() if pk is not None else None
+    if pk is not None and item is None:
+        raise Http404
+    initial = (
+        {
+            "name": item.name,
+            "email": item.email,
+            "categories": ", ".join(item.categories),
+            "note": item.note,
+            "is_active": item.is_active,
+        }
+        if item is not None
+        else {"is_active": True}
+    )
+
+    def save(data: dict[str, Any], current: Any) -> None:
+        services_staff.authority_unit_save(
+            workspace=workspace, actor=_user(request), unit=current, **data
+        )
+
+    return _settings_page(
+        request,
+        template="tipline/staff/authorities.html",
+        form_class=AuthorityUnitForm,
+        items=items,
+        item=item,
+        initial=initial,
+        save=save,
+        saved_message=_("Đã lưu cơ quan chức năng."),
+        back="tipline_staff:authorities",
+    )
