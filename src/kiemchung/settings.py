@@ -251,15 +251,6 @@ def _generated_encryption_key() -> list[str]:
 
 ENCRYPTION_KEYS = _encryption_keys or _generated_encryption_key()
 
-INSTALLED_APPS = [
-    "django.contrib.admin",
-    "django.contrib.auth",
-    "django.contrib.contenttypes",
-    "django.contrib.sessions",
-    "django.contrib.messages",
-    "django.contrib.staticfiles",
-    "django.contrib.humanize",
-    "django.contrib.sitemaps",
 _tipline_sender_key = env_str(
     "KIEMCHUNG_TIPLINE_SENDER_KEY",
     "",
@@ -329,6 +320,15 @@ TIPLINE_ZALO_WINDOW_HOURS = env_int(
     minimum=1,
 )
 
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django.contrib.sitemaps",
     "django_htmx",
     "django_tasks",
     "django_tasks_db",
