@@ -209,6 +209,11 @@ class InProcessWorker(LeasedWorker):
     def interval(self, value: float) -> None:
         self.poll_interval = float(value)
 
+    def stop(self) -> None:
+        super().stop()
+        # Leave the wait at once rather than at the end of the poll interval.
+        _enqueued_here.set()
+
 
 def worker_thread_start(
     *, lease_seconds: float, interval: float = 1.0

@@ -1,0 +1,52 @@
+"""The worker `kiemchung run` starts in its own process starts a task as soon as the process
+enqueues it, not at its next poll."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from django_tasks.base import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
+
+from kiemchung.core.worker import worker_thread_start
+from tests.core import sample_tasks
+
+DATABASE_QUEUE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+
+@pytest.fixture
+def database_queue(settings, transactional_db):
+    settings.TASKS = DATABASE_QUEUE
+    sample_tasks.CALLS.clear()
+    yield
+    sample_tasks.CALLS.clear()
+
+
+def _wait_for(predicate, timeout: float) -> float | None:
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        if predicate():
+            return time.monotonic() - started
+        time.sleep(0.01)
+    return None
+
+
+def test_in_process_worker_starts_an_enqueued_task_at_once(database_queue):
+    # A poll interval far longer than the test may take: only the wake-up can start the task.
+    worker, thread = worker_thread_start(lease_seconds=60, interval=30)
+    try:
+        # Let the worker find the queue empty and begin its wait.
+        time.sleep(0.5)
+        for key in ("first", "second"):
+            sample_tasks.flaky.enqueue(key)
+            took = _wait_for(lambda key=key: (key, 1) in sample_tasks.CALLS, timeout=10)
+            assert took is not None and took < 5, f"task {key} waited for the poll"
+        assert _wait_for(
+            lambda: DBTaskResult.objects.filter(status=TaskResultStatus.SUCCESSFUL).count() == 2,
+            timeout=5,
+        ) is not None
+    finally:
+        worker.stop()
+        thread.join(timeout=10)
+    assert not thread.is_alive(), "stop() ends the wait instead of sleeping out the interval"
