@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.cache import cache
+from django.test import Client
 from tests.publishing.stories import banknotes, correct, garlic, lemon, publish
 from tests.publishing.test_public_site import other_team_factcheck
 
@@ -220,3 +221,13 @@ def test_a_new_page_of_the_list_appears_when_a_publication_fills_the_first(
 
     assert first.title in client.get("/p/nhom/page/2/").content.decode()
     assert "Bài thứ hai" in client.get("/p/nhom/").content.decode()
+
+
+def test_https_redirect_is_not_skipped_by_the_cache(client, team, settings):
+    factcheck = lemon(team)
+    client.get(fc_path(factcheck))
+    settings.SECURE_SSL_REDIRECT = True
+
+    response = Client().get(fc_path(factcheck))  # middleware read the setting when created
+
+    assert response.status_code == 301 and response["Location"].startswith("https://")

@@ -198,3 +198,30 @@ def test_site_paths_are_exactly_the_pages_that_answer(client, team, monkeypatch)
 
     assert "/p/nhom/page/2/" in paths and "/p/nhom/topics/suc-khoe/page/2/" in paths
     assert all(client.get(path).status_code == 200 for path in paths)
+
+
+def test_a_hostile_body_and_title_render_safe_on_every_public_page(client, team):
+    from kiemchung.claims import services
+
+    factcheck = lemon(team)
+    factcheck.refresh_from_db()
+    services.factcheck_correct(
+        factcheck=factcheck,
+        actor=team.editor,
+        note="<script>alert('note')</script>",
+        title="Tiêu đề <script>alert('title')</script>",
+        body=(
+            "Trước <script>alert('x')</script> <iframe src=\"https://evil.example\"></iframe> "
+            "<img src=x onerror=\"alert(1)\"> [bấm](javascript:alert(1)) sau"
+        ),
+    )
+
+    for path in selectors.site_paths(workspace=team.workspace):
+        response = client.get(path)
+        body = response.content.decode().lower()
+        if response["Content-Type"].startswith("application/ld+json"):
+            assert "<" not in body and ">" not in body, path  # written as \u003c, \u003e
+            continue
+        body = re.sub(r'<script type="application/ld\+json">.*?</script>', "", body, flags=re.S)
+        for marker in ("<script", "<iframe", "<img", "onerror", "javascript:"):
+            assert marker not in body, (path, marker)

@@ -122,6 +122,9 @@ class PublicPageCacheMiddleware:
     def _cacheable(self, request: HttpRequest) -> bool:
         if settings.PUBLIC_CACHE_SECONDS <= 0 or request.method not in ("GET", "HEAD"):
             return False
+        # A plain-HTTP request that SecurityMiddleware would redirect is left to it.
+        if getattr(settings, "SECURE_SSL_REDIRECT", False) and not request.is_secure():
+            return False
         # Query strings (search, tracking tags) and htmx requests are never served from here.
         if request.META.get("QUERY_STRING") or "HTTP_HX_REQUEST" in request.META:
             return False

@@ -11,7 +11,7 @@ from typing import Any
 from django.contrib.sitemaps.views import sitemap as sitemap_view
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -343,13 +343,16 @@ def contact_sent(request: HttpRequest, workspace_slug: str) -> HttpResponse:
 
 @require_GET
 @public_page
-def claimreview_feed(request: HttpRequest, workspace_slug: str) -> JsonResponse:
-    """Every published fact-check of the team as ClaimReview, in the Data Commons feed format."""
+def claimreview_feed(request: HttpRequest, workspace_slug: str) -> HttpResponse:
+    """Every published fact-check of the team as ClaimReview, in the Data Commons feed format.
+
+    Written with "<", ">" and "&" escaped, like the JSON-LD in the pages, so that the feed stays
+    inert even when someone pastes it into a page.
+    """
     workspace = _workspace(workspace_slug)
     published = selectors.with_appearances(selectors.public_factchecks(workspace=workspace))
-    return JsonResponse(
-        claim_review_feed(published),
-        json_dumps_params={"ensure_ascii": False},
+    return HttpResponse(
+        script_json(claim_review_feed(published)),
         content_type="application/ld+json; charset=utf-8",
     )
 
