@@ -154,3 +154,11 @@ def test_export_refuses_an_unknown_team(team, tmp_path):
     with pytest.raises(CommandError, match="khong-co"):
         call_command("export", "site", str(tmp_path / "out"), "--workspace", "khong-co")
     assert not Path(tmp_path / "out" / "index.html").exists()
+
+
+def test_export_says_when_the_site_host_is_not_allowed(team, tmp_path, settings):
+    lemon(team)
+    settings.SITE_URL = "https://kiemchung.example.org"
+
+    with pytest.raises(CommandError, match="KIEMCHUNG_ALLOWED_HOSTS"):
+        call_command("export", "site", str(tmp_path / "out"))

@@ -128,6 +128,11 @@ class SiteExport:
         done = 0
         for path in self.pages:
             response = self.client.get(path)
+            if response.status_code == 400:
+                raise ExportError(
+                    f"{path} answered 400: is the host of KIEMCHUNG_SITE_URL "
+                    "in KIEMCHUNG_ALLOWED_HOSTS?"
+                )
             if response.status_code != 200:
                 raise ExportError(f"{path} answered {response.status_code}")
             content = response.content
