@@ -1,6 +1,7 @@
 """The `kiemchung` command: the one entry point users type.
 
-`kiemchung bench ...` runs without Django (`bench site` starts a server of its own); every
+`kiemchung bench ...` runs without Django (`bench site` and `bench tipline` start a server of
+their own; `bench tipline` then sets Django up on the same fresh database); every
 other word is a management command (kiemchung's own: run, worker, createworkspace, seed_demo,
 settings, match, export; or Django's).
 """
@@ -17,16 +18,21 @@ def main(argv: list[str] | None = None) -> int:
         from kiemchung.publishing.bench import main as site_bench_main
 
         return site_bench_main(args[2:])
-    if args[:2] == ["bench", "ingest"]:
-        # Sets up Django itself, on a fresh var dir (or --database-url), with its own workers.
-        from kiemchung.monitoring.bench import main as ingest_bench_main
+    if args[:2] == ["bench", "tipline"]:
+        # Sets up Django itself, after pointing it at a fresh var dir (or --database-url).
+        from kiemchung.tipline.bench import main as tipline_bench_main
 
-        return ingest_bench_main(args[2:])
+        return tipline_bench_main(args[2:])
     if args[:2] == ["bench", "answer"]:
         # Starts a server and a platform stand-in; seeds its database in a subprocess.
         from kiemchung.tipline.bench_answer import main as answer_bench_main
 
         return answer_bench_main(args[2:])
+    if args[:2] == ["bench", "ingest"]:
+        # Sets up Django itself, on a fresh var dir (or --database-url), with its own workers.
+        from kiemchung.monitoring.bench import main as ingest_bench_main
+
+        return ingest_bench_main(args[2:])
     if args[:1] == ["bench"]:
         from kiemchung.matching.bench import main as bench_main
 

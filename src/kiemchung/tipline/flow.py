@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -13,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from kiemchung.core.crypto import decrypt
 from kiemchung.text.normalize import fold
-from kiemchung.tipline import services
+from kiemchung.tipline import privacy, services
 from kiemchung.tipline.channels.registry import adapter_for
 from kiemchung.tipline.models import (
     TRACKING_CODE_RE,
@@ -162,6 +163,43 @@ def _chosen_category(incoming: Incoming) -> TipCategory | None:
 
 def _command(folded: str, words: tuple[str, ...]) -> bool:
     return any(folded == w or folded.startswith(w + " ") for w in words)
+
+
+DRAIN_BATCH = 200
+
+
+def inbound_drain(*, channel_id: int, enqueued_ms: int, grace_seconds: float) -> int:
+    """Process the channel's queued rows, oldest first; how many were processed.
+
+    Rows held back because their sender was over the rate are left for a later drain. Before
+    it ends, the drain looks once more `grace_seconds` after it was enqueued, so a row stored
+    while the enqueue gate was closed is not left waiting.
+    """
+    done = 0
+    skipped: set[int] = set()
+    looked_again = grace_seconds <= 0
+    while True:
+        rows = list(
+            InboundMessage.objects.filter(channel_id=channel_id, state=InboundState.QUEUED)
+            .exclude(pk__in=skipped)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:DRAIN_BATCH]
+        )
+        held = privacy.inbound_held(rows)
+        for inbound_id in rows:
+            if inbound_id in held:
+                skipped.add(inbound_id)
+                continue
+            if inbound_process(inbound_id=inbound_id) == InboundState.PROCESSED:
+                done += 1
+        if rows:
+            continue
+        if looked_again:
+            return done
+        wait = enqueued_ms / 1000 + grace_seconds - time.time()
+        if wait > 0:
+            time.sleep(wait)
+        looked_again = True
 
 
 def inbound_process(*, inbound_id: int) -> str:

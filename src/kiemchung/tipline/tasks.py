@@ -14,9 +14,15 @@ ANSWERS_MODULE = "kiemchung.tipline.answers"
 
 
 @task()
-def inbound_process(inbound_id: int) -> str:
-    """Read one stored webhook event into its conversation and let the bot answer."""
-    return flow.inbound_process(inbound_id=inbound_id)
+def inbound_drain(channel_id: int, enqueued_ms: int) -> int:
+    """Read a channel's stored webhook events into their conversations and let the bot answer."""
+    deferrable = inbound_drain.get_backend().supports_defer
+    return flow.inbound_drain(
+        channel_id=channel_id,
+        enqueued_ms=enqueued_ms,
+        # Inline (tests) nothing runs concurrently, so there is nothing to wait for.
+        grace_seconds=services.DRAIN_GATE_SECONDS + 0.5 if deferrable else 0.0,
+    )
 
 
 @retryable_task()

@@ -7,6 +7,7 @@ Nothing of a body is ever logged or echoed: errors name the channel and the reas
 from __future__ import annotations
 
 import logging
+import time
 
 from django.conf import settings
 from django.db import transaction
@@ -29,12 +30,27 @@ def _max_body() -> int:
     return int(settings.TIPLINE_WEBHOOK_MAX_KB) * 1024
 
 
+# Channels by webhook address, kept briefly in this process: a burst of webhooks should not
+# look up the same row thousands of times. A channel switched off stops within this time.
+_CHANNEL_TTL_SECONDS = 10.0
+_channels: dict[tuple[str, str], tuple[float, Channel | None]] = {}
+
+
 def _channel(kind: str, public_id: str) -> Channel | None:
-    return (
+    key = (kind, public_id)
+    now = time.monotonic()
+    cached = _channels.get(key)
+    if cached is not None and cached[0] > now:
+        return cached[1]
+    channel = (
         Channel.objects.select_related("workspace")
         .filter(kind=kind, public_id=public_id, is_active=True)
         .first()
     )
+    if len(_channels) > 1000:
+        _channels.clear()
+    _channels[key] = (now + _CHANNEL_TTL_SECONDS, channel)
+    return channel
 
 
 def _read_body(request: HttpRequest) -> bytes | None:

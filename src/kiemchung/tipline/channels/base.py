@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import ssl
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, ClassVar
 
 from django.conf import settings
@@ -91,6 +93,13 @@ def check_fresh(sent_at: float) -> None:
         raise WebhookRejected("event older than the replay window")
 
 
+@lru_cache(maxsize=1)
+def tls_context() -> ssl.SSLContext:
+    """One verifying TLS context for every reply: loading the CA store per request would cost
+    more than the request."""
+    return ssl.create_default_context()
+
+
 class ChannelAdapter:
     """Verifies and parses a platform's webhooks and sends replies through its API."""
 
@@ -140,6 +149,7 @@ class ChannelAdapter:
                 headers=headers,
                 max_bytes=256 * 1024,
                 raise_for_status=False,
+                ssl_context=tls_context(),
             )
         except FetchError as exc:
             raise ChannelError(exc.message, retryable=exc.retryable) from None

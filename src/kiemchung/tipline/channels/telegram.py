@@ -20,6 +20,7 @@ from kiemchung.tipline.channels.base import (
     WebhookRejected,
     check_fresh,
     json_load,
+    tls_context,
     validate,
 )
 
@@ -147,6 +148,7 @@ class TelegramAdapter(ChannelAdapter):
                 },
                 max_bytes=64 * 1024,
                 raise_for_status=False,
+                ssl_context=tls_context(),
             )
         except FetchError as exc:
             raise ChannelError(exc.message, retryable=exc.retryable) from None
