@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.base_user import AbstractBaseUser
+from typing import TYPE_CHECKING, TypeAlias
+
 from django.db.models import QuerySet
 
 from kiemchung.accounts.models import Member, Workspace
@@ -17,29 +18,43 @@ from kiemchung.tipline.models import (
     TipState,
 )
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
 
-def _member(workspace: Workspace, user: AbstractBaseUser) -> Member | None:
-    return Member.objects.filter(workspace=workspace, user_id=user.pk).first()
+    Actor: TypeAlias = User | AnonymousUser
 
 
-def tip_for_staff(*, workspace: Workspace, user: AbstractBaseUser, tip_id: int) -> Tip | None:
+
+def _staff(workspace: Workspace, user: Actor) -> Member:
+    """The user's membership, once the matrix lets them handle tips (else PermissionDenied)."""
+    member = (
+        Member.objects.select_related("user").filter(workspace=workspace, user_id=user.pk).first()
+        if user.is_authenticated
+        else None
+    )
+    require(member, Action.HANDLE_TIPS)
+    assert member is not None
+    return member
+
+
+def tip_for_staff(*, workspace: Workspace, user: Actor, tip_id: int) -> Tip | None:
     """A tip of the workspace for a member who handles tips, audited as read; None if absent."""
-    require(_member(workspace, user), Action.HANDLE_TIPS)
+    member = _staff(workspace, user)
     tip = (
         Tip.objects.select_related("conversation__sender", "conversation__channel")
         .filter(workspace=workspace, pk=tip_id)
         .first()
     )
     if tip is not None:
-        audit_record(workspace=workspace, actor=user, action="tipline.tip.view", obj=tip)
+        audit_record(workspace=workspace, actor=member.user, action="tipline.tip.view", obj=tip)
     return tip
 
 
 def conversation_for_staff(
-    *, workspace: Workspace, user: AbstractBaseUser, conversation_id: int
+    *, workspace: Workspace, user: Actor, conversation_id: int
 ) -> Conversation | None:
     """A conversation for a member who handles tips, audited as read; None if absent."""
-    require(_member(workspace, user), Action.HANDLE_TIPS)
+    member = _staff(workspace, user)
     conversation = (
         Conversation.objects.select_related("sender", "channel", "taken_over_by")
         .filter(workspace=workspace, pk=conversation_id)
@@ -47,7 +62,10 @@ def conversation_for_staff(
     )
     if conversation is not None:
         audit_record(
-            workspace=workspace, actor=user, action="tipline.conversation.view", obj=conversation
+            workspace=workspace,
+            actor=member.user,
+            action="tipline.conversation.view",
+            obj=conversation,
         )
     return conversation
 
@@ -57,9 +75,9 @@ def conversation_messages(*, conversation: Conversation) -> QuerySet[Message]:
     return Message.objects.filter(conversation=conversation).select_related("delivery", "author")
 
 
-def tips_for_staff(*, workspace: Workspace, user: AbstractBaseUser) -> QuerySet[Tip]:
+def tips_for_staff(*, workspace: Workspace, user: Actor) -> QuerySet[Tip]:
     """The workspace's tips, newest first, for listing (no text is decrypted here)."""
-    require(_member(workspace, user), Action.HANDLE_TIPS)
+    _staff(workspace, user)
     return Tip.objects.filter(workspace=workspace).select_related(
         "conversation__sender", "conversation__channel"
     )

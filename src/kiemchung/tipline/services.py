@@ -8,10 +8,9 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from django.conf import settings
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.mail import send_mail
@@ -48,6 +47,11 @@ from kiemchung.tipline.models import (
     TipState,
     tracking_code_new,
 )
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+
+    Actor: TypeAlias = User | AnonymousUser
 
 DELIVERY_ADAPTER_PREFIX = "tipline-"
 NOTIFY_BUCKET_SECONDS = 15 * 60
@@ -269,7 +273,7 @@ def reply_send(
     conversation: Conversation,
     text: str,
     buttons: Sequence[tuple[str, str]] = (),
-    author: AbstractBaseUser | None = None,
+    author: Actor | None = None,
     tip: Tip | None = None,
 ) -> list[Message]:
     """Queue a reply: one Message and one Delivery per part the platform's limit allows."""
@@ -281,7 +285,7 @@ def reply_send(
         message = Message(
             conversation=conversation,
             direction=MessageDirection.OUT,
-            author=author if author is not None and author.is_authenticated else None,
+            author_id=author.pk if author is not None and author.is_authenticated else None,
             tip=tip,
             buttons=[list(b) for b in buttons] if last else [],
         )
@@ -382,29 +386,39 @@ def tip_delete_by_code(*, workspace: Workspace, code: str) -> bool:
     return True
 
 
-def _member(workspace_id: int, actor: AbstractBaseUser) -> Member | None:
-    return Member.objects.filter(workspace_id=workspace_id, user_id=actor.pk).first()
+def _staff(workspace_id: int, actor: Actor) -> Member:
+    """The actor's membership, once the matrix lets them handle tips (else PermissionDenied)."""
+    member = (
+        Member.objects.select_related("user")
+        .filter(workspace_id=workspace_id, user_id=actor.pk)
+        .first()
+        if actor.is_authenticated
+        else None
+    )
+    require(member, Action.HANDLE_TIPS)
+    assert member is not None
+    return member
 
 
-def conversation_take_over(*, conversation: Conversation, actor: AbstractBaseUser) -> Conversation:
+def conversation_take_over(*, conversation: Conversation, actor: Actor) -> Conversation:
     """A staff member chats directly; the bot stays silent until the conversation is released."""
-    require(_member(conversation.workspace_id, actor), Action.HANDLE_TIPS)
+    member = _staff(conversation.workspace_id, actor)
     conversation.mode = ConversationMode.HUMAN
     conversation.taken_over_by_id = actor.pk
     conversation.taken_over_at = timezone.now()
     conversation.save(update_fields=["mode", "taken_over_by", "taken_over_at", "updated_at"])
     audit_record(
         workspace=conversation.workspace,
-        actor=actor,
+        actor=member.user,
         action="tipline.conversation.take_over",
         obj=conversation,
     )
     return conversation
 
 
-def conversation_release(*, conversation: Conversation, actor: AbstractBaseUser) -> Conversation:
+def conversation_release(*, conversation: Conversation, actor: Actor) -> Conversation:
     """Hand the conversation back to the bot."""
-    require(_member(conversation.workspace_id, actor), Action.HANDLE_TIPS)
+    member = _staff(conversation.workspace_id, actor)
     conversation.mode = ConversationMode.BOT
     conversation.taken_over_by = None
     conversation.taken_over_at = None
@@ -414,7 +428,7 @@ def conversation_release(*, conversation: Conversation, actor: AbstractBaseUser)
     )
     audit_record(
         workspace=conversation.workspace,
-        actor=actor,
+        actor=member.user,
         action="tipline.conversation.release",
         obj=conversation,
     )
@@ -422,14 +436,14 @@ def conversation_release(*, conversation: Conversation, actor: AbstractBaseUser)
 
 
 def staff_reply(
-    *, conversation: Conversation, actor: AbstractBaseUser, text: str, tip: Tip | None = None
+    *, conversation: Conversation, actor: Actor, text: str, tip: Tip | None = None
 ) -> list[Message]:
     """A staff member's own words to the tipster, sent through the channel."""
-    require(_member(conversation.workspace_id, actor), Action.HANDLE_TIPS)
+    member = _staff(conversation.workspace_id, actor)
     messages = reply_send(conversation=conversation, text=text, author=actor, tip=tip)
     audit_record(
         workspace=conversation.workspace,
-        actor=actor,
+        actor=member.user,
         action="tipline.conversation.reply",
         obj=conversation,
         after={"messages": [m.pk for m in messages]},
@@ -437,39 +451,41 @@ def staff_reply(
     return messages
 
 
-def sender_block(*, sender: Sender, actor: AbstractBaseUser) -> Sender:
+def sender_block(*, sender: Sender, actor: Actor) -> Sender:
     """Drop everything this sender sends from now on (the webhooks still answer 200)."""
-    require(_member(sender.workspace_id, actor), Action.HANDLE_TIPS)
+    member = _staff(sender.workspace_id, actor)
     sender.blocked_at = timezone.now()
     sender.blocked_by_id = actor.pk
     sender.save(update_fields=["blocked_at", "blocked_by", "updated_at"])
     privacy.blocklist_forget(sender.workspace_id)
-    audit_record(workspace=sender.workspace, actor=actor, action="tipline.sender.block", obj=sender)
+    audit_record(
+        workspace=sender.workspace, actor=member.user, action="tipline.sender.block", obj=sender
+    )
     return sender
 
 
-def sender_unblock(*, sender: Sender, actor: AbstractBaseUser) -> Sender:
-    require(_member(sender.workspace_id, actor), Action.HANDLE_TIPS)
+def sender_unblock(*, sender: Sender, actor: Actor) -> Sender:
+    member = _staff(sender.workspace_id, actor)
     sender.blocked_at = None
     sender.blocked_by = None
     sender.save(update_fields=["blocked_at", "blocked_by", "updated_at"])
     privacy.blocklist_forget(sender.workspace_id)
     audit_record(
-        workspace=sender.workspace, actor=actor, action="tipline.sender.unblock", obj=sender
+        workspace=sender.workspace, actor=member.user, action="tipline.sender.unblock", obj=sender
     )
     return sender
 
 
-def tip_close(*, tip: Tip, actor: AbstractBaseUser) -> Tip:
+def tip_close(*, tip: Tip, actor: Actor) -> Tip:
     """Close a tip; the retention clock starts now."""
-    require(_member(tip.workspace_id, actor), Action.HANDLE_TIPS)
+    member = _staff(tip.workspace_id, actor)
     before = {"state": tip.state}
     tip.state = TipState.CLOSED
     tip.closed_at = timezone.now()
     tip.save(update_fields=["state", "closed_at", "updated_at"])
     audit_record(
         workspace=tip.workspace,
-        actor=actor,
+        actor=member.user,
         action="tipline.tip.close",
         obj=tip,
         before=before,

@@ -82,7 +82,7 @@ class Command(BaseCommand):
             channel = Channel.objects.filter(workspace=workspace, kind=kind).first()
             if channel is None:
                 channel = Channel.objects.create(
-                    workspace=workspace, kind=kind, name=options["name"] or kind.label
+                    workspace=workspace, kind=kind, name=options["name"] or str(kind.label)
                 )
                 for key in GENERATED & set(SECRETS[kind]):
                     values.setdefault(key, secrets.token_urlsafe(32))
