@@ -33,7 +33,13 @@ CLAIMS = ["sẽ phát miễn phí", "đã xác nhận thiếu", "vừa cấm bá
 OBJECTS = ["vắc xin cúm", "xăng dầu", "sữa bột trẻ em", "thuốc hạ sốt", "gạo", "điện",
            "học phí", "vé tàu Tết", "nước đóng chai", "thẻ bảo hiểm y tế", "muối i-ốt",
            "mũ bảo hiểm"]
-CHATTER = ["mọi", "người", "cẩn", "thận", "nhé", "thông", "tin", "này", "đang", "lan", "truyền", "rất", "nhanh", "trên", "các", "nhóm", "nhiều", "người", "đã", "chia", "sẻ", "lại", "và", "bình", "luận", "hỏi", "nhau", "thật", "hay", "giả", "ai", "biết", "nguồn", "chính", "thức", "không", "mình", "thấy", "lo", "quá", "nhà", "có", "người", "già", "và", "trẻ", "nhỏ", "nên", "phải", "hỏi", "cho", "chắc"]
+CHATTER = [
+    "mọi", "người", "cẩn", "thận", "nhé", "thông", "tin", "này", "đang", "lan", "truyền",
+    "rất", "nhanh", "trên", "các", "nhóm", "nhiều", "người", "đã", "chia", "sẻ", "lại", "và",
+    "bình", "luận", "hỏi", "nhau", "thật", "hay", "giả", "ai", "biết", "nguồn", "chính",
+    "thức", "không", "mình", "thấy", "lo", "quá", "nhà", "có", "người", "già", "và", "trẻ",
+    "nhỏ", "nên", "phải", "hỏi", "cho", "chắc"
+]
 
 
 def _claim(rng: random.Random) -> str:
@@ -127,7 +133,7 @@ def _percentile(values: list[float], q: float) -> float:
     if not values:
         return 0.0
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def _workers(args: argparse.Namespace, var_dir: Path, logs: Path) -> list[subprocess.Popen]:
@@ -226,10 +232,15 @@ def _run(args: argparse.Namespace, items_path: Path, var_dir: Path) -> dict[str,
                 time.sleep(0.2)
             wall = time.monotonic() - t0
         finally:
+            # The full search queued after the import may keep a worker busy: stop it anyway.
             for process in processes:
                 process.terminate()
             for process in processes:
-                process.wait(timeout=30)
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait(timeout=10)
         peak_kb = max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
                       resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
         for chunk in ImportChunk.objects.filter(job=job):

@@ -39,7 +39,7 @@ from kiemchung.monitoring.models import (
     ImportStatus,
     Source,
 )
-from kiemchung.monitoring.services import Post, items_ingest
+from kiemchung.monitoring.services import Post, items_plan, items_store
 
 __all__ = [
     "FIELDS",
@@ -734,17 +734,41 @@ def import_create(
 ProgressFn = Callable[[int], None]
 
 
-def _store(source: Source, posts: list[Post]) -> tuple[int, int, int]:
-    """Ingest one batch; a batch that raced another worker's identical one is tried again."""
+def _store_batch(
+    chunk: ImportChunk,
+    posts: list[Post],
+    problems: list[ImportProblem],
+    rows: int,
+    last: RawRecord,
+    started: float,
+) -> None:
+    """Plan a batch outside any transaction, then store it and the chunk's new offset in one,
+    so a stop anywhere resumes exactly after the last stored batch. A batch that raced
+    another worker's identical content is planned and stored again."""
+    source = chunk.job.source
+    bad = sum(1 for p in problems if p.skipped)
     for attempt in range(3):
+        plan = items_plan(source=source, posts=posts) if posts else None
         try:
             with transaction.atomic():
-                report = items_ingest(source=source, posts=posts)
-            return report.added, report.folded, report.repeated
+                report = items_store(plan) if plan is not None else None
+                kept = ImportChunk.objects.select_for_update().get(pk=chunk.pk)
+                room = max(PROBLEMS_KEPT - len(kept.problems), 0)
+                kept.problems = [*kept.problems, *(p.as_dict() for p in problems[:room])]
+                kept.offset = last.end
+                kept.line = last.next_line
+                kept.rows = F("rows") + rows
+                kept.added = F("added") + (report.added if report else 0)
+                kept.folded = F("folded") + (report.folded if report else 0)
+                kept.repeated = F("repeated") + (report.repeated if report else 0)
+                kept.bad_rows = F("bad_rows") + bad
+                kept.seconds = F("seconds") + (time.monotonic() - started)
+                kept.save(update_fields=["problems", "offset", "line", "rows", "added",
+                                         "folded", "repeated", "bad_rows", "seconds"])
+            return
         except IntegrityError:
             if attempt == 2:
                 raise
-    raise AssertionError("unreachable")
 
 
 def chunk_run(
@@ -788,22 +812,7 @@ def chunk_run(
             if last is None:
                 break
             started = time.monotonic()
-            added, folded, repeated = _store(source, posts) if posts else (0, 0, 0)
-            bad = sum(1 for p in problems if p.skipped)
-            with transaction.atomic():
-                kept = ImportChunk.objects.select_for_update().get(pk=chunk.pk)
-                room = max(PROBLEMS_KEPT - len(kept.problems), 0)
-                kept.problems = [*kept.problems, *(p.as_dict() for p in problems[:room])]
-                kept.offset = last.end
-                kept.line = last.next_line
-                kept.rows = F("rows") + rows
-                kept.added = F("added") + added
-                kept.folded = F("folded") + folded
-                kept.repeated = F("repeated") + repeated
-                kept.bad_rows = F("bad_rows") + bad
-                kept.seconds = F("seconds") + (time.monotonic() - started)
-                kept.save(update_fields=["problems", "offset", "line", "rows", "added",
-                                         "folded", "repeated", "bad_rows", "seconds"])
+            _store_batch(chunk, posts, problems, rows, last, started)
             if on_batch is not None:
                 on_batch(rows, time.monotonic() - started)
             chunk.offset = last.end

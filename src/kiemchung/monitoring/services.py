@@ -15,7 +15,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Greatest, Least
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -304,20 +305,54 @@ def _fold_into(item: Item, prepared: _Prepared) -> None:
     item.views += max(post.views, 0)
 
 
-_UPDATED_ON_FOLD = [
-    "copies", "first_seen_at", "last_seen_at", "reactions", "comments", "shares", "views",
-    "velocity", "priority", "reasons", "updated_at",
-]
+@dataclass
+class _Delta:
+    """What a batch adds to an item already stored: applied with F() so that two workers
+    folding copies into the same item at once both count."""
+
+    copies: int = 0
+    reactions: int = 0
+    comments: int = 0
+    shares: int = 0
+    views: int = 0
+    first_seen_at: datetime | None = None
+    last_seen_at: datetime | None = None
+
+    def add(self, p: _Prepared) -> None:
+        post = p.post
+        self.copies += 1
+        self.reactions += max(post.reactions, 0)
+        self.comments += max(post.comments, 0)
+        self.shares += max(post.shares, 0)
+        self.views += max(post.views, 0)
+        self.first_seen_at = min(filter(None, (self.first_seen_at, p.seen_at)))
+        self.last_seen_at = max(filter(None, (self.last_seen_at, p.seen_at)))
 
 
-def items_ingest(
+@dataclass
+class IngestPlan:
+    """A batch read and decided, not yet written: new items, copies, sightings."""
+
+    source: Source
+    report: IngestReport = field(default_factory=IngestReport)
+    new_items: list[Item] = field(default_factory=list)
+    deltas: dict[int, _Delta] = field(default_factory=dict)
+    sightings: list[tuple[_Prepared, Item]] = field(default_factory=list)
+
+
+def items_plan(
     *, source: Source, posts: Iterable[Post], now: datetime | None = None
-) -> IngestReport:
-    """Take a batch of posts in: skip sightings already recorded, fold exact and near copies
-    into the first item, score and lexically match the new ones, store everything."""
+) -> IngestPlan:
+    """Read and decide a batch without writing: skip sightings already recorded, fold exact
+    and near copies into the first item, score and lexically match the new ones.
+
+    The costly part of ingestion runs here, outside any write transaction, so that several
+    workers share a database (even SQLite) without waiting on each other's locks.
+    """
     now = now or timezone.now()
     workspace_id = source.workspace_id
-    report = IngestReport()
+    plan = IngestPlan(source=source)
+    report = plan.report
     prepared: list[_Prepared] = []
     seen_keys: set[str] = set()
     for post in posts:
@@ -333,7 +368,7 @@ def items_ingest(
         seen_keys.add(key)
         prepared.append(_Prepared(post, text, digest, key, post.published_at or now))
     if not prepared:
-        return report
+        return plan
     known_keys = set(
         Sighting.objects.filter(workspace_id=workspace_id, key__in=seen_keys).values_list(
             "key", flat=True
@@ -342,7 +377,7 @@ def items_ingest(
     fresh = [p for p in prepared if p.key not in known_keys]
     report.repeated += len(prepared) - len(fresh)
     if not fresh:
-        return report
+        return plan
 
     by_hash: dict[str, Item] = {
         item.content_hash: item
@@ -362,16 +397,13 @@ def items_ingest(
 
     matcher = None
     scorer = scorer_for(workspace_id)
-    new_items: list[Item] = []
     # Items of this batch, new or known, by content hash, to fold later copies into.
     target_of: dict[str, Item] = {}
-    folded_items: dict[int | str, Item] = {}
-    sighting_rows: list[tuple[_Prepared, Item]] = []
     for p in fresh:
         item = by_hash.get(p.digest) or target_of.get(p.digest)
         if item is None:
             _near_fields(p)
-            for candidate in [*near_candidates, *new_items]:
+            for candidate in [*near_candidates, *plan.new_items]:
                 if not any(
                     a == b for a, b in zip(_bands(p.near_key), _bands(candidate.near_key),
                                            strict=True)
@@ -390,24 +422,47 @@ def items_ingest(
             item = _new_item(
                 source=source, prepared=p, scorer=scorer, candidates=matcher.search(p.text)
             )
-            new_items.append(item)
+            plan.new_items.append(item)
             report.added += 1
         else:
-            _fold_into(item, p)
+            if item.pk is None:
+                _fold_into(item, p)
+            else:
+                plan.deltas.setdefault(item.pk, _Delta()).add(p)
             report.folded += 1
-            if item.pk is not None:
-                folded_items[item.pk] = item
         target_of[p.digest] = item
-        sighting_rows.append((p, item))
+        plan.sightings.append((p, item))
+    return plan
 
-    for item in new_items:
+
+def items_store(plan: IngestPlan) -> IngestReport:
+    """Write a planned batch: new items, the copies added to known ones, the sightings.
+
+    A concurrent writer that stored the same content first makes this raise IntegrityError;
+    plan the batch again and store it again (it then folds into that item).
+    """
+    source = plan.source
+    workspace_id = source.workspace_id
+    report = plan.report
+    for item in plan.new_items:
         if item.copies > 1:
             item_rank(item)
-    Item.objects.bulk_create(new_items)
-    for item in folded_items.values():
+    Item.objects.bulk_create(plan.new_items)
+    for pk, delta in plan.deltas.items():
+        Item.objects.filter(pk=pk).update(
+            copies=F("copies") + delta.copies,
+            reactions=F("reactions") + delta.reactions,
+            comments=F("comments") + delta.comments,
+            shares=F("shares") + delta.shares,
+            views=F("views") + delta.views,
+            first_seen_at=Least(F("first_seen_at"), Value(delta.first_seen_at)),
+            last_seen_at=Greatest(F("last_seen_at"), Value(delta.last_seen_at)),
+        )
+    folded = list(Item.objects.filter(pk__in=list(plan.deltas)))
+    for item in folded:
         item_rank(item)
-    if folded_items:
-        Item.objects.bulk_update(list(folded_items.values()), _UPDATED_ON_FOLD)
+    if folded:
+        Item.objects.bulk_update(folded, ["velocity", "priority", "reasons", "updated_at"])
     Sighting.objects.bulk_create(
         Sighting(
             workspace_id=workspace_id,
@@ -422,15 +477,24 @@ def items_ingest(
             shares=max(p.post.shares, 0),
             views=max(p.post.views, 0),
         )
-        for p, item in sighting_rows
+        for p, item in plan.sightings
     )
-    Source.objects.filter(pk=source.pk).update(
-        items_total=F("items_total") + report.added,
-        sightings_total=F("sightings_total") + len(sighting_rows),
-    )
-    report.new_items = new_items
-    report.items = list(dict.fromkeys(item for _p, item in sighting_rows))
+    if plan.sightings:
+        Source.objects.filter(pk=source.pk).update(
+            items_total=F("items_total") + report.added,
+            sightings_total=F("sightings_total") + len(plan.sightings),
+        )
+    fresh = {item.pk: item for item in folded}
+    report.new_items = plan.new_items
+    report.items = list(dict.fromkeys(fresh.get(item.pk, item) for _p, item in plan.sightings))
     return report
+
+
+def items_ingest(
+    *, source: Source, posts: Iterable[Post], now: datetime | None = None
+) -> IngestReport:
+    """Take a batch of posts in: plan it (dedupe, score, match) and store it."""
+    return items_store(items_plan(source=source, posts=posts, now=now))
 
 
 def item_ingest(
