@@ -194,7 +194,11 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="Run the server with the public page cache off (KIEMCHUNG_PUBLIC_CACHE_SECONDS=0).",
     )
-    parser.add_argument("--path", default=None, help="Page to load (default: a fact-check).")
+    parser.add_argument(
+        "--path",
+        default=None,
+        help="Page of the demo site to load, e.g. /p/demo/ (default: a fact-check page).",
+    )
     args = parser.parse_args(argv)
     if args.requests < 1 or args.concurrency < 1 or args.warmup < 0:
         parser.error("--requests and --concurrency must be at least 1, --warmup at least 0")
@@ -216,7 +220,8 @@ def main(argv: list[str] | None = None) -> int:
     server: subprocess.Popen[bytes] | None = None
     try:
         print("preparing a database with the demo workspace…", file=sys.stderr)
-        path = args.path or _seed(env)
+        seeded = _seed(env)
+        path = args.path or seeded
         command = [*_kiemchung(), "run", "--no-worker"]
         if args.threads:
             command += ["--threads", str(args.threads)]
