@@ -231,3 +231,24 @@ def test_https_redirect_is_not_skipped_by_the_cache(client, team, settings):
     response = Client().get(fc_path(factcheck))  # middleware read the setting when created
 
     assert response.status_code == 301 and response["Location"].startswith("https://")
+
+
+def test_a_page_drawn_while_its_fact_check_changes_is_not_kept(client, team, monkeypatch):
+    from kiemchung.publishing import cache as public_cache
+
+    factcheck = lemon(team)
+    path = fc_path(factcheck)
+    real = selectors.public_sources
+
+    def sources_then_a_correction_commits(**kwargs):
+        found = real(**kwargs)
+        public_cache.drop_pages([path])  # what the correction's commit does meanwhile
+        return found
+
+    monkeypatch.setattr(selectors, "public_sources", sources_then_a_correction_commits)
+    assert client.get(path).status_code == 200
+    assert cache.get(page_key(path, "vi")) is None
+
+    monkeypatch.setattr(selectors, "public_sources", real)
+    client.get(path)
+    assert cache.get(page_key(path, "vi")) is not None

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import secrets
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -52,6 +53,8 @@ KEY_PREFIX = "kc:public:"
 # no one can reach into their caches when a correction is published; they revalidate cheaply
 # with the ETag.
 BROWSER_MAX_AGE = 60
+# How long the mark of a drop is kept: longer than any page takes to draw.
+DROP_MARK_SECONDS = 300
 
 View = Callable[..., HttpResponseBase]
 
@@ -59,6 +62,11 @@ View = Callable[..., HttpResponseBase]
 def page_key(path: str, language: str) -> str:
     """The cache key of a public page in one interface language."""
     return f"{KEY_PREFIX}{language}:{path}"
+
+
+def drop_mark_key(key: str) -> str:
+    """Where the last drop of a page is marked, so that a page drawn meanwhile is not kept."""
+    return f"kc:dropped:{key}"
 
 
 def page_keys(paths: Iterable[str]) -> list[str]:
@@ -140,12 +148,16 @@ class PublicPageCacheMiddleware:
         stored = cache.get(key)
         if isinstance(stored, StoredPage):
             return replay(request, stored)
+        dropped_before = cache.get(drop_mark_key(key))
         response = self.get_response(request)
         if not _storable(response):
             return response
         assert isinstance(response, HttpResponse)
         stored = freeze(response)
-        cache.set(key, stored, settings.PUBLIC_CACHE_SECONDS)
+        # A change committed while this page was drawn may have been read only in part: the
+        # page is then answered but not kept.
+        if cache.get(drop_mark_key(key)) == dropped_before:
+            cache.set(key, stored, settings.PUBLIC_CACHE_SECONDS)
         return replay(request, stored)
 
 
@@ -234,7 +246,9 @@ def drop_pages(paths: Iterable[str]) -> list[str]:
     """Drop these pages (every language) from the cache; returns the keys dropped."""
     keys = page_keys(paths)
     if keys:
+        mark = secrets.token_hex(8)
         try:
+            cache.set_many({drop_mark_key(key): mark for key in keys}, DROP_MARK_SECONDS)
             cache.delete_many(keys)
         except Exception:
             # The change itself is committed; a page kept too long expires with its timeout.
