@@ -49,7 +49,9 @@ class QueueFilterForm(forms.Form):
 
     def __init__(self, *args: Any, workspace: Workspace, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["source"].choices = [("", _("Mọi nguồn"))] + [
+        source_field = self.fields["source"]
+        assert isinstance(source_field, forms.ChoiceField)
+        source_field.choices = [("", _("Mọi nguồn"))] + [
             (s.pk, s.name) for s in Source.objects.filter(workspace=workspace).order_by("name")
         ]
 

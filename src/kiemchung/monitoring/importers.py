@@ -174,7 +174,7 @@ def read_jsonl(
             error = ""
             try:
                 value = json.loads(text)
-            except ValueError as exc:
+            except json.JSONDecodeError as exc:
                 error = _("JSON không hợp lệ (%(error)s)") % {"error": exc.msg}
             else:
                 if isinstance(value, dict):
@@ -828,6 +828,7 @@ def chunk_run(
 def job_refresh(job: ImportJob) -> ImportJob:
     """Set the job's status from its chunks'."""
     statuses = set(job.chunks.values_list("status", flat=True))
+    status: str
     job.cancel_requested = ImportJob.objects.filter(pk=job.pk, cancel_requested=True).exists()
     if statuses <= {ImportStatus.DONE}:
         status = ImportStatus.DONE

@@ -296,7 +296,7 @@ def scorer_for(workspace_id: int) -> Scorer:
     scorer = Scorer()
     if latest is not None:
         row = TriageModel.objects.get(pk=latest)
-        learner = Learner.loads(row.weights)
+        learner = Learner.loads(bytes(row.weights))
         scorer = Scorer(learner, label=f"learner v{row.version} ({row.decisions})")
     with _scorers_lock:
         _scorers[workspace_id] = (latest, scorer)

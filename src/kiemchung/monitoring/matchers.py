@@ -41,11 +41,26 @@ logger = logging.getLogger(__name__)
 _WORD_RE = re.compile(r"\w+")
 # Search at most this many words of an item: a long article is matched on its opening.
 QUERY_WORDS = 200
+# Bump when what is saved of each record's text changes meaning.
+WORDS_VERSION = 2
 
 
 def folded_words(text: str) -> list[str]:
     """Folded words of a post once links, emoji and share tails are gone and teencode expanded."""
     return _WORD_RE.findall(fold(expand_abbreviations(clean_text(text[:20000]))))
+
+
+_SENTENCE_RE = re.compile(r"(?<=[.!?…])\s+")
+# A record sentence shorter than this is not looked for on its own.
+SENTENCE_MIN_WORDS = 6
+
+
+def sentence_words(text: str) -> tuple[tuple[str, ...], ...]:
+    """Folded words of each sentence of a record (its claim, its title, its summary ...)."""
+    return tuple(
+        words for words in (tuple(folded_words(part)) for part in _SENTENCE_RE.split(text))
+        if words
+    )
 
 
 def text_key(text: str) -> str:
@@ -73,24 +88,31 @@ class LexicalMatcher:
     def __init__(
         self,
         records: list[tuple[str, str, dict[str, Any]]],
-        words_of: dict[str, tuple[str, ...]] | None = None,
+        words_of: dict[str, tuple[tuple[str, ...], ...]] | None = None,
     ) -> None:
         self.index = LexicalIndex()
         self.ids: list[str] = []
         self.meta: list[dict[str, Any]] = []
         self.terms: list[frozenset[str]] = []
-        # Folded words by record text (its digest): a rebuild reads again only changed texts.
-        self.words_of: dict[str, tuple[str, ...]] = {}
+        self.sentences: list[list[tuple[frozenset[str], frozenset[str]]]] = []
+        # Folded words of each sentence, by record text (its digest): a rebuild reads again
+        # only the texts that changed.
+        self.words_of: dict[str, tuple[tuple[str, ...], ...]] = {}
         known = words_of or {}
         self.computed = 0
         for row, (rid, text, meta) in enumerate(records):
             key = text_key(text)
-            words = known.get(key)
-            if words is None:
-                words = tuple(folded_words(text))
+            sentences = known.get(key)
+            if sentences is None:
+                sentences = sentence_words(text)
                 self.computed += 1
-            self.words_of[key] = words
-            terms = _terms(list(words))
+            self.words_of[key] = sentences
+            terms = _terms([w for sentence in sentences for w in sentence])
+            self.sentences.append([
+                (frozenset(sentence), frozenset(_terms(list(sentence))) - frozenset(sentence))
+                for sentence in sentences
+                if len(sentence) >= SENTENCE_MIN_WORDS
+            ])
             self.index.add(row, terms)
             self.ids.append(rid)
             self.meta.append(meta)
@@ -108,6 +130,12 @@ class LexicalMatcher:
         if all(part in stopwords() for part in term.split("_")):
             weight *= 0.2
         return weight
+
+    def _share(self, terms: frozenset[str], present: set[str]) -> float:
+        total = sum(self._weight(t) for t in terms)
+        if total <= 0:
+            return 0.0
+        return sum(self._weight(t) for t in terms if t in present) / total
 
     def search(self, text: str, k: int = 3) -> list[LexicalCandidate]:
         """The `k` records sharing most of the item's weighted terms, best first."""
@@ -132,13 +160,19 @@ class LexicalMatcher:
             record = self.terms[row]
             uni = sum(w for t, w in weights.items() if "_" not in t and t in record) / total_uni
             bi = sum(w for t, w in weights.items() if "_" in t and t in record) / total_bi
+            score = 0.4 * uni + 0.6 * bi
+            # A post that carries one of the record's sentences nearly whole, amid chatter.
+            for sentence_uni, sentence_bi in self.sentences[row]:
+                s_uni = self._share(sentence_uni, unique)
+                s_bi = self._share(sentence_bi, unique)
+                score = max(score, 0.4 * s_uni + 0.6 * s_bi)
             meta = self.meta[row]
             found.append(
                 LexicalCandidate(
                     record_id=self.ids[row],
                     kind=str(meta.get("kind", "")),
                     claim_id=int(meta.get("claim", 0)),
-                    score=round(0.4 * uni + 0.6 * bi, 4),
+                    score=round(score, 4),
                     bm25=round(float(scores[row]) / upper, 4),
                 )
             )
@@ -158,10 +192,11 @@ _lock = threading.Lock()
 
 
 def _words_file(workspace: Workspace) -> Path:
-    return Path(settings.VAR_DIR) / "monitoring" / f"lexical-words-{workspace.pk}.json"
+    name = f"lexical-words-{workspace.pk}-v{WORDS_VERSION}.json"
+    return Path(settings.VAR_DIR) / "monitoring" / name
 
 
-def _saved_words(workspace: Workspace, epoch: str) -> dict[str, tuple[str, ...]]:
+def _saved_words(workspace: Workspace, epoch: str) -> dict[str, tuple[tuple[str, ...], ...]]:
     """Folded words of the records saved by an earlier process (a worker's first build)."""
     try:
         data = json.loads(_words_file(workspace).read_text(encoding="utf-8"))
@@ -172,7 +207,10 @@ def _saved_words(workspace: Workspace, epoch: str) -> dict[str, tuple[str, ...]]
     words = data.get("words")
     if not isinstance(words, dict):
         return {}
-    return {key: tuple(str(value).split()) for key, value in words.items()}
+    return {
+        key: tuple(tuple(part.split()) for part in str(value).split("|"))
+        for key, value in words.items()
+    }
 
 
 def _save_words(workspace: Workspace, epoch: str, matcher: LexicalMatcher) -> None:
@@ -182,7 +220,8 @@ def _save_words(workspace: Workspace, epoch: str, matcher: LexicalMatcher) -> No
         partial = path.with_suffix(f".{os.getpid()}.tmp")
         partial.write_text(
             json.dumps({"epoch": epoch,
-                        "words": {k: " ".join(v) for k, v in matcher.words_of.items()}}),
+                        "words": {k: "|".join(" ".join(s) for s in v)
+                                  for k, v in matcher.words_of.items()}}),
             encoding="utf-8",
         )
         partial.replace(path)

@@ -553,6 +553,14 @@ def enqueue_match(workspace_id: int) -> None:
 # Sources.
 
 
+def _acting(*, actor: Actor, workspace: Workspace, action: Action) -> User:
+    """The acting user once their membership in the workspace allows the action."""
+    member = member_for(user=actor, workspace=workspace)
+    require(member, action)
+    assert member is not None  # require() refuses a missing membership
+    return member.user
+
+
 def _clean_source(
     *, workspace: Workspace, name: str, kind: str, url: str, exclude: int | None = None
 ) -> tuple[str, str]:
@@ -586,8 +594,11 @@ def source_create(
     fetch_full_text: bool = True,
 ) -> Source:
     """Add a source to watch; `actor=None` for the system (the tipline, a CLI import)."""
-    if actor is not None:
-        require(member_for(user=actor, workspace=workspace), Action.MANAGE_WORKSPACE)
+    user = (
+        _acting(actor=actor, workspace=workspace, action=Action.MANAGE_WORKSPACE)
+        if actor is not None
+        else None
+    )
     clean_name, clean = _clean_source(workspace=workspace, name=name, kind=kind, url=url)
     if not 5 <= interval_minutes <= 7 * 24 * 60:
         raise ValidationError(
@@ -605,7 +616,7 @@ def source_create(
     )
     audit_record(
         workspace=workspace,
-        actor=actor,
+        actor=user,
         action="source.create",
         obj=source,
         after={"name": clean_name, "kind": kind, "url": clean},
@@ -622,7 +633,7 @@ def source_update(
     fetch_now: bool = False,
 ) -> Source:
     """Pause or resume a source, change its schedule, or ask for a fetch at the next round."""
-    require(member_for(user=actor, workspace=source.workspace), Action.MANAGE_WORKSPACE)
+    user = _acting(actor=actor, workspace=source.workspace, action=Action.MANAGE_WORKSPACE)
     before = {"is_active": source.is_active, "interval_minutes": source.interval_minutes}
     if is_active is not None:
         source.is_active = is_active
@@ -637,7 +648,7 @@ def source_update(
     source.save()
     audit_record(
         workspace=source.workspace,
-        actor=actor,
+        actor=user,
         action="source.update",
         obj=source,
         before=before,
@@ -651,7 +662,7 @@ def url_submit(*, workspace: Workspace, actor: Actor, url: str) -> Source:
     the caller's task); pasting a known link again fetches it again."""
     from kiemchung.claims.workflow import clean_url
 
-    require(member_for(user=actor, workspace=workspace), Action.EDIT)
+    user = _acting(actor=actor, workspace=workspace, action=Action.EDIT)
     clean = clean_url(url)
     if not clean:
         raise ValidationError({"url": _("Hãy dán một đường dẫn.")})
@@ -668,7 +679,7 @@ def url_submit(*, workspace: Workspace, actor: Actor, url: str) -> Source:
         source.is_active = True
         source.next_fetch_at = timezone.now()
         source.save(update_fields=["is_active", "next_fetch_at", "updated_at"])
-    audit_record(workspace=workspace, actor=actor, action="source.url_submit", obj=source,
+    audit_record(workspace=workspace, actor=user, action="source.url_submit", obj=source,
                  after={"url": clean})
     return source
 
@@ -750,8 +761,11 @@ def items_decide(
     """
     if decision not in DECISIONS:
         raise ValidationError(_("Quyết định không hợp lệ."))
-    member = member_for(user=actor, workspace=workspace)
-    require(member, Action.CREATE_CLAIM if decision == Decision.PROMOTE else Action.EDIT)
+    user = _acting(
+        actor=actor,
+        workspace=workspace,
+        action=Action.CREATE_CLAIM if decision == Decision.PROMOTE else Action.EDIT,
+    )
     if not items:
         raise ValidationError(_("Hãy chọn ít nhất một mục."))
     if any(item.workspace_id != workspace.pk for item in items):
@@ -781,7 +795,7 @@ def items_decide(
             _decided(item, state=ItemState.DISMISSED, actor=actor, claim=None)
     audit_record(
         workspace=workspace,
-        actor=actor,
+        actor=user,
         action=f"items.{decision}",
         obj=items[0],
         after={"items": [item.pk for item in items], "claims": [c.pk for c in claims]},

@@ -117,9 +117,9 @@ def _robots(origin: str, host: str) -> RobotFileParser:
     parser = RobotFileParser()
     if status == "unreachable":
         # RFC 9309: a robots.txt that cannot be read means nothing may be fetched for now.
-        parser.disallow_all = True
+        parser.disallow_all = True  # type: ignore[attr-defined]
     elif status == "missing":
-        parser.allow_all = True
+        parser.allow_all = True  # type: ignore[attr-defined]
     else:
         parser.parse(body.splitlines())
     return parser
@@ -131,7 +131,7 @@ def polite_fetch(url: str, *, etag: str = "", last_modified: str = "") -> FetchR
     origin, host = _host_key(url)
     robots = _robots(origin, host)
     if not robots.can_fetch(ROBOTS_AGENT, url):
-        if robots.disallow_all and not robots.allow_all:
+        if getattr(robots, "disallow_all", False) and not getattr(robots, "allow_all", False):
             raise SourceError(
                 _("Không đọc được robots.txt của %(host)s; tạm không lấy tin") % {"host": host}
             )
