@@ -262,3 +262,14 @@ def test_rotatekeys_reencrypts_everything_with_the_newest_key(team, settings):
     again = StringIO()
     call_command("rotatekeys", stdout=again, stderr=StringIO())
     assert "re-encrypted 0 rows" in again.getvalue()
+
+
+def test_a_burst_of_tips_makes_one_staff_notification_task(
+    team, settings, django_capture_on_commit_callbacks
+):
+    settings.TASKS = DATABASE_QUEUE
+    with django_capture_on_commit_callbacks(execute=True):
+        for i in range(5):
+            tip_received(team, text=f"Tin số {i} trong một đợt dồn dập")
+    notices = DBTaskResult.objects.filter(task_path="kiemchung.tipline.tasks.staff_notify")
+    assert notices.count() == 1

@@ -243,6 +243,11 @@ def main(argv: list[str]) -> int:
     )
     parser.add_argument("--no-worker", action="store_true",
                         help="Run the server without its background worker.")
+    parser.add_argument(
+        "--worker-process", action="store_true",
+        help="Run the worker as its own process (`kiemchung worker`) instead of a thread of the "
+        "server, as on a production machine: the web server then has its interpreter to itself.",
+    )
     args = parser.parse_args(argv)
 
     var_dir = Path(tempfile.mkdtemp(prefix="kiemchung-bench-tipline-"))
@@ -300,7 +305,7 @@ def main(argv: list[str]) -> int:
     port = _free_port()
     command = [sys.executable, "-m", "kiemchung.cli", "run", "--port", str(port),
                "--threads", str(args.server_threads)]
-    if args.no_worker:
+    if args.no_worker or args.worker_process:
         command.append("--no-worker")
     # The server's output goes to a file: an unread pipe would fill up and stall its threads.
     server_log_path = var_dir / "server.log"
@@ -308,6 +313,12 @@ def main(argv: list[str]) -> int:
     server = subprocess.Popen(  # noqa: S603 (our own command line)
         command, env={**os.environ}, stdout=server_log, stderr=subprocess.STDOUT, text=True
     )
+    worker = None
+    if args.worker_process and not args.no_worker:
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "kiemchung.cli", "worker"],
+            env={**os.environ}, stdout=server_log, stderr=subprocess.STDOUT, text=True,
+        )
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -381,6 +392,12 @@ def main(argv: list[str]) -> int:
             "seconds": round(send_seconds, 2),
         }
     finally:
+        if worker is not None:
+            worker.terminate()
+            try:
+                worker.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                worker.kill()
         server.terminate()
         try:
             server.wait(timeout=30)

@@ -526,6 +526,11 @@ def staff_notify_soon(*, workspace_id: int) -> None:
     from kiemchung.tipline.tasks import staff_notify
 
     bucket = int(time.time() // NOTIFY_BUCKET_SECONDS)
+    # One task per workspace and quarter hour (per process when the cache is not shared; the
+    # Delivery key keeps the e-mail itself to one), not one per tip.
+    gate = f"tipline:notify:{workspace_id}:{bucket}"
+    if not cache.add(gate, 1, timeout=NOTIFY_BUCKET_SECONDS * 2):
+        return
     if Delivery.objects.filter(key=f"tipline-notify:{workspace_id}:{bucket}").exists():
         return
     task: Any = staff_notify
