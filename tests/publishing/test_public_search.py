@@ -55,7 +55,7 @@ def test_public_search_goes_through_the_matching_engine(client, team, published,
     assert titles[0] == published["banknotes"].title
     assert calls == [
         {"workspace": team.workspace, "text": "nhnn doi tien nam sau",
-         "k": selectors.SEARCH_RESULTS, "kinds": [matching.KIND_FACTCHECK]}
+         "k": selectors.SEARCH_RESULTS, "kinds": [matching.KIND_FACTCHECK], "external": True}
     ]
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal, TypeVar
 
 from django.contrib.auth import get_user_model
@@ -115,20 +115,34 @@ class ThresholdsOut(Schema):
     auto: float
 
 
+# The publication time of a fact-check or the recording time of a claim; the publication date
+# an imported fact-check gives, when it gives one.
+MatchDate = datetime | date | None
+
+
 class MatchOut(Schema):
-    id: str = Field(description="`claim:<id>` or `factcheck:<id>`")
-    kind: Literal["claim", "factcheck"]
-    claim_id: int
+    id: str = Field(description="`claim:<id>`, `factcheck:<id>` or `external:<id>`")
+    kind: Literal["claim", "factcheck", "external"] = Field(
+        description="The team's open claim, its published fact-check, or a fact-check another "
+        "team published (imported as ClaimReview)"
+    )
+    claim_id: int | None = Field(description="The team's claim; null for an external one")
     score: float = Field(description="Calibrated: how likely both texts make the same claim")
     decision: Literal["auto", "suggest", "none"] = Field(
         description="Where the score stands against the workspace's thresholds"
     )
-    text: str = Field(description="The claim's wording")
+    text: str = Field(description="The claim's wording (the claim the other team reviewed)")
     title: str
-    state: str
+    state: str | None = Field(description="The claim's state; null for an external one")
     rating: str | None
-    date: datetime = Field(description="Publication time of a fact-check, else when recorded")
-    url: str = Field(description="The public page of a fact-check, else the newsroom page")
+    date: MatchDate = Field(description="Publication time of a fact-check, else when recorded")
+    url: str = Field(
+        description="The public page of a fact-check (the publisher's own page for an external "
+        "one), else the newsroom page"
+    )
+    publisher: str | None = Field(
+        description="Who published an external fact-check; null for the team's own work"
+    )
 
 
 class AlreadyCheckedOut(Schema):
@@ -249,37 +263,42 @@ def claims_create(request: HttpRequest, payload: ClaimIn) -> Any:
     return _write(work)
 
 
+def _match_out(record: matching.Similar) -> dict[str, Any]:
+    out = {
+        "id": record.record_id,
+        "kind": record.kind,
+        "score": record.score,
+        "decision": record.decision,
+        "text": record.text,
+        "title": record.title,
+        "rating": record.rating,
+        "date": record.date,
+        "url": record.url,
+    }
+    if isinstance(record, matching.ExternalMatch):
+        return {**out, "claim_id": None, "state": None, "publisher": record.publisher}
+    return {**out, "claim_id": record.claim.pk, "state": record.claim.state, "publisher": None}
+
+
 @router.get(
     "/already-checked",
     response={200: AlreadyCheckedOut, 422: ErrorOut},
-    summary="Has it been checked already? Claims and published fact-checks like a text",
+    summary="Has it been checked already? Claims and fact-checks like a text, with those of "
+    "other teams the workspace imported",
 )
 def claims_already_checked(request: HttpRequest, query: Query[AlreadyCheckedQuery]) -> Any:
     workspace = _member(request).workspace
     try:
-        found = matching.similar_records(workspace=workspace, text=query.q, k=query.k)
+        found = matching.similar_records(
+            workspace=workspace, text=query.q, k=query.k, external=True
+        )
     except ValidationError as exc:
         return Status(422, _error(exc))
     thresholds = workspace.match_thresholds
     return {
         "query": query.q.strip(),
         "thresholds": {"suggest": thresholds.suggest, "auto": thresholds.auto},
-        "results": [
-            {
-                "id": record.record_id,
-                "kind": record.kind,
-                "claim_id": record.claim.pk,
-                "score": record.score,
-                "decision": record.decision,
-                "text": record.claim.text,
-                "title": record.title,
-                "state": record.claim.state,
-                "rating": record.rating,
-                "date": record.date,
-                "url": record.url,
-            }
-            for record in found
-        ],
+        "results": [_match_out(record) for record in found],
     }
 
 

@@ -192,10 +192,15 @@ def claim_page_context(
 
 
 def similar_context(claim: Claim) -> dict[str, Any]:
-    """Claims and fact-checks of the workspace that may say the same, at or above the
-    workspace's suggest threshold, best first; never the claim itself or its own verdict."""
+    """Claims and fact-checks of the workspace, and fact-checks it imported from other teams,
+    that may say the same, at or above the workspace's suggest threshold, best first; never
+    the claim itself or its own verdict."""
     found = matching.similar_records(
-        workspace=claim.workspace, text=claim.text, k=SIMILAR_SHOWN, exclude_claim=claim
+        workspace=claim.workspace,
+        text=claim.text,
+        k=SIMILAR_SHOWN,
+        exclude_claim=claim,
+        external=True,
     )
     return {
         "similar_loaded": True,

@@ -88,8 +88,9 @@ def _create_form(request: HttpRequest, data: Any = None) -> forms.ClaimCreateFor
     )
 
 
-def _duplicates(request: HttpRequest, text: str) -> list[matching.SimilarRecord]:
-    """Open claims and published fact-checks that may already be this claim.
+def _duplicates(request: HttpRequest, text: str) -> list[matching.Similar]:
+    """Open claims and published fact-checks that may already be this claim, and fact-checks
+    of other teams that checked it (shown, never offered to merge into).
 
     A failing matching engine must not stop the newsroom from recording claims: the failure
     is logged and the person told that nothing was checked.
@@ -99,6 +100,7 @@ def _duplicates(request: HttpRequest, text: str) -> list[matching.SimilarRecord]
             workspace=request.workspace,  # type: ignore[attr-defined]
             text=text,
             k=DUPLICATES_SHOWN,
+            external=True,
         )
     except Exception:
         logger.exception("duplicate check failed; the claim is created unchecked")
@@ -170,7 +172,7 @@ def claim_create(request: HttpRequest) -> HttpResponse:
     require(request.member, Action.CREATE_CLAIM)  # type: ignore[attr-defined]
     form = _create_form(request, request.POST if request.method == "POST" else None)
     form.fields["text"].widget.attrs["autofocus"] = True
-    duplicates: list[matching.SimilarRecord] = []
+    duplicates: list[matching.Similar] = []
     if request.method == "POST" and form.is_valid():
         merge_into = request.POST.get("merge_into", "")
         if merge_into:

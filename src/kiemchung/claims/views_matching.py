@@ -22,19 +22,21 @@ LIVE_RESULTS = 5
 @require_GET
 @newsroom
 def already_checked(request: HttpRequest) -> HttpResponse:
-    """Claims and fact-checks like the text typed: the whole page, or for htmx the results."""
+    """Claims and fact-checks like the text typed, the team's own and those it imported from
+    other teams: the whole page, or for htmx the results."""
     workspace = request.workspace  # type: ignore[attr-defined]
     fragment = wants_fragment(request)
     q = request.GET.get("q", "")
     # A cleared box asks for nothing: no results and no error.
     form = forms.AlreadyCheckedForm({"q": q} if q.strip() else None, initial={"q": q})
-    results: list[matching.SimilarRecord] = []
+    results: list[matching.Similar] = []
     if form.is_bound and form.is_valid():
         try:
             results = matching.similar_records(
                 workspace=workspace,
                 text=form.cleaned_data["q"],
                 k=LIVE_RESULTS if fragment else PAGE_RESULTS,
+                external=True,
             )
         except ValidationError as exc:
             for message in exc.messages:

@@ -26,7 +26,7 @@ from kiemchung.claims.models import (
     Rating,
     Snapshot,
 )
-from kiemchung.publishing.models import ContactMessage
+from kiemchung.publishing.models import ContactMessage, ExternalFactCheck
 from kiemchung.text.abbreviations import expand_abbreviations
 from kiemchung.text.normalize import fold
 
@@ -242,9 +242,13 @@ def rating_scale(*, workspace: Workspace) -> list[Rating]:
 
 @dataclass(frozen=True)
 class SearchResult:
-    factcheck: FactCheck
+    """One answer of the public search: the team's fact-check, or one another team published
+    that the team imported (`external`, shown under that team's name and linked to its page)."""
+
+    factcheck: FactCheck | None
     # The matching engine's calibrated score (0 to 1); None for a plain text match.
     score: float | None
+    external: ExternalFactCheck | None = None
 
     @property
     def percent(self) -> int | None:
@@ -283,7 +287,8 @@ def _text_matches(workspace: Workspace, query: str) -> list[FactCheck]:
 
 
 def _engine_matches(workspace: Workspace, query: str) -> list[SearchResult] | None:
-    """The matching engine's fact-checks that may say what the query says (None if it failed)."""
+    """The matching engine's fact-checks, the team's and those it imported, that may say what
+    the query says (None if it failed)."""
     from kiemchung.claims import matching
 
     try:
@@ -292,6 +297,7 @@ def _engine_matches(workspace: Workspace, query: str) -> list[SearchResult] | No
             text=query,
             k=SEARCH_RESULTS,
             kinds=[matching.KIND_FACTCHECK],
+            external=True,
         )
     except ValidationError:
         return []
@@ -300,23 +306,28 @@ def _engine_matches(workspace: Workspace, query: str) -> list[SearchResult] | No
         # the plain text match below still runs.
         logger.exception("public search in %s fell back to text matching", workspace.slug)
         return None
-    return [
-        SearchResult(factcheck=record.factcheck, score=record.score)
-        for record in records
-        if record.factcheck is not None and record.decision != "none"
-    ]
+    found: list[SearchResult] = []
+    for record in records:
+        if record.decision == "none":
+            continue
+        if isinstance(record, matching.ExternalMatch):
+            found.append(SearchResult(factcheck=None, score=record.score, external=record.external))
+        elif record.factcheck is not None:
+            found.append(SearchResult(factcheck=record.factcheck, score=record.score))
+    return found
 
 
 def public_search(*, workspace: Workspace, query: str) -> list[SearchResult]:
     """Published fact-checks that answer the query, best first.
 
     The matching engine finds the same claim however it is worded, with or without accents
-    and abbreviations; fact-checks holding every word of the query follow.
+    and abbreviations, among the team's fact-checks and those of other teams it imported;
+    the team's fact-checks holding every word of the query follow.
     """
     if not query:
         return []
     results = _engine_matches(workspace, query) or []
-    seen = {result.factcheck.pk for result in results}
+    seen = {result.factcheck.pk for result in results if result.factcheck is not None}
     for factcheck in _text_matches(workspace, query):
         if factcheck.pk not in seen:
             results.append(SearchResult(factcheck=factcheck, score=None))

@@ -12,12 +12,29 @@ from kiemchung.accounts.models import Workspace
 from kiemchung.claims import matching
 
 
+def _result(record: matching.Similar) -> dict[str, Any]:
+    publisher = record.publisher if isinstance(record, matching.ExternalMatch) else None
+    return {
+        "id": record.record_id,
+        "kind": record.kind,
+        "score": round(record.score, 4),
+        "decision": record.decision,
+        "text": record.text,
+        "title": record.title,
+        "rating": record.rating,
+        "date": record.date.isoformat() if record.date is not None else None,
+        "url": record.url,
+        "publisher": publisher,
+    }
+
+
 class Command(BaseCommand):
     help = (
         'Find claims and fact-checks like a text: kiemchung match "text" [--workspace SLUG] '
         "[--k 5] (\"-\" reads the text from stdin). Without --workspace, searches the published "
-        "fact-checks of every workspace. Progress goes to stderr; the last line of stdout is one "
-        "JSON object."
+        "fact-checks of every workspace. Fact-checks of other teams imported as ClaimReview "
+        'come with kind "external" and their publisher. Progress goes to stderr; the last line '
+        "of stdout is one JSON object."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -25,7 +42,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--workspace",
             metavar="SLUG",
-            help="Search this workspace's index: its open claims and published fact-checks.",
+            help="Search this workspace's index: its open claims, its published fact-checks and "
+            "those it imported from other teams.",
         )
         parser.add_argument(
             "--k", type=int, default=5, help=f"How many results at most (1-{matching.K_MAX})."
@@ -50,7 +68,7 @@ class Command(BaseCommand):
                 raise CommandError(f"no workspace with the slug {workspace!r}")
             slug = found.slug
             self.stderr.write(f"searching the index of {slug}…")
-            results = matching.similar_records(workspace=found, text=query, k=k)
+            results = matching.similar_records(workspace=found, text=query, k=k, external=True)
         else:
             self.stderr.write("searching the published fact-checks of every workspace…")
             results = matching.published_matches(text=query, k=k)
@@ -60,19 +78,6 @@ class Command(BaseCommand):
         answer = {
             "query": query,
             "workspace": slug,
-            "results": [
-                {
-                    "id": record.record_id,
-                    "kind": record.kind,
-                    "score": round(record.score, 4),
-                    "decision": record.decision,
-                    "text": record.claim.text,
-                    "title": record.title,
-                    "rating": record.rating,
-                    "date": record.date.isoformat(),
-                    "url": record.url,
-                }
-                for record in results
-            ],
+            "results": [_result(record) for record in results],
         }
         self.stdout.write(json.dumps(answer, ensure_ascii=False))

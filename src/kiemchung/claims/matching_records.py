@@ -1,0 +1,107 @@
+"""What a workspace's matching index holds, read from the database.
+
+Reached through `kiemchung.claims.matching`; kept apart only to keep each module short.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from kiemchung.claims.models import Claim, ClaimState, FactCheck
+from kiemchung.claims.selectors import published_factchecks
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
+    from kiemchung.accounts.models import Workspace
+
+# Bump when what a record holds (its text or its id) changes meaning: saved copies written
+# under another version are rebuilt. 2: imported fact-checks of other teams joined.
+RECORDS_VERSION = 2
+KIND_CLAIM = "claim"
+KIND_FACTCHECK = "factcheck"
+# Another team's fact-check imported as ClaimReview; publishing.imports writes these records.
+KIND_EXTERNAL = "external"
+KINDS = (KIND_CLAIM, KIND_FACTCHECK, KIND_EXTERNAL)
+INDEXED_CLAIM_STATES = (ClaimState.OPEN, ClaimState.IN_PROGRESS, ClaimState.IN_REVIEW)
+
+Record = tuple[str, str, dict[str, Any]]
+
+
+def record_id(kind: str, pk: int) -> str:
+    return f"{kind}:{pk}"
+
+
+def parse_record(record: str) -> tuple[str, int] | None:
+    """(kind, pk) of a record id; None for anything the index does not hold."""
+    kind, _sep, pk = record.partition(":")
+    if kind not in KINDS or not pk.isdigit():
+        return None
+    return kind, int(pk)
+
+
+def pks_of(records: Iterable[str], kind: str) -> list[int]:
+    """The primary keys of the records of one kind."""
+    return [pk for k, pk in filter(None, map(parse_record, records)) if k == kind]
+
+
+def _sentence(text: str) -> str:
+    text = " ".join(text.split())
+    return text if not text or text[-1] in ".!?…" else f"{text}."
+
+
+def _claim_record(claim: Claim) -> Record:
+    meta = {"kind": KIND_CLAIM, "claim": claim.pk}
+    return record_id(KIND_CLAIM, claim.pk), claim.text, meta
+
+
+def _factcheck_record(factcheck: FactCheck) -> Record:
+    # Each part ends a sentence, so the claim's own wording is also a passage of its own.
+    parts = (factcheck.claim.text, factcheck.title, factcheck.summary)
+    text = " ".join(_sentence(part) for part in parts if part.strip())
+    meta = {"kind": KIND_FACTCHECK, "claim": factcheck.claim_id}
+    return record_id(KIND_FACTCHECK, factcheck.pk), text, meta
+
+
+def indexed_claims(workspace_id: int) -> QuerySet[Claim]:
+    return Claim.objects.filter(workspace_id=workspace_id, state__in=INDEXED_CLAIM_STATES)
+
+
+def indexed_factchecks(workspace: Workspace) -> QuerySet[FactCheck]:
+    return published_factchecks(workspace=workspace)
+
+
+def _external_records(workspace_id: int, pks: Iterable[int] | None = None) -> list[Record]:
+    from kiemchung.publishing.imports import external_records
+
+    return external_records(workspace_id=workspace_id, pks=pks)
+
+
+def workspace_records(workspace: Workspace, *, external: bool = False) -> list[Record]:
+    """The workspace's own records, read from the database: its unfinished claims and its
+    published fact-checks; with `external`, also the fact-checks it imported from other teams
+    (everything its index holds).
+
+    Records of imported fact-checks carry no claim in their metadata, only the publisher and
+    the link (`publishing.imports.external_record`).
+    """
+    claims = indexed_claims(workspace.pk).order_by("pk")
+    factchecks = indexed_factchecks(workspace).order_by("pk")
+    records = [*(_claim_record(c) for c in claims), *(_factcheck_record(f) for f in factchecks)]
+    if external:
+        records += _external_records(workspace.pk)
+    return records
+
+
+def records_now(workspace: Workspace, records: Iterable[str]) -> tuple[list[Record], set[str]]:
+    """Of these record ids, the ones to (re)add with their text now, and the ones to drop."""
+    wanted = {r for r in records if parse_record(r) is not None}
+    claim_pks = pks_of(wanted, KIND_CLAIM)
+    fc_pks = pks_of(wanted, KIND_FACTCHECK)
+    external_pks = pks_of(wanted, KIND_EXTERNAL)
+    present = [_claim_record(c) for c in indexed_claims(workspace.pk).filter(pk__in=claim_pks)]
+    present += [_factcheck_record(f) for f in indexed_factchecks(workspace).filter(pk__in=fc_pks)]
+    if external_pks:
+        present += _external_records(workspace.pk, external_pks)
+    return present, wanted - {rid for rid, _text, _meta in present}
