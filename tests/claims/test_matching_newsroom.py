@@ -7,6 +7,7 @@ import re
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
 from tests.claims.matching_stories import (
     GARLIC,
     MOTORBIKE,
@@ -92,6 +93,30 @@ def test_merge_keeps_appearances_evidence_and_history(team, client):
     assert re.search(rf'id="claim-merged-from">.*href="/claims/{source.pk}/"', target_page, re.S)
     assert "Bộ Y tế: chưa có bằng chứng vắc xin gây vô sinh." in target_page
     assert "Bài này đã lan sang Zalo." in target_page
+
+
+@pytest.fixture
+def english(client):
+    """The client reads the newsroom in English; the language is set back afterwards (the
+    request leaves it active in this thread)."""
+    client.post("/i18n/setlang/", {"language": "en", "next": "/claims/"})
+    yield client
+    translation.deactivate()
+
+
+def test_merge_reason_is_kept_in_the_newsrooms_language_whoever_merges(team, english):
+    client = english
+    target = opened(team, VACCINE)
+    source = opened(team, "Vắc xin Covid làm phụ nữ bị vô sinh", by=team.checker)
+    client.force_login(team.checker)
+
+    response = client.post(f"/claims/{source.pk}/merge/", {"target": target.pk}, follow=True)
+
+    assert "Merged claim" in page(response)  # the person reads English...
+    source.refresh_from_db()
+    assert source.dismiss_reason == f"Đã gộp vào nhận định #{target.pk}."  # ...the record stays
+    event = AuditEvent.objects.get(action="claim.merge", object_id=str(source.pk))
+    assert event.after["dismiss_reason"] == source.dismiss_reason
 
 
 def test_merge_refuses_itself_other_workspaces_published_claims_and_viewers(team):

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from kiemchung.accounts.permissions import Action
@@ -79,7 +81,9 @@ def claim_merge(*, source: Claim, target: Claim, actor: Actor) -> Claim:
 
     before = {"state": source.state, "dismiss_reason": source.dismiss_reason}
     source.state = ClaimState.DISMISSED
-    source.dismiss_reason = _("Đã gộp vào nhận định #%(pk)d.") % {"pk": target.pk}
+    # Stored in the newsroom's working language, whatever language the person merging reads.
+    with translation.override(settings.LANGUAGE_CODE):
+        source.dismiss_reason = _("Đã gộp vào nhận định #%(pk)d.") % {"pk": target.pk}
     source.merged_into = target
     source.save(update_fields=["state", "dismiss_reason", "merged_into", "updated_at"])
     target.save(update_fields=["updated_at"])
