@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.contrib.auth import SESSION_KEY as AUTH_SESSION_KEY
 from django.core.exceptions import PermissionDenied
@@ -144,3 +146,22 @@ def test_password_change_explains_what_is_wrong_in_vietnamese(client, team):
     assert "Mật khẩu quá giống với tên đăng nhập." in weak.content.decode()
     team.checker.refresh_from_db()
     assert team.checker.check_password(PASSWORD)
+
+
+def test_admins_find_every_settings_page_in_the_top_bar(client, team):
+    client.force_login(team.admin)
+    html = client.get(reverse("claims:list")).content.decode()
+
+    group = re.search(r'<details class="navgroup" id="nav-settings">(.*?)</details>', html, re.S)
+    assert group, "the settings group is in the top bar"
+    links = dict(re.findall(r'<a href="([^"]+)"[^>]*>([^<]+)</a>', group.group(1)))
+    assert links == {
+        reverse("accounts:workspace_settings"): "Cài đặt nhóm",
+        reverse("outlets:list"): "Kênh đăng",
+        reverse("outlets:claimreview_sources"): "ClaimReview của các nhóm khác",
+    }
+    for path in links:
+        assert client.get(path).status_code == 200
+
+    client.force_login(team.editor)
+    assert 'id="nav-settings"' not in client.get(reverse("claims:list")).content.decode()
