@@ -80,6 +80,8 @@ class LexicalCandidate:
     claim_id: int
     score: float  # 0..1: idf-weighted share of the item's words and word pairs in the record
     bm25: float
+    url: str = ""  # an imported fact-check's own page
+    publisher: str = ""  # the team that published an imported fact-check
 
 
 class LexicalMatcher:
@@ -174,6 +176,8 @@ class LexicalMatcher:
                     claim_id=int(meta.get("claim", 0)),
                     score=round(score, 4),
                     bm25=round(float(scores[row]) / upper, 4),
+                    url=str(meta.get("url", "")) if meta.get("kind") == "external" else "",
+                    publisher=str(meta.get("publisher", "")),
                 )
             )
         found.sort(key=lambda c: (-c.score, -c.bm25))
@@ -238,7 +242,7 @@ def lexical_matcher(workspace: Workspace) -> LexicalMatcher:
         if copy is None or copy.epoch != epoch or copy.generation != state.generation:
             known = copy.matcher.words_of if copy is not None and copy.epoch == epoch \
                 else _saved_words(workspace, epoch)
-            matcher = LexicalMatcher(workspace_records(workspace), known)
+            matcher = LexicalMatcher(workspace_records(workspace, external=True), known)
             if matcher.computed:
                 _save_words(workspace, epoch, matcher)
             copy = _Copy(epoch, state.generation, matcher)
@@ -284,7 +288,12 @@ def items_match_pending(*, workspace: Workspace, limit: int = DENSE_BATCH) -> in
     Their queries are embedded in one batch first (the embedding cache then answers each
     search), so the embedder works at its batch speed. Returns how many items were matched.
     """
-    from kiemchung.claims.matching import QUERY_MAX_CHARS, similar_records, workspace_index
+    from kiemchung.claims.matching import (
+        QUERY_MAX_CHARS,
+        SimilarRecord,
+        similar_records,
+        workspace_index,
+    )
     from kiemchung.monitoring.services import item_matches_set
 
     items = list(_pending(workspace)[:limit])
@@ -296,24 +305,30 @@ def items_match_pending(*, workspace: Workspace, limit: int = DENSE_BATCH) -> in
             index.embedder.embed_queries([index.prepare(q).dense for q in queries])
         empty = not len(index)
     for item, query in zip(items, queries, strict=True):
-        found = [] if empty else similar_records(workspace=workspace, text=query, k=3)
-        item_matches_set(
-            item=item,
-            matches=[
-                {
-                    "record": record.record_id,
-                    "kind": record.kind,
-                    "claim": record.claim.pk,
-                    "factcheck": record.factcheck.pk if record.factcheck else None,
-                    "score": round(record.score, 4),
-                    "decision": record.decision,
-                    "title": record.title[:300],
-                    "rating": record.rating or "",
-                    "url": record.url,
-                    "stage": "dense",
-                }
-                for record in found
-                if record.decision != "none"
-            ],
-        )
+        found = [] if empty else similar_records(workspace=workspace, text=query, k=3,
+                                                 external=True)
+        matches: list[dict[str, Any]] = []
+        for record in found:
+            if record.decision == "none":
+                continue
+            row: dict[str, Any] = {
+                "record": record.record_id,
+                "kind": record.kind,
+                "score": round(record.score, 4),
+                "decision": record.decision,
+                "title": record.title[:300],
+                "rating": record.rating or "",
+                "url": record.url,
+                "stage": "dense",
+                "claim": None,
+                "factcheck": None,
+                "publisher": "",
+            }
+            if isinstance(record, SimilarRecord):
+                row["claim"] = record.claim.pk
+                row["factcheck"] = record.factcheck.pk if record.factcheck else None
+            else:
+                row["publisher"] = record.publisher
+            matches.append(row)
+        item_matches_set(item=item, matches=matches)
     return len(items)

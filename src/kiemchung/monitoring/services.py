@@ -203,13 +203,20 @@ def _per_hour(item: Item) -> float:
     return (item.copies - 1) / hours
 
 
+# Kinds of index records that say the claim was already checked: the workspace's own published
+# fact-checks, and those it imported from other teams.
+ANSWERING_KINDS = ("factcheck", "external")
+
+
 def _match_summary(candidates: Sequence[LexicalCandidate]) -> list[dict[str, Any]]:
     return [
         {
             "record": c.record_id,
             "kind": c.kind,
-            "claim": c.claim_id,
+            "claim": c.claim_id or None,
             "score": c.score,
+            "url": c.url,
+            "publisher": c.publisher,
             "stage": MatchStage.LEXICAL.value,
         }
         for c in candidates
@@ -257,7 +264,7 @@ def _new_item(
     judged = scorer.judge(prepared.text)
     matches = _match_summary(candidates)
     answered = any(
-        m["kind"] == "factcheck" and m["score"] >= LEXICAL_STRONG for m in matches
+        m["kind"] in ANSWERING_KINDS and m["score"] >= LEXICAL_STRONG for m in matches
     )
     item = Item(
         workspace_id=source.workspace_id,
@@ -811,7 +818,9 @@ def items_decide(
 def item_matches_set(*, item: Item, matches: list[dict[str, Any]]) -> Item:
     """Store the full search's matches of an item and rank it again."""
     item.matches = matches[:MATCHES_KEPT]
-    item.answered = any(m["kind"] == "factcheck" and m["decision"] != "none" for m in matches)
+    item.answered = any(
+        m["kind"] in ANSWERING_KINDS and m["decision"] != "none" for m in matches
+    )
     item.known_claim = any(m["kind"] == "claim" and m["decision"] != "none" for m in matches)
     item.match_stage = MatchStage.DENSE
     item_rank(item)
