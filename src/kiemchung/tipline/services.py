@@ -545,6 +545,8 @@ def staff_notify_send(*, workspace_id: int, bucket: int) -> str:
     """E-mail the members who handle tips: only how many tips are new, nothing of them."""
     new_count = Tip.objects.filter(workspace_id=workspace_id, state=TipState.NEW).count()
     if new_count == 0:
+        # Nothing was sent for this quarter hour: a tip that turns new later may ask again.
+        cache.delete(f"tipline:notify:{workspace_id}:{bucket}")
         return "nothing new"
     delivery, created = Delivery.objects.get_or_create(
         key=f"tipline-notify:{workspace_id}:{bucket}",
