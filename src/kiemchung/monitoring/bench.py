@@ -227,6 +227,8 @@ def _run(args: argparse.Namespace, items_path: Path, var_dir: Path) -> dict[str,
                 bar.update(sum(o - s for o, s, _st in chunks) - bar.n)
                 if all(st == ImportStatus.DONE for _o, _s, st in chunks):
                     break
+                if any(st == ImportStatus.FAILED for _o, _s, st in chunks):
+                    raise SystemExit("an import chunk failed; see the worker logs in " + str(logs))
                 if any(p.poll() is not None for p in processes):
                     raise SystemExit("a worker stopped; see its log in " + str(logs))
                 time.sleep(0.2)

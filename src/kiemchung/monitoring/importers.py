@@ -16,6 +16,7 @@ import csv
 import hashlib
 import itertools
 import json
+import random
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -55,6 +56,7 @@ __all__ = [
 ]
 
 BATCH_SIZE = 200
+STORE_ATTEMPTS = 20
 PROBLEMS_KEPT = 200
 MIN_CHUNK_BYTES = 256 * 1024
 MAX_CHUNK_BYTES = 16 * 1024 * 1024
@@ -747,7 +749,7 @@ def _store_batch(
     another worker's identical content is planned and stored again."""
     source = chunk.job.source
     bad = sum(1 for p in problems if p.skipped)
-    for attempt in range(3):
+    for attempt in range(STORE_ATTEMPTS):
         plan = items_plan(source=source, posts=posts) if posts else None
         try:
             with transaction.atomic():
@@ -767,8 +769,11 @@ def _store_batch(
                                          "folded", "repeated", "bad_rows", "seconds"])
             return
         except IntegrityError:
-            if attempt == 2:
+            # Another worker stored some of the same new texts first; planned again, the
+            # batch folds into them. Workers on overlapping content may collide a few times.
+            if attempt == STORE_ATTEMPTS - 1:
                 raise
+            time.sleep(random.uniform(0.05, 0.5))
 
 
 def chunk_run(
@@ -834,6 +839,8 @@ def job_refresh(job: ImportJob) -> ImportJob:
         status = ImportStatus.DONE
     elif ImportStatus.RUNNING in statuses:
         status = ImportStatus.RUNNING
+    elif ImportStatus.FAILED in statuses:
+        status = ImportStatus.FAILED
     elif job.cancel_requested:
         status = ImportStatus.CANCELLED
     else:

@@ -44,7 +44,14 @@ def import_chunk(chunk_id: int) -> str:
     ).first()
     if chunk is None or chunk.status == ImportStatus.DONE:
         return "gone"
-    status = importers.chunk_run(chunk)
+    try:
+        status = importers.chunk_run(chunk)
+    except Exception:
+        # Left as it was, the chunk would look like it runs for ever; resuming the import
+        # runs it again from its last stored batch.
+        ImportChunk.objects.filter(pk=chunk.pk).update(status=ImportStatus.FAILED)
+        importers.job_refresh(chunk.job)
+        raise
     job = importers.job_refresh(chunk.job)
     if job.status == ImportStatus.DONE:
         from kiemchung.monitoring.services import enqueue_match
