@@ -129,6 +129,20 @@ def _factchecks(workspace: Any, author: Any, count: int, seed: int) -> None:
         )
 
 
+def _cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process has used so far, from /proc."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _own_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _percentile(values: list[float], q: float) -> float:
     if not values:
         return 0.0
@@ -207,15 +221,18 @@ def _run(args: argparse.Namespace, items_path: Path, var_dir: Path) -> dict[str,
     bar = _progress("ingest", job.bytes_total)
     if args.workers == 0:
         t0 = time.monotonic()
+        cpu0 = _own_cpu()
         importers.import_run(job, progress=lambda done: bar.update(done - bar.n),
                              batch_size=args.batch_size, on_batch=on_batch)
         wall = time.monotonic() - t0
+        cpu = _own_cpu() - cpu0
         peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     else:
         logs = var_dir / "logs"
         logs.mkdir(exist_ok=True)
         processes = _workers(args, var_dir, logs)
         time.sleep(args.worker_start)
+        cpu0 = sum(_cpu_seconds(p.pid) for p in processes)
         t0 = time.monotonic()
         with transaction.atomic():
             for chunk in job.chunks.all():
@@ -226,6 +243,7 @@ def _run(args: argparse.Namespace, items_path: Path, var_dir: Path) -> dict[str,
                     "offset", "start", "status"))
                 bar.update(sum(o - s for o, s, _st in chunks) - bar.n)
                 if all(st == ImportStatus.DONE for _o, _s, st in chunks):
+                    cpu = sum(_cpu_seconds(p.pid) for p in processes) - cpu0
                     break
                 if any(st == ImportStatus.FAILED for _o, _s, st in chunks):
                     raise SystemExit("an import chunk failed; see the worker logs in " + str(logs))
@@ -255,6 +273,11 @@ def _run(args: argparse.Namespace, items_path: Path, var_dir: Path) -> dict[str,
         "items_per_second": round(summary["rows"] / wall, 1) if wall else 0.0,
         "p95_item_ms": round(_percentile(per_item, 0.95), 2),
         "peak_rss_mb": round(peak_kb / 1024, 1),
+        # CPU time the ingesting processes used: items per CPU second does not depend on what
+        # else the machine runs; on an idle machine W workers reach about W times it (W <= cores).
+        "cpu_seconds": round(cpu, 2),
+        "items_per_cpu_second": round(summary["rows"] / cpu, 1) if cpu else 0.0,
+        "load_average": round(os.getloadavg()[0], 2),
         "workers": args.workers,
         "tasks": args.tasks if args.workers else "in-process",
         "factchecks": args.factchecks,
