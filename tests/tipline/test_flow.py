@@ -195,3 +195,27 @@ def test_messenger_reply_after_24_hours_is_skipped_with_the_reason(
     assert delivery.status == DeliveryStatus.SKIPPED
     assert "24 giờ" in delivery.error
     assert len(tipline.send_api.sent()) == sent_before
+
+
+def test_an_answer_to_the_matchers_question_is_not_taken_for_a_menu_choice(
+    chat, monkeypatch, tipline
+):
+    from kiemchung.tipline import flow
+
+    asked: list[str] = []
+    answers = types.ModuleType(flow.ANSWERS_MODULE)
+
+    def conversation_reply(*, conversation, text, choice, message):
+        asked.append(text)
+        return text == "2"
+
+    answers.conversation_reply = conversation_reply  # type: ignore[attr-defined]
+    real_import = flow.import_module
+    monkeypatch.setattr(
+        flow, "import_module",
+        lambda name: answers if name == flow.ANSWERS_MODULE else real_import(name),
+    )
+    assert chat("2") == [], "the question's module took it"
+    replies = chat("3")
+    assert asked == ["2", "3"]
+    assert "Hãy gửi câu hỏi pháp luật" in replies[0]

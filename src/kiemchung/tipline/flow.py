@@ -7,6 +7,7 @@ import json
 import re
 import time
 from dataclasses import dataclass
+from importlib import import_module
 
 from django.db import transaction
 from django.utils import timezone
@@ -28,6 +29,9 @@ from kiemchung.tipline.models import (
     TipCategory,
     TipState,
 )
+
+# Instant answers, subscriptions and the questions they ask live here when installed.
+ANSWERS_MODULE = "kiemchung.tipline.answers"
 
 # A message shorter than this, outside a step that waits for content, is small talk ("alo",
 # "xin chào"), not a tip.
@@ -247,7 +251,29 @@ def conversation_answer(
     message = services.message_record_in(conversation=conversation, text=shown, inbound=inbound)
     if conversation.mode == ConversationMode.HUMAN:
         return
+    if _answers_a_question(conversation, incoming, message):
+        return
     _bot_answer(conversation=conversation, incoming=incoming, message=message, inbound=inbound)
+
+
+def _answers_a_question(conversation: Conversation, incoming: Incoming, message: Message) -> bool:
+    """Whether the message answered a question the instant-answer module asked ("did this
+    answer you?"); read before the menu, so its "1" or "2" is not taken for a menu choice.
+    Without that module there are no such questions."""
+    try:
+        answers = import_module(ANSWERS_MODULE)
+    except ModuleNotFoundError as exc:
+        if exc.name != ANSWERS_MODULE:
+            raise
+        return False
+    return bool(
+        answers.conversation_reply(
+            conversation=conversation,
+            text=incoming.text,
+            choice=incoming.choice,
+            message=message,
+        )
+    )
 
 
 def _reply(conversation: Conversation, text: str, *, menu: bool = False) -> None:

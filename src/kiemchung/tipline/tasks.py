@@ -10,7 +10,7 @@ from kiemchung.core.tasks import RetryableError, retryable_task, task_attempt
 from kiemchung.tipline import flow, services
 from kiemchung.tipline.channels.base import ChannelError
 
-ANSWERS_MODULE = "kiemchung.tipline.answers"
+ANSWERS_MODULE = flow.ANSWERS_MODULE
 
 
 @task()
