@@ -190,6 +190,13 @@ RUN_WORKER = env_bool(
     True,
     "Whether `kiemchung run` also runs a background worker in the same process (db queue).",
 )
+RUN_WORKER_THREADS = env_int(
+    "KIEMCHUNG_RUN_WORKER_THREADS",
+    2,
+    "Background worker threads `kiemchung run` starts with the database queue. More than one "
+    "keeps quick work (a tipline answer) from waiting behind a slow task (archiving a page).",
+    minimum=1,
+)
 
 if PRODUCTION:
     if DEBUG:

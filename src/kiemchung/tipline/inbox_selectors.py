@@ -3,6 +3,7 @@ leaves an audit event ("tip.view")."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.contrib.auth.models import User
@@ -52,7 +53,7 @@ def _words(text: str) -> list[str]:
 
 @dataclass(frozen=True)
 class InboxPage:
-    tips: list[Tip]
+    tips: Sequence[Tip] | QuerySet[Tip]
     searched: bool
     search_limited: bool
 
@@ -79,7 +80,7 @@ def inbox_tips(
         tips = tips.filter(state__in=states)
     words = _words(query)
     if not words:
-        return InboxPage(tips=list(tips[:500]), searched=False, search_limited=False)
+        return InboxPage(tips=tips, searched=False, search_limited=False)
     code = query.strip().upper()
     candidates = list(tips[: SEARCH_MAX_TIPS + 1])
     limited = len(candidates) > SEARCH_MAX_TIPS
@@ -111,16 +112,22 @@ def new_count(*, workspace: Workspace) -> int:
 
 def tip_for_staff(*, workspace: Workspace, user: User, tip_id: int) -> Tip | None:
     """A tip for a member who handles tips, audited as "tip.view"; None if not theirs."""
+    tip = tip_to_act_on(workspace=workspace, user=user, tip_id=tip_id)
+    if tip is not None:
+        audit_record(workspace=workspace, actor=user, action="tip.view", obj=tip)
+    return tip
+
+
+def tip_to_act_on(*, workspace: Workspace, user: User, tip_id: int) -> Tip | None:
+    """A tip for a member who handles tips, to act on without showing it (the action is
+    audited by its service); None if not theirs."""
     require(_member(workspace, user), Action.HANDLE_TIPS)
-    tip = (
+    return (
         _listed(workspace)
         .select_related("conversation__taken_over_by", "assignee", "forwarded_by")
         .filter(pk=tip_id)
         .first()
     )
-    if tip is not None:
-        audit_record(workspace=workspace, actor=user, action="tip.view", obj=tip)
-    return tip
 
 
 def tip_media_for_staff(

@@ -130,8 +130,10 @@ def new_badge(request: HttpRequest) -> HttpResponse:
 # One tip
 
 
-def _tip(request: HttpRequest, tip_id: int) -> Tip:
-    tip = selectors.tip_for_staff(workspace=_workspace(request), user=_user(request), tip_id=tip_id)
+def _tip(request: HttpRequest, tip_id: int, *, shown: bool = True) -> Tip:
+    """The tip, 404 unless it is the workspace's; shown on a page, its reading is audited."""
+    read = selectors.tip_for_staff if shown else selectors.tip_to_act_on
+    tip = read(workspace=_workspace(request), user=_user(request), tip_id=tip_id)
     if tip is None:
         raise Http404
     return tip
@@ -209,7 +211,7 @@ def _post_action(
     """Validate the form, run the service in one transaction, back to the tip's page."""
     form = form_class(request.POST)
     with transaction.atomic():
-        tip = _tip(request, tip_id)
+        tip = _tip(request, tip_id, shown=False)
         if form.is_valid():
             try:
                 with transaction.atomic():
@@ -219,7 +221,9 @@ def _post_action(
             else:
                 messages.success(request, done)
                 return redirect("tipline_staff:tip", tip_id=tip.pk)
-    tip.refresh_from_db()
+    # The page comes back with the tip on it: a reading like any other.
+    with transaction.atomic():
+        tip = _tip(request, tip_id)
     return _tip_page(request, tip, status=400, **{form_key: form})
 
 
@@ -289,7 +293,7 @@ def tip_forward(request: HttpRequest, tip_id: int) -> HttpResponse:
 @require_POST
 def tip_close(request: HttpRequest, tip_id: int) -> HttpResponse:
     with transaction.atomic():
-        tip = _tip(request, tip_id)
+        tip = _tip(request, tip_id, shown=False)
         services.tip_close(tip=tip, actor=_user(request))
     messages.success(request, _("Đã đóng tin %(code)s.") % {"code": tip.tracking_code})
     return redirect("tipline_staff:inbox")
@@ -299,7 +303,7 @@ def tip_close(request: HttpRequest, tip_id: int) -> HttpResponse:
 @require_POST
 def tip_reopen(request: HttpRequest, tip_id: int) -> HttpResponse:
     with transaction.atomic():
-        tip = _tip(request, tip_id)
+        tip = _tip(request, tip_id, shown=False)
         services_staff.tip_reopen(tip=tip, actor=_user(request))
     messages.success(request, _("Đã mở lại tin %(code)s.") % {"code": tip.tracking_code})
     return redirect("tipline_staff:tip", tip_id=tip.pk)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import signal
+import time
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -80,9 +81,12 @@ class Command(BaseCommand):
                 else {}
             ),
         )
-        worker = thread = None
+        workers = []
         if with_worker and settings.RUN_WORKER and settings.TASKS_MODE == "db":
-            worker, thread = worker_thread_start(lease_seconds=settings.TASK_LEASE_SECONDS)
+            workers = [
+                worker_thread_start(lease_seconds=settings.TASK_LEASE_SECONDS)
+                for _ in range(settings.RUN_WORKER_THREADS)
+            ]
         # One address gives one server; a name with several addresses gives one per address.
         listening = getattr(server, "effective_listen", None) or [
             (server.effective_host, server.effective_port)
@@ -93,7 +97,7 @@ class Command(BaseCommand):
         )
         self.stdout.write(
             f"kiemchung is running at {urls} "
-            f"({'with' if worker else 'without'} a background worker). Ctrl+C to stop."
+            f"({'with' if workers else 'without'} a background worker). Ctrl+C to stop."
         )
         self.stdout.flush()
         signal.signal(signal.SIGTERM, _interrupt)
@@ -103,10 +107,13 @@ class Command(BaseCommand):
             pass
         finally:
             server.close()
-            if worker is not None and thread is not None:
-                self.stdout.write("Stopping: waiting for the running task to finish…")
+            if workers:
+                self.stdout.write("Stopping: waiting for the running tasks to finish…")
                 self.stdout.flush()
-                worker.stop()
-                # A task still running after the lease returns to the queue for the next start.
-                thread.join(timeout=settings.TASK_LEASE_SECONDS)
+                for worker, _thread in workers:
+                    worker.stop()
+                deadline = time.monotonic() + settings.TASK_LEASE_SECONDS
+                for _worker, thread in workers:
+                    # A task still running after the lease returns to the queue for the next start.
+                    thread.join(timeout=max(0.0, deadline - time.monotonic()))
             self.stdout.write("Stopped.")
