@@ -219,3 +219,29 @@ def test_an_answer_to_the_matchers_question_is_not_taken_for_a_menu_choice(
     replies = chat("3")
     assert asked == ["2", "3"]
     assert "Hãy gửi câu hỏi pháp luật" in replies[0]
+
+
+def test_staff_see_the_platforms_refusal_on_the_conversation_page(chat, tipline, team, client):
+    from django.urls import reverse
+
+    from kiemchung.audit.models import AuditEvent
+
+    tipline.telegram_api.fail_next(
+        403,
+        {"ok": False, "error_code": 403, "description": "Forbidden: bot was blocked by the user"},
+        times=5,
+    )
+    chat(CLAIM)
+    conversation = Conversation.objects.get()
+    client.force_login(team.checker)
+    page = client.get(reverse("tipline:conversation", args=[conversation.pk]))
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert conversation.sender.label in html
+    assert "Forbidden: bot was blocked by the user" in html
+    assert "77" not in html.split('id="conversation-lines"')[1].split("</ol>")[0].replace(
+        CLAIM, ""
+    ), "the platform id is not shown"
+    assert AuditEvent.objects.filter(
+        action="tipline.conversation.view", actor=team.checker
+    ).exists()
