@@ -115,3 +115,16 @@ def test_tipline_item_ingest_returns_the_item(team):
     assert Item.objects.get().copies == 1
     assert services.item_ingest(source=tips, text=RUMOUR_RESHARED, key="tip-2") == item
     assert Item.objects.get().copies == 2
+
+
+def test_a_text_stored_by_another_worker_meanwhile_becomes_a_copy(team):
+    src = source(team)
+    planned = services.items_plan(source=src, posts=[post(FLOOD, url="https://x.org/1"),
+                                                     post(RUMOUR, url="https://x.org/2")])
+    services.items_ingest(source=src, posts=[post(FLOOD, url="https://x.org/3")])
+    report = services.items_store(planned)
+    assert (report.added, report.folded) == (1, 1)
+    flood = Item.objects.get(text=FLOOD)
+    assert flood.copies == 2
+    assert set(flood.sightings.values_list("url", flat=True)) == {"https://x.org/1",
+                                                                 "https://x.org/3"}

@@ -309,6 +309,16 @@ class _Delta:
     first_seen_at: datetime | None = None
     last_seen_at: datetime | None = None
 
+    def merge(self, item: Item) -> None:
+        """Fold a new item of this batch that another writer stored first."""
+        self.copies += item.copies
+        self.reactions += item.reactions
+        self.comments += item.comments
+        self.shares += item.shares
+        self.views += item.views
+        self.first_seen_at = min(filter(None, (self.first_seen_at, item.first_seen_at)))
+        self.last_seen_at = max(filter(None, (self.last_seen_at, item.last_seen_at)))
+
     def add(self, p: _Prepared) -> None:
         post = p.post
         self.copies += 1
@@ -435,6 +445,29 @@ def items_store(plan: IngestPlan) -> IngestReport:
     source = plan.source
     workspace_id = source.workspace_id
     report = plan.report
+    # Another worker may have stored some of these texts since the plan was made: they become
+    # copies of its items (inside this transaction no one else can add them until commit on
+    # SQLite; on PostgreSQL a race in between raises IntegrityError and the batch is planned
+    # again).
+    taken = dict(
+        Item.objects.filter(
+            workspace_id=workspace_id,
+            content_hash__in=[item.content_hash for item in plan.new_items],
+        ).values_list("content_hash", "pk")
+    )
+    stored_as: dict[int, int] = {}
+    if taken:
+        kept = []
+        for item in plan.new_items:
+            pk = taken.get(item.content_hash)
+            if pk is None:
+                kept.append(item)
+                continue
+            plan.deltas.setdefault(pk, _Delta()).merge(item)
+            stored_as[id(item)] = pk
+            report.added -= 1
+            report.folded += 1
+        plan.new_items = kept
     for item in plan.new_items:
         if item.copies > 1:
             item_rank(item)
@@ -457,7 +490,7 @@ def items_store(plan: IngestPlan) -> IngestReport:
     Sighting.objects.bulk_create(
         Sighting(
             workspace_id=workspace_id,
-            item=item,
+            item_id=stored_as.get(id(item), item.pk),
             source=source,
             key=p.key,
             url=p.post.url[:URL_MAX],
@@ -477,7 +510,9 @@ def items_store(plan: IngestPlan) -> IngestReport:
         )
     fresh = {item.pk: item for item in folded}
     report.new_items = plan.new_items
-    report.items = list(dict.fromkeys(fresh.get(item.pk, item) for _p, item in plan.sightings))
+    report.items = list(dict.fromkeys(
+        fresh.get(stored_as.get(id(item), item.pk), item) for _p, item in plan.sightings
+    ))
     return report
 
 
