@@ -130,12 +130,13 @@ def _factchecks(workspace: Any, author: Any, count: int, seed: int) -> None:
 
 
 def _cpu_seconds(pid: int) -> float:
-    """CPU time (user + system) a process has used so far, from /proc."""
+    """CPU time (user + system) a process and its finished children used so far (/proc)."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
         return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    # utime and stime, then cutime and cstime: an RQ worker runs each job in a child process.
+    return sum(int(value) for value in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
 
 def _own_cpu() -> float:

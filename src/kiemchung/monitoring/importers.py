@@ -341,7 +341,10 @@ def import_cancel(job: ImportJob) -> None:
     """Ask the running chunks to stop after their current batch."""
     ImportJob.objects.filter(pk=job.pk).update(cancel_requested=True)
     job.cancel_requested = True
-    job.chunks.filter(status=ImportStatus.PENDING).update(status=ImportStatus.CANCELLED)
+    # A running chunk stops after its batch; it is resumed, like the others, from its offset.
+    job.chunks.filter(status__in=[ImportStatus.PENDING, ImportStatus.RUNNING]).update(
+        status=ImportStatus.CANCELLED
+    )
     job_refresh(job)
 
 
