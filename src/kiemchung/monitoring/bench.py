@@ -256,12 +256,14 @@ def _run(args: argparse.Namespace, items_path: Path, var_dir: Path) -> dict[str,
             # The full search queued after the import may keep a worker busy: stop it anyway.
             for process in processes:
                 process.terminate()
+            deadline = time.monotonic() + 10
             for process in processes:
                 try:
-                    process.wait(timeout=10)
+                    process.wait(timeout=max(deadline - time.monotonic(), 0.1))
                 except subprocess.TimeoutExpired:
                     process.kill()
-                    process.wait(timeout=10)
+            for process in processes:
+                process.wait()
         peak_kb = max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
                       resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
         for chunk in ImportChunk.objects.filter(job=job):
