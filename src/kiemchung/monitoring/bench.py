@@ -10,11 +10,13 @@ Progress goes to stderr; the last line on stdout is one JSON object.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
 import resource
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -163,6 +165,8 @@ def _workers(args: argparse.Namespace, var_dir: Path, logs: Path) -> list[subpro
             [*command, "worker", "--queue-name", "*" if args.tasks == "db" else "default",
              *extra, "--worker-id", f"bench-{n}"],
             env=env, stdout=log, stderr=subprocess.STDOUT,
+            # Its own process group, so an RQ job's forked process goes with it.
+            start_new_session=True,
         ))
     return processes
 
@@ -258,11 +262,11 @@ def _run(args: argparse.Namespace, items_path: Path, var_dir: Path) -> dict[str,
                 process.terminate()
             deadline = time.monotonic() + 10
             for process in processes:
-                try:
+                with contextlib.suppress(subprocess.TimeoutExpired):
                     process.wait(timeout=max(deadline - time.monotonic(), 0.1))
-                except subprocess.TimeoutExpired:
-                    process.kill()
             for process in processes:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
         peak_kb = max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
                       resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
