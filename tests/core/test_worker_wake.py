@@ -8,9 +8,9 @@ import time
 import pytest
 from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
+from tests.core import sample_tasks
 
 from kiemchung.core.worker import worker_thread_start
-from tests.core import sample_tasks
 
 DATABASE_QUEUE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 

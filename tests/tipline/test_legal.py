@@ -73,7 +73,8 @@ def test_legal_question_gets_suggested_answer_for_review(
     draft = client.get(
         reverse("tipline_staff:tip", args=[tip.pk]), {"legal": fines.pk}
     ).content.decode()
-    assert "phạt tiền từ 10 đến 20 triệu đồng" in draft.split('name="text"')[1].split("</textarea>")[0]
+    reply_box = draft.split('name="text"')[1].split("</textarea>")[0]
+    assert "phạt tiền từ 10 đến 20 triệu đồng" in reply_box
     assert "Căn cứ: Điều 101 Nghị định 15/2020/NĐ-CP" in draft
 
     # The checker edits the draft before sending it.
