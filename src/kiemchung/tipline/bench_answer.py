@@ -406,6 +406,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="Senders writing at the same time (default 1: one at a time).")
     parser.add_argument("--warmup", type=int, default=5,
                         help="Messages sent first and not timed (the server loads its index).")
+    parser.add_argument("--gap", type=float, default=0.0,
+                        help="Seconds each sender waits after an answer before the next message "
+                        "(default 0: back to back). Above the tipline's drain window (1.5 s) "
+                        "every message finds the channel idle, as on a quiet day.")
     parser.add_argument("--timeout", type=float, default=10.0,
                         help="Seconds to wait for each answer before counting it unanswered.")
     parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE_DIR,
@@ -501,6 +505,8 @@ def main(argv: list[str] | None = None) -> int:
                         unanswered += 1
                     else:
                         latencies.append(seconds)
+                if args.gap:
+                    time.sleep(args.gap)
 
         from tqdm import tqdm
 
@@ -519,6 +525,7 @@ def main(argv: list[str] | None = None) -> int:
             "worker": f"separate, polls every {args.interval} s" if args.separate_worker
             else "in process, woken on enqueue",
             "concurrency": args.concurrency,
+            "gap_s": args.gap,
             "seconds": round(seconds, 1),
             "p99_ms": round(_percentile(latencies, 0.99) * 1000, 1),
             "mean_ms": round(statistics.fmean(latencies) * 1000, 1) if latencies else 0.0,
