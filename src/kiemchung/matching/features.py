@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -20,6 +21,7 @@ from kiemchung.text.social import clean_post
 
 __all__ = [
     "COMBINER",
+    "EMBED_MAX_CHARS",
     "FEATURE_NAMES",
     "Combiner",
     "PreparedText",
@@ -27,9 +29,14 @@ __all__ = [
     "prepare",
 ]
 
-UNACCENTED_BELOW = 0.35
+# Accented prose has 55-95% of its syllables marked; below half, the text was typed without
+# diacritics (or with only some of them): the unmarked syllables are restored.
+UNACCENTED_BELOW = 0.5
 _WORD_RE = re.compile(r"\w+")
 _MAX_CHARS = 100_000
+# e5 reads 512 tokens at a time and averages longer texts window by window; a post longer than
+# this (about two windows) is not one claim any more, and embedding all of it would take seconds.
+EMBED_MAX_CHARS = 2_000
 
 
 @dataclass(frozen=True)
@@ -60,7 +67,8 @@ def prepare(
     if clean and accent_ratio(clean) < UNACCENTED_BELOW:
         dense = (restorer or builtin_restorer()).restore(clean)
         restored = dense != clean
-    return PreparedText(clean, dense, tuple(_WORD_RE.findall(fold(clean))), restored)
+    words = tuple(map(sys.intern, _WORD_RE.findall(fold(clean))))  # shared by every record
+    return PreparedText(clean, dense, words, restored)
 
 
 FEATURE_NAMES = ("cosine_z", "coverage", "pair_coverage", "record_coverage", "bm25")
@@ -164,4 +172,4 @@ class Combiner:
 
 # Fit by ``python -m kiemchung.matching.calibrate`` (see docs/MATCHING.md); refit after changing
 # the features or the text preparation.
-COMBINER = Combiner(weights=(11.4008, 5.3622, 4.0199, 6.9706, 4.2656), bias=-6.6718)
+COMBINER = Combiner(weights=(11.739, 5.7853, 5.2414, 5.8175, 3.886), bias=-6.6667)

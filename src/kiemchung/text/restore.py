@@ -15,6 +15,7 @@ import itertools
 import json
 import math
 import re
+import sys
 import threading
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -39,7 +40,8 @@ def _runs(text: str) -> list[list[str]]:
     for match in _RUN_BREAK.finditer(text):
         tok = match.group()
         if tok[0].isalpha():
-            current.append(tok.lower())
+            # Interned: the n-gram tables hold millions of keys made of the same few words.
+            current.append(sys.intern(tok.lower()))
         elif current:
             runs.append(current)
             current = []
