@@ -22,7 +22,7 @@ from tests.tipline.answer_stories import (
 from tests.tipline.stories import tip_received
 
 from kiemchung.core.models import Delivery, DeliveryStatus
-from kiemchung.tipline import answers, services, services_staff
+from kiemchung.tipline import answers, notifications, services, services_staff
 from kiemchung.tipline.models import Conversation, Message, Subscription, Tip, TipState
 
 pytestmark = pytest.mark.usefixtures("index_in_tmp")
@@ -51,8 +51,8 @@ def test_matching_tip_gets_instant_answer_with_rating_and_link(team, tipline, sa
     assert "Kết luận: Sai" in text
     assert factcheck.title in text
     assert "chưa có nghiên cứu nào cho thấy nước chanh chữa được ung thư" in text
-    assert answers.factcheck_url(factcheck) in text
-    assert f"/p/{team.workspace.slug}/" in answers.factcheck_url(factcheck)
+    assert notifications.factcheck_url(factcheck) in text
+    assert f"/p/{team.workspace.slug}/" in notifications.factcheck_url(factcheck)
     assert tip.tracking_code in text
     # Messenger shows the question's choices as quick replies.
     quick = answer[0]["message"]["quick_replies"]
@@ -169,7 +169,7 @@ def test_subscriber_notified_when_verdict_published(
     sent = [text_of(r) for r in tipline.telegram_api.sent()[before:]]
     assert len(sent) == 1
     assert tip.tracking_code in sent[0]
-    assert "Kết luận: Sai" in sent[0] and answers.factcheck_url(factcheck) in sent[0]
+    assert "Kết luận: Sai" in sent[0] and notifications.factcheck_url(factcheck) in sent[0]
     subscription.refresh_from_db()
     assert subscription.notified_at is not None
     assert subscription.delivery.status == DeliveryStatus.SENT
@@ -201,7 +201,7 @@ def test_tip_attached_after_publication_gets_the_verdict_at_once(
         services_staff.tip_attach(tip=tip, claim=factcheck.claim, actor=team.checker)
 
     sent = [text_of(r) for r in tipline.telegram_api.sent()[before:]]
-    assert len(sent) == 1 and answers.factcheck_url(factcheck) in sent[0]
+    assert len(sent) == 1 and notifications.factcheck_url(factcheck) in sent[0]
     tip.refresh_from_db()
     assert tip.state == TipState.ANSWERED
 
@@ -260,13 +260,13 @@ def test_zalo_free_window_is_a_setting(team, tipline, say, settings,
     # Within the 7 days of most tiers, the same wait is fine.
     settings.TIPLINE_ZALO_WINDOW_HOURS = 168
     conversation = Conversation.objects.select_related("channel").get(pk=tip.conversation_id)
-    assert answers.outside_window(conversation) == ""
+    assert notifications.outside_window(conversation) == ""
 
 
 def test_telegram_has_no_window(team, tipline):
     conversation = Conversation(channel=tipline.telegram,
                                 last_inbound_at=timezone.now() - timedelta(days=90))
-    assert answers.outside_window(conversation) == ""
+    assert notifications.outside_window(conversation) == ""
 
 
 def test_web_tip_answer_waits_on_the_status_page(team, tipline,
@@ -277,8 +277,8 @@ def test_web_tip_answer_waits_on_the_status_page(team, tipline,
 
     tip.refresh_from_db()
     assert tip.state == TipState.ANSWERED
-    replies = answers.public_replies(tip=tip)
-    assert len(replies) == 1 and answers.factcheck_url(factcheck) in replies[0]
+    replies = notifications.public_replies(tip=tip)
+    assert len(replies) == 1 and notifications.factcheck_url(factcheck) in replies[0]
     # Nobody to send to: the delivery says so instead of failing.
     skipped = Delivery.objects.get(adapter="tipline-web")
     assert skipped.status == DeliveryStatus.SKIPPED and skipped.error
@@ -297,7 +297,7 @@ def test_unmatched_web_tip_waits_for_the_verdict_without_asking(
 
     subscription.refresh_from_db()
     assert subscription.notified_at is not None
-    assert "Không có phí giữ sổ đỏ" in answers.public_replies(tip=tip)[-1]
+    assert "Không có phí giữ sổ đỏ" in notifications.public_replies(tip=tip)[-1]
 
 
 def test_bot_stays_silent_when_staff_have_taken_over(

@@ -27,7 +27,7 @@ from kiemchung.audit.services import audit_record
 from kiemchung.core.models import Delivery, DeliveryStatus
 from kiemchung.core.tasks import enqueue_on_commit
 from kiemchung.text.normalize import fold
-from kiemchung.tipline import answers
+from kiemchung.tipline import notifications
 from kiemchung.tipline.models import AuthorityUnit, Tip, TipCategory, TipMedia, TipState
 
 ADAPTER = "email"
@@ -99,7 +99,7 @@ def tip_forward(*, tip: Tip, unit: AuthorityUnit, actor: User) -> Delivery:
     from kiemchung.tipline.tasks_inbox import forward_send
 
     enqueue_on_commit(forward_send, delivery.pk)
-    answers.notice_send(
+    notifications.notice_send(
         conversation=tip.conversation,
         tip=tip,
         text=_(

@@ -16,7 +16,7 @@ from kiemchung.accounts.permissions import Action, require
 from kiemchung.audit.services import audit_record
 from kiemchung.claims import services as claims_services
 from kiemchung.claims.models import Appearance, Claim, ClaimState, FactCheck, FactCheckState
-from kiemchung.tipline import answers
+from kiemchung.tipline import notifications
 from kiemchung.tipline.models import (
     AuthorityUnit,
     LegalAnswer,
@@ -108,7 +108,7 @@ def tip_attach(
     if tip.state == TipState.NEW:
         tip.state = TipState.IN_PROGRESS
     tip.save(update_fields=["claim", "state", "updated_at"])
-    answers.subscriptions_follow_tip(tip=tip)
+    notifications.subscriptions_follow_tip(tip=tip)
     tip.refresh_from_db(fields=["state", "answered_at"])
     factcheck = (
         FactCheck.objects.select_related("claim__workspace", "rating")
@@ -116,10 +116,10 @@ def tip_attach(
         .first()
     )
     if factcheck is not None and tip.state in (TipState.NEW, TipState.IN_PROGRESS):
-        answers.notice_send(
+        notifications.notice_send(
             conversation=tip.conversation,
             tip=tip,
-            text=answers.notification_text(tip=tip, factcheck=factcheck),
+            text=notifications.notification_text(tip=tip, factcheck=factcheck),
             author=user,
         )
         tip.state = TipState.ANSWERED
@@ -156,7 +156,7 @@ def tip_reply(*, tip: Tip, actor: Actor, text: str) -> list[Message]:
     still waiting is then answered."""
     user = _acting(tip.workspace_id, actor, Action.HANDLE_TIPS)
     body = _required(text, field="text", limit=REPLY_MAX, message=_("Hãy viết câu trả lời."))
-    sent = answers.notice_send(conversation=tip.conversation, tip=tip, text=body, author=user)
+    sent = notifications.notice_send(conversation=tip.conversation, tip=tip, text=body, author=user)
     before = {"state": tip.state}
     if tip.state in (TipState.NEW, TipState.IN_PROGRESS):
         tip.state = TipState.ANSWERED

@@ -6,13 +6,13 @@ from __future__ import annotations
 from django_tasks import task
 
 from kiemchung.core.tasks import RetryableError, retryable_task, task_attempt
-from kiemchung.tipline import answers, forwarding
+from kiemchung.tipline import forwarding, notifications
 
 
 @task()
 def verdict_notify(factcheck_id: int) -> int:
     """Send a newly published verdict to everyone waiting for it; how many were handled."""
-    return answers.verdict_notify(factcheck_id=factcheck_id)
+    return notifications.verdict_notify(factcheck_id=factcheck_id)
 
 
 @retryable_task()

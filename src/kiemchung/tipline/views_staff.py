@@ -96,6 +96,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         workspace=workspace, user=_user(request), category=category, show=show, query=query
     )
     page = Paginator(found.tips, PAGE_SIZE).get_page(request.GET.get("page"))
+    counts = selectors.open_counts(workspace=workspace)
     context = {
         "page": page,
         "category": category,
@@ -103,8 +104,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "q": query,
         "searched": found.searched,
         "search_limited": found.search_limited,
-        "counts": selectors.open_counts(workspace=workspace),
-        "categories": TipCategory.choices,
+        "categories": [
+            (value, label, counts[value]) for value, label in TipCategory.choices
+        ],
         "shows": [
             ("open", _("Đang chờ")),
             ("answered", _("Đã trả lời")),
