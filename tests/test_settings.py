@@ -67,9 +67,24 @@ def test_production_accepts_secrets_from_files(tmp_path):
         KIEMCHUNG_ENV="production",
         KIEMCHUNG_SECRET_KEY_FILE=str(secret),
         KIEMCHUNG_ENCRYPTION_KEYS_FILE=str(keys),
+        KIEMCHUNG_TIPLINE_SENDER_KEY="t" * 40,
     )
     assert result.returncode == 0, result.stderr
     assert not (tmp_path / "var" / "encryption_key").exists()
+
+
+def test_production_requires_the_tipline_sender_key(tmp_path):
+    from cryptography.fernet import Fernet
+
+    result = _run(
+        tmp_path,
+        KIEMCHUNG_ENV="production",
+        KIEMCHUNG_SECRET_KEY="k" * 48,
+        KIEMCHUNG_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
+    )
+    assert result.returncode == 2
+    assert "KIEMCHUNG_TIPLINE_SENDER_KEY" in result.stderr
+    assert not (tmp_path / "var" / "tipline_sender_key").exists()
 
 
 def test_production_requires_encryption_keys(tmp_path):
