@@ -510,6 +510,7 @@ LOGGING = {
     "loggers": {
         "django.request": {"level": "ERROR"},
         "django_tasks_db": {"level": "WARNING"},
+        "django_tasks": {"level": "WARNING"},
         # httpx logs every request at INFO with the pinned IP address instead of the host name.
         "httpx": {"level": "WARNING"},
     },
