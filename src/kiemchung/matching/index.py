@@ -23,7 +23,7 @@ from kiemchung.matching.features import (
     pair_features,
     prepare,
 )
-from kiemchung.matching.lexical import LexicalIndex
+from kiemchung.matching.lexical import LexicalIndex, MemoTermStats
 from kiemchung.matching.thresholds import Thresholds
 from kiemchung.text.restore import Restorer, builtin_restorer
 
@@ -268,12 +268,13 @@ class HybridIndex:
             return []
         feats = []
         cosines = []
+        stats = MemoTermStats(self.lexical)
         for row in rows:
             cos = float(pscores[self._passages[row]].max()) if self._passages[row] else 0.0
             cosines.append(cos)
             bm25 = float(lex[row] / upper) if upper > 0 else 0.0
             feats.append(pair_features(query, self._record_prep(row), cos, (bg_mean, bg_std),
-                                       self.lexical, bm25))
+                                       stats, bm25))
         scores = self.combiner.score_many(np.asarray(feats, dtype=np.float64))
         key = {"score": scores, "bm25": np.asarray([f[4] for f in feats]),
                "cosine": np.asarray(cosines)}[order_by]

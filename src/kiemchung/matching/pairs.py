@@ -18,7 +18,7 @@ from kiemchung.matching.features import (
     pair_features,
     prepare,
 )
-from kiemchung.matching.lexical import TermStats, UniformTermStats
+from kiemchung.matching.lexical import MemoTermStats, TermStats, UniformTermStats
 from kiemchung.text.restore import Restorer
 
 __all__ = ["CorpusTermStats", "PairScorer", "same_claim_score"]
@@ -71,6 +71,7 @@ class PairScorer:
             return np.zeros((0, 5))
         if self._background is None:
             self._background = Background(self.embedder)
+        stats = MemoTermStats(self.stats)
         left = [prepare(a, self.restorer, self.abbreviations) for a, _ in pairs]
         right = [prepare(b, self.restorer, self.abbreviations) for _, b in pairs]
         qv = self.embedder.embed_queries([p.dense[:EMBED_MAX_CHARS] for p in left])
@@ -81,7 +82,7 @@ class PairScorer:
                 rows.append([-1.0, 0.0, 0.0, 0.0, 0.0])
                 continue
             cos = float(qv[i] @ pv[i])
-            rows.append(pair_features(lp, rp, cos, self._background.stats(qv[i]), self.stats))
+            rows.append(pair_features(lp, rp, cos, self._background.stats(qv[i]), stats))
         return np.asarray(rows, dtype=np.float64)
 
     def score_many(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:

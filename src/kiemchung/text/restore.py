@@ -61,6 +61,10 @@ def _apply_case(template: str, word: str) -> str:
 class Restorer:
     """Learns syllable n-grams from accented text and restores diacritics of unaccented text."""
 
+    # Viterbi keeps this many (previous two words) states per position: the full lattice has
+    # up to 81 of them, most hopeless, and a pasted unaccented post must restore in milliseconds.
+    beam_width = 16
+
     def __init__(self) -> None:
         self.uni: defaultdict[str, float] = defaultdict(float)
         self.bi: defaultdict[tuple[str, str], float] = defaultdict(float)
@@ -183,6 +187,9 @@ class Restorer:
                     key = (p1, c)
                     if key not in nxt or s > nxt[key][0]:
                         nxt[key] = (s, [*path, c])
+            if len(nxt) > self.beam_width:
+                kept = sorted(nxt.items(), key=lambda kv: kv[1][0], reverse=True)
+                nxt = dict(kept[: self.beam_width])
             beam = nxt
         best = max(beam.items(), key=lambda kv: kv[1][0] + math.log(self._p_bi(kv[0][1], _EOS)))
         return best[1][1]
