@@ -143,6 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     index = HybridIndex(embedder=embedder)
     index.add_many(records, progress=_progress("index"), batch_size=1000)
     build_seconds = time.perf_counter() - started
+    embedded_during_build = embedder.computed
     if args.save:
         index.save(args.save)
     rng = random.Random(11)
@@ -166,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     rss, peak = _rss_mib()
     sys.stdout.write(json.dumps({
         "records": len(index), "passages": index.passage_count, "queries_each": len(sample),
-        "build_seconds": round(build_seconds, 1), "embedded_during_build": embedder.computed,
+        "build_seconds": round(build_seconds, 1), "embedded_during_build": embedded_during_build,
         "query_ms": timings, "rss_mib": round(rss, 1), "peak_rss_mib": round(peak, 1),
     }) + "\n")
     return 0
