@@ -245,3 +245,36 @@ def test_staff_see_the_platforms_refusal_on_the_conversation_page(chat, tipline,
     assert AuditEvent.objects.filter(
         action="tipline.conversation.view", actor=team.checker
     ).exists()
+
+
+def test_a_drain_sharing_the_gate_reads_again_at_once_after_opening_it(
+    tipline, deliver, monkeypatch
+):
+    """A row stored while the enqueue gate was closed is read by the drain's last look, which
+    follows the gate's release without waiting out the grace period."""
+    from kiemchung.tipline import flow
+    from kiemchung.tipline.channels.base import InboundEvent
+    from kiemchung.tipline.models import InboundMessage
+
+    def event(n: int) -> InboundEvent:
+        return InboundEvent(external_id=f"m{n}", platform_user_id=str(500 + n),
+                            reply_address=str(500 + n), sent_at=0.0, text=CLAIM)
+
+    services.inbound_accept(channel=tipline.telegram, events=[event(1)])
+    released: list[int] = []
+
+    def release() -> None:
+        # A webhook lands just as the drain opens the gate (its own enqueue is not run here).
+        released.append(1)
+        services.inbound_accept(channel=tipline.telegram, events=[event(2)])
+
+    def no_sleep(seconds: float) -> None:
+        raise AssertionError(f"the drain waited {seconds} s")
+
+    monkeypatch.setattr(flow.time, "sleep", no_sleep)
+    done = flow.inbound_drain(channel_id=tipline.telegram.pk, enqueued_ms=0,
+                              grace_seconds=60.0, release_gate=release)
+    assert released == [1]
+    assert done == 2
+    assert not InboundMessage.objects.filter(state="queued").exists()
+    assert Tip.objects.count() == 2

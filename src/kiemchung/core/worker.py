@@ -215,6 +215,16 @@ class InProcessWorker(LeasedWorker):
         _enqueued_here.set()
 
 
+_worker_beside_requests = threading.Event()
+
+
+def cache_shared_with_requests() -> bool:
+    """Whether a task running here sees the cache the web requests write to: a shared cache
+    (Redis), or the process-local one when this worker runs inside `kiemchung run`."""
+    backend = str(settings.CACHES["default"]["BACKEND"])
+    return _worker_beside_requests.is_set() or not backend.endswith("LocMemCache")
+
+
 def worker_thread_start(
     *, lease_seconds: float, interval: float = 1.0
 ) -> tuple[LeasedWorker, threading.Thread]:
@@ -231,6 +241,7 @@ def worker_thread_start(
         worker_id=f"run-{os.getpid()}-{uuid.uuid4().hex[:12]}",
         excluded_queue_names=[],
     )
+    _worker_beside_requests.set()
     thread = threading.Thread(target=worker.run, name="kiemchung-worker", daemon=True)
     thread.start()
     return worker, thread

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import import_module
 
@@ -172,12 +173,21 @@ def _command(folded: str, words: tuple[str, ...]) -> bool:
 DRAIN_BATCH = 200
 
 
-def inbound_drain(*, channel_id: int, enqueued_ms: int, grace_seconds: float) -> int:
+def inbound_drain(
+    *,
+    channel_id: int,
+    enqueued_ms: int,
+    grace_seconds: float,
+    release_gate: Callable[[], None] | None = None,
+) -> int:
     """Process the channel's queued rows, oldest first; how many were processed.
 
-    Rows held back because their sender was over the rate are left for a later drain. Before
-    it ends, the drain looks once more `grace_seconds` after it was enqueued, so a row stored
-    while the enqueue gate was closed is not left waiting.
+    Rows held back because their sender was over the rate are left for a later drain. When
+    no row is left the drain looks once more, so a row stored while the enqueue gate was
+    closed is not left waiting: at once after `release_gate` when the webhooks share the
+    gate with this process (a webhook storing a row after that look enqueues its own
+    drain), otherwise `grace_seconds` after the drain was enqueued, when the gate has
+    expired on its own.
     """
     done = 0
     skipped: set[int] = set()
@@ -200,9 +210,12 @@ def inbound_drain(*, channel_id: int, enqueued_ms: int, grace_seconds: float) ->
             continue
         if looked_again:
             return done
-        wait = enqueued_ms / 1000 + grace_seconds - time.time()
-        if wait > 0:
-            time.sleep(wait)
+        if release_gate is not None:
+            release_gate()
+        else:
+            wait = enqueued_ms / 1000 + grace_seconds - time.time()
+            if wait > 0:
+                time.sleep(wait)
         looked_again = True
 
 

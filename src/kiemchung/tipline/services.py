@@ -118,6 +118,15 @@ def _insert_inbound(
 DRAIN_GATE_SECONDS = 1.0
 
 
+def _drain_gate(channel_id: int) -> str:
+    return f"tipline:drain:{channel_id}"
+
+
+def inbound_drain_gate_release(channel_id: int) -> None:
+    """Open the channel's enqueue gate: the next stored webhook enqueues a drain of its own."""
+    cache.delete(_drain_gate(channel_id))
+
+
 def inbound_drain_soon(channel_id: int, *, delay_seconds: float = 0.0) -> None:
     """After commit, make sure a drain task will read the channel's queued rows."""
     from kiemchung.tipline.tasks import inbound_drain
@@ -131,8 +140,7 @@ def inbound_drain_soon(channel_id: int, *, delay_seconds: float = 0.0) -> None:
             task.using(run_after=when).enqueue(channel_id, int(when.timestamp() * 1000))
             return
         # A queue that runs tasks inline (tests) drains at once, every time.
-        gate = f"tipline:drain:{channel_id}"
-        if not deferrable or cache.add(gate, 1, timeout=DRAIN_GATE_SECONDS):
+        if not deferrable or cache.add(_drain_gate(channel_id), 1, timeout=DRAIN_GATE_SECONDS):
             task.enqueue(channel_id, int(time.time() * 1000))
 
     transaction.on_commit(enqueue)

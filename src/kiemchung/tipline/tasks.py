@@ -7,6 +7,7 @@ from importlib import import_module
 from django_tasks import task
 
 from kiemchung.core.tasks import RetryableError, retryable_task, task_attempt
+from kiemchung.core.worker import cache_shared_with_requests
 from kiemchung.tipline import flow, services
 from kiemchung.tipline.channels.base import ChannelError
 
@@ -17,11 +18,18 @@ ANSWERS_MODULE = flow.ANSWERS_MODULE
 def inbound_drain(channel_id: int, enqueued_ms: int) -> int:
     """Read a channel's stored webhook events into their conversations and let the bot answer."""
     deferrable = inbound_drain.get_backend().supports_defer
+    release_gate = None
+    if deferrable and cache_shared_with_requests():
+        # The webhooks see this process's gate: open it and look once more, without waiting.
+        def release_gate() -> None:
+            services.inbound_drain_gate_release(channel_id)
+
     return flow.inbound_drain(
         channel_id=channel_id,
         enqueued_ms=enqueued_ms,
         # Inline (tests) nothing runs concurrently, so there is nothing to wait for.
         grace_seconds=services.DRAIN_GATE_SECONDS + 0.5 if deferrable else 0.0,
+        release_gate=release_gate,
     )
 
 
