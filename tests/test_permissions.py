@@ -35,7 +35,7 @@ from kiemchung.audit.selectors import audit_events
 from kiemchung.claims import services
 from kiemchung.claims.models import ArchiveStatus, Evidence, EvidenceKind
 from kiemchung.tipline import selectors as tipline_selectors
-from kiemchung.tipline import services as tipline_services
+from kiemchung.tipline import services_staff as tipline_services_staff
 from permissions_table import ROLES, cases, expected, user_for
 
 
@@ -214,13 +214,13 @@ SERVICE_CASES: dict[Action, dict[str, ServiceCase]] = {
     Action.HANDLE_TIPS: {
         "conversation_take_over": ServiceCase(
             lambda team: tip_received(team).conversation,
-            lambda team, conversation, user: tipline_services.conversation_take_over(
+            lambda team, conversation, user: tipline_services_staff.conversation_take_over(
                 conversation=conversation, actor=user
             ),
         ),
         "staff_reply": ServiceCase(
             lambda team: tip_received(team).conversation,
-            lambda team, conversation, user: tipline_services.staff_reply(
+            lambda team, conversation, user: tipline_services_staff.staff_reply(
                 conversation=conversation, actor=user, text="Cảm ơn bạn, chúng tôi đang xem."
             ),
         ),

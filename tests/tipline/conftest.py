@@ -13,7 +13,7 @@ from tests.fakes.tipline_messenger import FakeSendApi
 from tests.fakes.tipline_telegram import FakeTelegramApi
 from tests.fakes.tipline_zalo import FakeZaloApi
 
-from kiemchung.tipline import services
+from kiemchung.tipline import services_inbound
 from kiemchung.tipline.models import Channel, ChannelKind
 
 TELEGRAM_SECRET = "telegram-secret-token-abc123"
@@ -60,16 +60,16 @@ def make_channels(workspace: Any) -> dict[str, Channel]:
         kind: Channel.objects.create(workspace=workspace, kind=kind, name=f"{kind} của nhóm")
         for kind in ChannelKind.values
     }
-    services.channel_credentials_set(
+    services_inbound.channel_credentials_set(
         channel=channels["telegram"],
         values={"bot_token": BOT_TOKEN, "secret_token": TELEGRAM_SECRET},
     )
     channels["zalo"].config = {"app_id": ZALO_APP_ID}
     channels["zalo"].save()
-    services.channel_credentials_set(
+    services_inbound.channel_credentials_set(
         channel=channels["zalo"], values={"oa_secret_key": ZALO_SECRET, "access_token": ZALO_TOKEN}
     )
-    services.channel_credentials_set(
+    services_inbound.channel_credentials_set(
         channel=channels["messenger"],
         values={"app_secret": META_SECRET, "verify_token": META_VERIFY,
                 "page_access_token": PAGE_TOKEN},

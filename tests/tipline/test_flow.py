@@ -10,7 +10,7 @@ from tests.fakes import tipline_zalo as zalo
 from tests.tipline.conftest import TELEGRAM_SECRET, ZALO_APP_ID, ZALO_SECRET
 
 from kiemchung.core.models import Delivery, DeliveryStatus
-from kiemchung.tipline import services, tasks
+from kiemchung.tipline import services_inbound, services_staff, tasks
 from kiemchung.tipline.models import Conversation, Message, Tip, TipState
 
 pytestmark = pytest.mark.usefixtures("no_matcher")
@@ -87,19 +87,19 @@ def test_tipster_can_delete_by_tracking_code(chat):
 def test_staff_takeover_silences_bot(chat, team, tipline, django_capture_on_commit_callbacks):
     chat(CLAIM)
     conversation = Conversation.objects.get()
-    services.conversation_take_over(conversation=conversation, actor=team.checker)
+    services_staff.conversation_take_over(conversation=conversation, actor=team.checker)
 
     assert chat("Xin hỏi bao giờ có kết quả ạ?") == []
     assert chat("menu") == []
     assert Message.objects.filter(direction="in", conversation=conversation).count() == 3
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.staff_reply(conversation=conversation, actor=team.checker,
+        services_staff.staff_reply(conversation=conversation, actor=team.checker,
                              text="Chào bạn, mình là biên tập viên, đang kiểm tra thông tin này.")
     staff_line = tipline.telegram_api.sent()[-1].json["text"]
     assert staff_line.startswith("Chào bạn, mình là biên tập viên")
 
-    services.conversation_release(conversation=conversation, actor=team.checker)
+    services_staff.conversation_release(conversation=conversation, actor=team.checker)
     assert chat("menu") != []
 
 
@@ -164,7 +164,7 @@ def test_a_long_reply_is_split_within_the_platform_limit(
     conversation = Conversation.objects.get()
     text = ("Kết luận của chúng tôi, có dẫn nguồn đầy đủ. " * 200).strip()
     with django_capture_on_commit_callbacks(execute=True):
-        services.staff_reply(conversation=conversation, actor=team.editor, text=text)
+        services_staff.staff_reply(conversation=conversation, actor=team.editor, text=text)
     parts = [r.json["text"] for r in tipline.telegram_api.sent()][-3:]
     assert all(len(p) <= 4096 for p in parts)
     assert " ".join(parts).replace("  ", " ") == text
@@ -189,7 +189,7 @@ def test_messenger_reply_after_24_hours_is_skipped_with_the_reason(
     conversation.refresh_from_db()
     sent_before = len(tipline.send_api.sent())
     with django_capture_on_commit_callbacks(execute=True):
-        [message] = services.staff_reply(conversation=conversation, actor=team.editor,
+        [message] = services_staff.staff_reply(conversation=conversation, actor=team.editor,
                                          text="Kết quả đã có.")
     delivery = Delivery.objects.get(pk=message.delivery_id)
     assert delivery.status == DeliveryStatus.SKIPPED
@@ -260,13 +260,13 @@ def test_a_drain_sharing_the_gate_reads_again_at_once_after_opening_it(
         return InboundEvent(external_id=f"m{n}", platform_user_id=str(500 + n),
                             reply_address=str(500 + n), sent_at=0.0, text=CLAIM)
 
-    services.inbound_accept(channel=tipline.telegram, events=[event(1)])
+    services_inbound.inbound_accept(channel=tipline.telegram, events=[event(1)])
     released: list[int] = []
 
     def release() -> None:
         # A webhook lands just as the drain opens the gate (its own enqueue is not run here).
         released.append(1)
-        services.inbound_accept(channel=tipline.telegram, events=[event(2)])
+        services_inbound.inbound_accept(channel=tipline.telegram, events=[event(2)])
 
     def no_sleep(seconds: float) -> None:
         raise AssertionError(f"the drain waited {seconds} s")

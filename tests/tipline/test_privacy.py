@@ -21,7 +21,7 @@ from tests.tipline.stories import tip_received
 
 from kiemchung.audit.models import AuditEvent
 from kiemchung.core.worker import LeasedWorker
-from kiemchung.tipline import privacy, selectors, services
+from kiemchung.tipline import privacy, selectors, services, services_staff
 from kiemchung.tipline.models import (
     Conversation,
     InboundMessage,
@@ -170,7 +170,7 @@ def test_blocked_sender_is_dropped_but_acknowledged(team, client, tipline, deliv
                                                     chat_as_telegram_user):
     chat_as_telegram_user(31, "Tin nhắn đầu tiên của một người hay quấy rối")
     sender = Sender.objects.get()
-    services.sender_block(sender=sender, actor=team.editor)
+    services_staff.sender_block(sender=sender, actor=team.editor)
 
     body, headers = telegram.signed(telegram.update(user_id=31, text="lại quấy rối lần nữa"),
                                     TELEGRAM_SECRET)

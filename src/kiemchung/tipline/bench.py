@@ -288,7 +288,7 @@ def main(argv: list[str]) -> int:
     from django.urls import reverse
 
     from kiemchung.accounts.models import Workspace
-    from kiemchung.tipline import services
+    from kiemchung.tipline import services_inbound
     from kiemchung.tipline.models import Channel, InboundMessage, InboundState, Tip
 
     print(f"bench tipline: database {connection.vendor}, var {var_dir}", file=sys.stderr)
@@ -307,7 +307,7 @@ def main(argv: list[str]) -> int:
             workspace=workspace, kind=kind, name=kind,
             config={"app_id": ZALO_APP_ID} if kind == "zalo" else {},
         )
-        services.channel_credentials_set(channel=channel, values=values)
+        services_inbound.channel_credentials_set(channel=channel, values=values)
         channels[kind] = channel
     paths = {kind: reverse(f"tipline:hook_{kind}", args=[c.public_id])
              for kind, c in channels.items()}

@@ -128,7 +128,7 @@ def seed(*, factchecks: int, channel: str, batch: int = 500) -> dict[str, Any]:
     from kiemchung.claims import matching
     from kiemchung.claims.models import Claim, ClaimState, FactCheck, FactCheckState, Rating
     from kiemchung.claims.services import ratings_ensure_default
-    from kiemchung.tipline import services
+    from kiemchung.tipline import services_inbound
     from kiemchung.tipline.models import Channel
 
     user_model = get_user_model()
@@ -175,7 +175,7 @@ def seed(*, factchecks: int, channel: str, batch: int = 500) -> dict[str, Any]:
             "telegram": ("bot_token", "secret_token"),
             "zalo": ("oa_secret_key", "access_token"),
         }[channel]
-        services.channel_credentials_set(
+        services_inbound.channel_credentials_set(
             channel=record, values={key: SECRETS[key] for key in wanted}
         )
     started = time.monotonic()

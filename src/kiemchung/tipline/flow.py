@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from kiemchung.core.crypto import decrypt
 from kiemchung.text.normalize import fold
-from kiemchung.tipline import privacy, services
+from kiemchung.tipline import privacy, services, services_retention
 from kiemchung.tipline.channels.registry import adapter_for
 from kiemchung.tipline.models import (
     TRACKING_CODE_RE,
@@ -384,7 +384,7 @@ def _answer_delete(conversation: Conversation, code: str, message: Message) -> N
     if tip is None:
         _reply(conversation, _("Không tìm thấy tin %(code)s của bạn.") % {"code": code})
         return
-    services.tip_delete(tip=tip)
+    services_retention.tip_delete(tip=tip)
     # The request itself names the code; it goes too.
     Message.objects.filter(pk=message.pk).delete()
     _reply(

@@ -1,43 +1,37 @@
-"""Tipline writes: accepting webhooks, senders and conversations, tips, replies and their
-deliveries, takeover, blocking, deletion and retention. The caller owns the transaction."""
+"""Tipline writes of a conversation: senders and conversations, messages, tips, replies and
+their deliveries, the web form's tips and staff's new-tip notices. The caller owns the
+transaction."""
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.mail import send_mail
-from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from kiemchung.accounts.models import Member, Workspace
-from kiemchung.accounts.permissions import Action, require
-from kiemchung.audit.services import audit_record
-from kiemchung.core.crypto import encrypt
+from kiemchung.accounts.permissions import Action
 from kiemchung.core.models import Delivery, DeliveryStatus
 from kiemchung.core.tasks import enqueue_on_commit
 from kiemchung.tipline import privacy
-from kiemchung.tipline.channels.base import ChannelError, InboundEvent
+from kiemchung.tipline.channels.base import ChannelError
 from kiemchung.tipline.channels.registry import adapter_for
 from kiemchung.tipline.images import CleanImage
 from kiemchung.tipline.models import (
     Channel,
     ChannelKind,
     Conversation,
-    ConversationMode,
     FlowStep,
     InboundMessage,
-    InboundState,
     Message,
     MessageDirection,
     Sender,
@@ -55,126 +49,6 @@ if TYPE_CHECKING:
 
 DELIVERY_ADAPTER_PREFIX = "tipline-"
 NOTIFY_BUCKET_SECONDS = 15 * 60
-
-
-def channel_credentials_set(*, channel: Channel, values: dict[str, str]) -> Channel:
-    """Store a channel's secrets (merged with those it has), encrypted."""
-    from kiemchung.tipline.channels.registry import _credentials
-
-    current = dict(_credentials(channel.pk, channel.credentials_enc))
-    current.update({k: v for k, v in values.items() if v})
-    channel.credentials_enc = encrypt(json.dumps(current))
-    channel.save(update_fields=["credentials_enc", "updated_at"])
-    return channel
-
-
-def channel_rejection_count(*, channel: Channel) -> None:
-    """One more request refused for a bad signature (the body is not kept)."""
-    Channel.objects.filter(pk=channel.pk).update(
-        rejected_requests=F("rejected_requests") + 1, last_rejected_at=timezone.now()
-    )
-
-
-@dataclass
-class Accepted:
-    """What a webhook call did: new rows, duplicates of earlier ones, events left out."""
-
-    stored: int = 0
-    duplicates: int = 0
-    dropped: int = 0
-
-
-def _insert_inbound(
-    *, channel: Channel, external_id: str, hash_hex: str, body_enc: str
-) -> int | None:
-    """Insert the raw row unless the platform message id is already there; the new id or None.
-
-    One statement either way (INSERT ... ON CONFLICT DO NOTHING RETURNING, on SQLite and
-    PostgreSQL alike), so a duplicate costs no exception and no second query.
-    """
-    table = InboundMessage._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} "  # noqa: S608 (the table name is the model's own)
-            "(workspace_id, channel_id, external_id, sender_hash, body_enc, state, created_at) "
-            "VALUES (%s, %s, %s, %s, %s, %s, %s) "
-            "ON CONFLICT (channel_id, external_id) DO NOTHING RETURNING id",
-            [
-                channel.workspace_id,
-                channel.pk,
-                external_id,
-                hash_hex,
-                body_enc,
-                InboundState.QUEUED,
-                timezone.now(),
-            ],
-        )
-        row = cursor.fetchone()
-    return int(row[0]) if row else None
-
-
-# A burst of webhooks on one channel enqueues one drain task per this many seconds, not one
-# task per message: the webhook then costs a single insert.
-DRAIN_GATE_SECONDS = 1.0
-
-
-def _drain_gate(channel_id: int) -> str:
-    return f"tipline:drain:{channel_id}"
-
-
-def inbound_drain_gate_release(channel_id: int) -> None:
-    """Open the channel's enqueue gate: the next stored webhook enqueues a drain of its own."""
-    cache.delete(_drain_gate(channel_id))
-
-
-def inbound_drain_soon(channel_id: int, *, delay_seconds: float = 0.0) -> None:
-    """After commit, make sure a drain task will read the channel's queued rows."""
-    from kiemchung.tipline.tasks import inbound_drain
-
-    task: Any = inbound_drain
-    deferrable = task.get_backend().supports_defer
-
-    def enqueue() -> None:
-        if delay_seconds > 0 and deferrable:
-            when = timezone.now() + timedelta(seconds=delay_seconds)
-            task.using(run_after=when).enqueue(channel_id, int(when.timestamp() * 1000))
-            return
-        # A queue that runs tasks inline (tests) drains at once, every time.
-        if not deferrable or cache.add(_drain_gate(channel_id), 1, timeout=DRAIN_GATE_SECONDS):
-            task.enqueue(channel_id, int(time.time() * 1000))
-
-    transaction.on_commit(enqueue)
-
-
-def inbound_accept(*, channel: Channel, events: Sequence[InboundEvent]) -> Accepted:
-    """Store each event once (by platform message id); blocked senders are dropped, senders
-    over the rate are held back until their next window. A drain task processes the rows."""
-    result = Accepted()
-    blocked = privacy.blocked_hashes(channel.workspace_id)
-    for event in events:
-        hash_hex = privacy.sender_hash(channel.kind, event.platform_user_id)
-        if hash_hex in blocked:
-            result.dropped += 1
-            continue
-        inbound_id = _insert_inbound(
-            channel=channel,
-            external_id=event.external_id[:191],
-            hash_hex=hash_hex,
-            body_enc=encrypt(event.as_json()),
-        )
-        if inbound_id is None:
-            result.duplicates += 1
-            continue
-        result.stored += 1
-        rate = privacy.sender_rate_hit(channel.workspace_id, hash_hex)
-        if rate.over_limit:
-            delay = privacy.slowed_delay_seconds(rate)
-            privacy.inbound_hold(inbound_id, time.time() + delay)
-            if cache.add(f"tipline:slow-drain:{channel.pk}:{int(delay)}", 1, timeout=60):
-                inbound_drain_soon(channel.pk, delay_seconds=delay + 0.5)
-    if result.stored:
-        inbound_drain_soon(channel.pk)
-    return result
 
 
 def sender_for_hash(*, workspace: Workspace, hash_hex: str) -> Sender:
@@ -380,128 +254,6 @@ def tips_of_sender(*, conversation: Conversation) -> Any:
     )
 
 
-def tip_delete(*, tip: Tip) -> None:
-    """Delete a tip with its messages, images and subscriptions (files go with the rows)."""
-    tip.delete()
-
-
-def tip_delete_by_code(*, workspace: Workspace, code: str) -> bool:
-    """The tipster's own deletion from the web page, by tracking code; whether one was found."""
-    tip = Tip.objects.filter(workspace=workspace, tracking_code=code.upper()).first()
-    if tip is None:
-        return False
-    tip_delete(tip=tip)
-    return True
-
-
-def _staff(workspace_id: int, actor: Actor) -> Member:
-    """The actor's membership, once the matrix lets them handle tips (else PermissionDenied)."""
-    member = (
-        Member.objects.select_related("user")
-        .filter(workspace_id=workspace_id, user_id=actor.pk)
-        .first()
-        if actor.is_authenticated
-        else None
-    )
-    require(member, Action.HANDLE_TIPS)
-    assert member is not None
-    return member
-
-
-def conversation_take_over(*, conversation: Conversation, actor: Actor) -> Conversation:
-    """A staff member chats directly; the bot stays silent until the conversation is released."""
-    member = _staff(conversation.workspace_id, actor)
-    conversation.mode = ConversationMode.HUMAN
-    conversation.taken_over_by_id = actor.pk
-    conversation.taken_over_at = timezone.now()
-    conversation.save(update_fields=["mode", "taken_over_by", "taken_over_at", "updated_at"])
-    audit_record(
-        workspace=conversation.workspace,
-        actor=member.user,
-        action="tipline.conversation.take_over",
-        obj=conversation,
-    )
-    return conversation
-
-
-def conversation_release(*, conversation: Conversation, actor: Actor) -> Conversation:
-    """Hand the conversation back to the bot."""
-    member = _staff(conversation.workspace_id, actor)
-    conversation.mode = ConversationMode.BOT
-    conversation.taken_over_by = None
-    conversation.taken_over_at = None
-    conversation.flow_step = FlowStep.IDLE
-    conversation.save(
-        update_fields=["mode", "taken_over_by", "taken_over_at", "flow_step", "updated_at"]
-    )
-    audit_record(
-        workspace=conversation.workspace,
-        actor=member.user,
-        action="tipline.conversation.release",
-        obj=conversation,
-    )
-    return conversation
-
-
-def staff_reply(
-    *, conversation: Conversation, actor: Actor, text: str, tip: Tip | None = None
-) -> list[Message]:
-    """A staff member's own words to the tipster, sent through the channel."""
-    member = _staff(conversation.workspace_id, actor)
-    messages = reply_send(conversation=conversation, text=text, author=actor, tip=tip)
-    audit_record(
-        workspace=conversation.workspace,
-        actor=member.user,
-        action="tipline.conversation.reply",
-        obj=conversation,
-        after={"messages": [m.pk for m in messages]},
-    )
-    return messages
-
-
-def sender_block(*, sender: Sender, actor: Actor) -> Sender:
-    """Drop everything this sender sends from now on (the webhooks still answer 200)."""
-    member = _staff(sender.workspace_id, actor)
-    sender.blocked_at = timezone.now()
-    sender.blocked_by_id = actor.pk
-    sender.save(update_fields=["blocked_at", "blocked_by", "updated_at"])
-    privacy.blocklist_forget(sender.workspace_id)
-    audit_record(
-        workspace=sender.workspace, actor=member.user, action="tipline.sender.block", obj=sender
-    )
-    return sender
-
-
-def sender_unblock(*, sender: Sender, actor: Actor) -> Sender:
-    member = _staff(sender.workspace_id, actor)
-    sender.blocked_at = None
-    sender.blocked_by = None
-    sender.save(update_fields=["blocked_at", "blocked_by", "updated_at"])
-    privacy.blocklist_forget(sender.workspace_id)
-    audit_record(
-        workspace=sender.workspace, actor=member.user, action="tipline.sender.unblock", obj=sender
-    )
-    return sender
-
-
-def tip_close(*, tip: Tip, actor: Actor) -> Tip:
-    """Close a tip; the retention clock starts now."""
-    member = _staff(tip.workspace_id, actor)
-    before = {"state": tip.state}
-    tip.state = TipState.CLOSED
-    tip.closed_at = timezone.now()
-    tip.save(update_fields=["state", "closed_at", "updated_at"])
-    audit_record(
-        workspace=tip.workspace,
-        actor=member.user,
-        action="tipline.tip.close",
-        obj=tip,
-        before=before,
-        after={"state": tip.state},
-    )
-    return tip
-
-
 def web_tip_submit(
     *, channel: Channel, category: str, text: str, images: Sequence[CleanImage]
 ) -> Tip:
@@ -594,54 +346,3 @@ def staff_notify_send(*, workspace_id: int, bucket: int) -> str:
     delivery.save(update_fields=["attempts", "status", "error", "sent_at", "updated_at"])
     return str(delivery.status)
 
-
-@dataclass
-class RetentionResult:
-    tips: int = 0
-    media: int = 0
-    messages: int = 0
-    inbound: int = 0
-    conversations: int = 0
-    requeued: int = 0
-
-
-def retention_run(*, now: datetime | None = None) -> RetentionResult:
-    """Delete what is past its time: closed tips (with messages and images), old raw rows,
-    and conversations left with nothing in them; put stuck raw rows back in the queue."""
-    now = now or timezone.now()
-    cutoff = now - timedelta(days=settings.TIP_RETENTION_DAYS)
-    result = RetentionResult()
-    expired = Tip.objects.filter(state=TipState.CLOSED, closed_at__lt=cutoff)
-    result.media = TipMedia.objects.filter(tip__in=expired).count()
-    result.messages = Message.objects.filter(tip__in=expired).count()
-    result.tips = expired.count()
-    # One by one, so each image file goes with its row (post_delete).
-    for media in TipMedia.objects.filter(tip__in=expired).iterator():
-        media.delete()
-    expired.delete()
-    # Lines not tied to a tip (menu choices, greetings) go after the same time.
-    stale_messages = Message.objects.filter(tip__isnull=True, created_at__lt=cutoff)
-    result.messages += stale_messages.delete()[0]
-    # Raw rows are kept only as long as a platform may still retry (their ids stop duplicates).
-    raw_cutoff = now - timedelta(hours=settings.TIPLINE_REPLAY_WINDOW_HOURS + 24)
-    result.inbound = InboundMessage.objects.filter(
-        created_at__lt=raw_cutoff
-    ).exclude(state=InboundState.QUEUED).delete()[0]
-    empty = Conversation.objects.filter(
-        tips__isnull=True, messages__isnull=True, updated_at__lt=cutoff
-    )
-    result.conversations = empty.delete()[0]
-    Sender.objects.filter(conversations__isnull=True, blocked_at__isnull=True).filter(
-        updated_at__lt=cutoff
-    ).delete()
-    result.requeued = inbound_requeue_stuck(older_than=now - timedelta(minutes=10))
-    return result
-
-
-def inbound_requeue_stuck(*, older_than: datetime) -> int:
-    """Drain again channels with raw rows still queued long after they arrived (a process
-    died in between); how many rows were waiting."""
-    stuck = InboundMessage.objects.filter(state=InboundState.QUEUED, created_at__lt=older_than)
-    for channel_id in set(stuck.values_list("channel_id", flat=True)):
-        inbound_drain_soon(channel_id)
-    return stuck.count()

@@ -1,5 +1,6 @@
-"""Writes of the staff inbox: attaching tips to claims, replying, the reply templates, the legal
-knowledge base and the authority units. The caller owns the transaction."""
+"""Writes of the staff inbox: attaching tips to claims, replying, closing, taking a conversation
+over, blocking senders, the reply templates, the legal knowledge base and the authority units.
+The caller owns the transaction."""
 
 from __future__ import annotations
 
@@ -16,16 +17,21 @@ from kiemchung.accounts.permissions import Action, require
 from kiemchung.audit.services import audit_record
 from kiemchung.claims import services as claims_services
 from kiemchung.claims.models import Appearance, Claim, ClaimState, FactCheck, FactCheckState
-from kiemchung.tipline import notifications
+from kiemchung.tipline import notifications, privacy
 from kiemchung.tipline.models import (
     AuthorityUnit,
+    Conversation,
+    ConversationMode,
+    FlowStep,
     LegalAnswer,
     Message,
     ReplyTemplate,
+    Sender,
     Tip,
     TipCategory,
     TipState,
 )
+from kiemchung.tipline.services import reply_send
 
 if TYPE_CHECKING:
     from typing import TypeAlias
@@ -184,6 +190,103 @@ def tip_reopen(*, tip: Tip, actor: Actor) -> Tip:
         workspace=tip.workspace,
         actor=user,
         action="tip.reopen",
+        obj=tip,
+        before=before,
+        after={"state": tip.state},
+    )
+    return tip
+
+
+# Conversations and senders
+
+
+def conversation_take_over(*, conversation: Conversation, actor: Actor) -> Conversation:
+    """A staff member chats directly; the bot stays silent until the conversation is released."""
+    user = _acting(conversation.workspace_id, actor, Action.HANDLE_TIPS)
+    conversation.mode = ConversationMode.HUMAN
+    conversation.taken_over_by_id = actor.pk
+    conversation.taken_over_at = timezone.now()
+    conversation.save(update_fields=["mode", "taken_over_by", "taken_over_at", "updated_at"])
+    audit_record(
+        workspace=conversation.workspace,
+        actor=user,
+        action="tipline.conversation.take_over",
+        obj=conversation,
+    )
+    return conversation
+
+
+def conversation_release(*, conversation: Conversation, actor: Actor) -> Conversation:
+    """Hand the conversation back to the bot."""
+    user = _acting(conversation.workspace_id, actor, Action.HANDLE_TIPS)
+    conversation.mode = ConversationMode.BOT
+    conversation.taken_over_by = None
+    conversation.taken_over_at = None
+    conversation.flow_step = FlowStep.IDLE
+    conversation.save(
+        update_fields=["mode", "taken_over_by", "taken_over_at", "flow_step", "updated_at"]
+    )
+    audit_record(
+        workspace=conversation.workspace,
+        actor=user,
+        action="tipline.conversation.release",
+        obj=conversation,
+    )
+    return conversation
+
+
+def staff_reply(
+    *, conversation: Conversation, actor: Actor, text: str, tip: Tip | None = None
+) -> list[Message]:
+    """A staff member's own words to the tipster, sent through the channel."""
+    user = _acting(conversation.workspace_id, actor, Action.HANDLE_TIPS)
+    messages = reply_send(conversation=conversation, text=text, author=actor, tip=tip)
+    audit_record(
+        workspace=conversation.workspace,
+        actor=user,
+        action="tipline.conversation.reply",
+        obj=conversation,
+        after={"messages": [m.pk for m in messages]},
+    )
+    return messages
+
+
+def sender_block(*, sender: Sender, actor: Actor) -> Sender:
+    """Drop everything this sender sends from now on (the webhooks still answer 200)."""
+    user = _acting(sender.workspace_id, actor, Action.HANDLE_TIPS)
+    sender.blocked_at = timezone.now()
+    sender.blocked_by_id = actor.pk
+    sender.save(update_fields=["blocked_at", "blocked_by", "updated_at"])
+    privacy.blocklist_forget(sender.workspace_id)
+    audit_record(
+        workspace=sender.workspace, actor=user, action="tipline.sender.block", obj=sender
+    )
+    return sender
+
+
+def sender_unblock(*, sender: Sender, actor: Actor) -> Sender:
+    user = _acting(sender.workspace_id, actor, Action.HANDLE_TIPS)
+    sender.blocked_at = None
+    sender.blocked_by = None
+    sender.save(update_fields=["blocked_at", "blocked_by", "updated_at"])
+    privacy.blocklist_forget(sender.workspace_id)
+    audit_record(
+        workspace=sender.workspace, actor=user, action="tipline.sender.unblock", obj=sender
+    )
+    return sender
+
+
+def tip_close(*, tip: Tip, actor: Actor) -> Tip:
+    """Close a tip; the retention clock starts now."""
+    user = _acting(tip.workspace_id, actor, Action.HANDLE_TIPS)
+    before = {"state": tip.state}
+    tip.state = TipState.CLOSED
+    tip.closed_at = timezone.now()
+    tip.save(update_fields=["state", "closed_at", "updated_at"])
+    audit_record(
+        workspace=tip.workspace,
+        actor=user,
+        action="tipline.tip.close",
         obj=tip,
         before=before,
         after={"state": tip.state},

@@ -8,7 +8,7 @@ from django_tasks import task
 
 from kiemchung.core.tasks import RetryableError, retryable_task, task_attempt
 from kiemchung.core.worker import cache_shared_with_requests
-from kiemchung.tipline import flow, services
+from kiemchung.tipline import flow, services, services_inbound, services_retention
 from kiemchung.tipline.channels.base import ChannelError
 
 ANSWERS_MODULE = flow.ANSWERS_MODULE
@@ -22,13 +22,13 @@ def inbound_drain(channel_id: int, enqueued_ms: int) -> int:
     if deferrable and cache_shared_with_requests():
         # The webhooks see this process's gate: open it and look once more, without waiting.
         def release_gate() -> None:
-            services.inbound_drain_gate_release(channel_id)
+            services_inbound.inbound_drain_gate_release(channel_id)
 
     return flow.inbound_drain(
         channel_id=channel_id,
         enqueued_ms=enqueued_ms,
         # Inline (tests) nothing runs concurrently, so there is nothing to wait for.
-        grace_seconds=services.DRAIN_GATE_SECONDS + 0.5 if deferrable else 0.0,
+        grace_seconds=services_inbound.DRAIN_GATE_SECONDS + 0.5 if deferrable else 0.0,
         release_gate=release_gate,
     )
 
@@ -71,5 +71,5 @@ def staff_notify(workspace_id: int, bucket: int) -> str:
 @task()
 def tip_retention() -> dict[str, int]:
     """Delete closed tips past KIEMCHUNG_TIP_RETENTION_DAYS, with their messages and images."""
-    result = services.retention_run()
+    result = services_retention.retention_run()
     return dict(result.__dict__)

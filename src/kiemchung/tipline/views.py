@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from kiemchung.tipline import selectors, services
+from kiemchung.tipline import selectors, services_staff
 from kiemchung.tipline.models import Conversation
 
 View = Callable[..., HttpResponseBase]
@@ -71,7 +71,7 @@ def conversation(request: HttpRequest, conversation_id: int) -> HttpResponse:
 def take_over(request: HttpRequest, conversation_id: int) -> HttpResponse:
     with transaction.atomic():
         found = _conversation(request, conversation_id)
-        services.conversation_take_over(conversation=found, actor=request.user)
+        services_staff.conversation_take_over(conversation=found, actor=request.user)
     messages.success(request, _("Bạn đang trò chuyện trực tiếp; bot sẽ im lặng."))
     return redirect("tipline:conversation", conversation_id=found.pk)
 
@@ -81,7 +81,7 @@ def take_over(request: HttpRequest, conversation_id: int) -> HttpResponse:
 def release(request: HttpRequest, conversation_id: int) -> HttpResponse:
     with transaction.atomic():
         found = _conversation(request, conversation_id)
-        services.conversation_release(conversation=found, actor=request.user)
+        services_staff.conversation_release(conversation=found, actor=request.user)
     messages.success(request, _("Đã trả cuộc trò chuyện cho bot."))
     return redirect("tipline:conversation", conversation_id=found.pk)
 
@@ -104,6 +104,8 @@ def reply(request: HttpRequest, conversation_id: int) -> HttpResponse:
                 },
                 status=400,
             )
-        services.staff_reply(conversation=found, actor=request.user, text=form.cleaned_data["text"])
+        services_staff.staff_reply(
+            conversation=found, actor=request.user, text=form.cleaned_data["text"]
+        )
     messages.success(request, _("Đã xếp tin trả lời vào hàng gửi."))
     return redirect("tipline:conversation", conversation_id=found.pk)

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from kiemchung.tipline import selectors, services
+from kiemchung.tipline import selectors, services, services_retention
 from kiemchung.tipline.flow import status_text
 from kiemchung.tipline.forms import MAX_IMAGES, CodeForm, TipForm
 from kiemchung.tipline.models import Channel
@@ -122,7 +122,7 @@ def tip_delete(request: HttpRequest, workspace_slug: str) -> HttpResponse:
     if not form.is_valid():
         return _page(request, "tipline/delete.html", channel, status=400, form=form)
     with transaction.atomic():
-        deleted = services.tip_delete_by_code(
+        deleted = services_retention.tip_delete_by_code(
             workspace=channel.workspace, code=form.cleaned_data["code"]
         )
     return _page(

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from kiemchung.accounts.models import Workspace
 from kiemchung.accounts.permissions import Action, can, require
 from kiemchung.tipline import inbox_selectors as selectors
-from kiemchung.tipline import services, services_staff
+from kiemchung.tipline import services_staff
 from kiemchung.tipline.answers import tip_matches
 from kiemchung.tipline.forms_staff import (
     AttachForm,
@@ -296,7 +296,7 @@ def tip_forward(request: HttpRequest, tip_id: int) -> HttpResponse:
 def tip_close(request: HttpRequest, tip_id: int) -> HttpResponse:
     with transaction.atomic():
         tip = _tip(request, tip_id, shown=False)
-        services.tip_close(tip=tip, actor=_user(request))
+        services_staff.tip_close(tip=tip, actor=_user(request))
     messages.success(request, _("Đã đóng tin %(code)s.") % {"code": tip.tracking_code})
     return redirect("tipline_staff:inbox")
 

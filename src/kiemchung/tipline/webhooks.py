@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from kiemchung.tipline import services
+from kiemchung.tipline import services_inbound
 from kiemchung.tipline.channels.base import WebhookMalformed, WebhookRejected
 from kiemchung.tipline.channels.messenger import MessengerAdapter
 from kiemchung.tipline.channels.registry import adapter_for
@@ -69,7 +69,7 @@ def _read_body(request: HttpRequest) -> bytes | None:
 
 
 def _refused(channel: Channel, reason: str, *, status: int = 401) -> HttpResponse:
-    services.channel_rejection_count(channel=channel)
+    services_inbound.channel_rejection_count(channel=channel)
     logger.warning("tipline webhook refused: channel=%s reason=%s", channel.pk, reason)
     return HttpResponse("unauthorized", status=status, content_type=_TEXT)
 
@@ -94,7 +94,7 @@ def _receive(request: HttpRequest, kind: str, public_id: str) -> HttpResponse:
         logger.info("tipline webhook malformed: channel=%s %s", channel.pk, exc)
         return HttpResponse("bad request", status=400, content_type=_TEXT)
     with transaction.atomic():
-        services.inbound_accept(channel=channel, events=events)
+        services_inbound.inbound_accept(channel=channel, events=events)
     return HttpResponse("EVENT_RECEIVED" if kind == ChannelKind.MESSENGER else "ok",
                         content_type=_TEXT)
 

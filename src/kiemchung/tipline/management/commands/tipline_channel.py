@@ -11,7 +11,7 @@ from django.db import transaction
 from django.urls import reverse
 
 from kiemchung.accounts.models import Workspace
-from kiemchung.tipline import services
+from kiemchung.tipline import services_inbound
 from kiemchung.tipline.models import Channel, ChannelKind
 
 # Which secrets each kind needs; generated ones are made up here when not given.
@@ -91,7 +91,7 @@ class Command(BaseCommand):
             channel.config = {**channel.config, **config}
             channel.save()
             if values:
-                services.channel_credentials_set(channel=channel, values=values)
+                services_inbound.channel_credentials_set(channel=channel, values=values)
         self.stdout.write(f"{channel.get_kind_display()}: {channel.name}")
         if kind == ChannelKind.WEB:
             url = reverse("tipline:form", args=[workspace.slug])

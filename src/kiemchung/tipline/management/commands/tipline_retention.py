@@ -5,7 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from kiemchung.tipline.services import retention_run
+from kiemchung.tipline.services_retention import retention_run
 
 
 class Command(BaseCommand):
