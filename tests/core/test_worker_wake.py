@@ -50,3 +50,35 @@ def test_in_process_worker_starts_an_enqueued_task_at_once(database_queue):
         worker.stop()
         thread.join(timeout=10)
     assert not thread.is_alive(), "stop() ends the wait instead of sleeping out the interval"
+
+
+def test_in_process_worker_holds_its_tasks_while_webhooks_arrive_in_a_burst(
+    database_queue, monkeypatch
+):
+    from kiemchung.core import pressure
+
+    monkeypatch.setattr(pressure, "MAX_PAUSE_SECONDS", 30.0)
+    burst_over = False
+
+    def burst() -> None:
+        while not burst_over:
+            pressure.webhook_arrived()
+            time.sleep(0.002)
+
+    import threading
+
+    sender = threading.Thread(target=burst, daemon=True)
+    sender.start()
+    worker, thread = worker_thread_start(lease_seconds=60, interval=30)
+    try:
+        _wait_for(pressure.in_burst, timeout=5)
+        sample_tasks.flaky.enqueue("held")
+        time.sleep(1.5)
+        assert ("held", 1) not in sample_tasks.CALLS, "the task ran during the burst"
+        burst_over = True
+        took = _wait_for(lambda: ("held", 1) in sample_tasks.CALLS, timeout=10)
+        assert took is not None, "the task runs once the burst is over"
+    finally:
+        burst_over = True
+        worker.stop()
+        thread.join(timeout=10)

@@ -20,6 +20,7 @@ from django_tasks_db.compat import task_enqueued
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
+from kiemchung.core import pressure
 from kiemchung.core.models import TaskLease
 
 logger = logging.getLogger(__name__)
@@ -128,10 +129,14 @@ class LeasedWorker(Worker):
         )
         self.current_task_id = task_id
         try:
+            self.before_task()
             super().run_task(db_task_result)
         finally:
             self.current_task_id = None
             TaskLease.objects.filter(task_id=task_id, worker_id=self.worker_id).delete()
+
+    def before_task(self) -> None:
+        """Called with the task claimed and its lease held, just before it runs."""
 
     def shutdown(self, signum: int, frame: FrameType | None) -> None:
         if not self.running and self.running_task:
@@ -209,6 +214,11 @@ class InProcessWorker(LeasedWorker):
     def interval(self, value: float) -> None:
         self.poll_interval = float(value)
 
+    def before_task(self) -> None:
+        # Webhooks of this process come first during a burst: the task waits (its lease kept
+        # alive by the heartbeat) until the burst eases.
+        pressure.give_way()
+
     def stop(self) -> None:
         super().stop()
         # Leave the wait at once rather than at the end of the poll interval.
@@ -218,11 +228,16 @@ class InProcessWorker(LeasedWorker):
 _worker_beside_requests = threading.Event()
 
 
+def runs_beside_requests() -> bool:
+    """Whether this process also serves web requests (the worker thread of `kiemchung run`)."""
+    return _worker_beside_requests.is_set()
+
+
 def cache_shared_with_requests() -> bool:
     """Whether a task running here sees the cache the web requests write to: a shared cache
     (Redis), or the process-local one when this worker runs inside `kiemchung run`."""
     backend = str(settings.CACHES["default"]["BACKEND"])
-    return _worker_beside_requests.is_set() or not backend.endswith("LocMemCache")
+    return runs_beside_requests() or not backend.endswith("LocMemCache")
 
 
 def worker_thread_start(

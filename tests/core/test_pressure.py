@@ -1,0 +1,42 @@
+"""Background work beside the web server gives way to a burst of webhooks, but not forever."""
+
+from __future__ import annotations
+
+import pytest
+
+from kiemchung.core import pressure
+
+
+@pytest.fixture(autouse=True)
+def quiet():
+    pressure._arrivals.clear()
+    pressure._working_until = 0.0
+    yield
+    pressure._arrivals.clear()
+    pressure._working_until = 0.0
+
+
+def test_a_quiet_process_does_not_wait():
+    pressure.webhook_arrived()
+    assert not pressure.in_burst()
+    assert pressure.give_way() == 0.0
+
+
+def test_a_burst_holds_work_then_lets_it_run_for_a_while(monkeypatch):
+    monkeypatch.setattr(pressure, "MAX_PAUSE_SECONDS", 0.2)
+    monkeypatch.setattr(pressure, "WINDOW_SECONDS", 60.0)
+    for _ in range(int(pressure.BURST_PER_SECOND * 60) + 1):
+        pressure.webhook_arrived()
+    assert pressure.in_burst()
+    assert pressure.give_way() >= 0.2, "work waits while the burst goes on"
+    assert pressure.give_way() == 0.0, "then it runs for a while even if the burst never ends"
+
+
+def test_arrivals_older_than_the_window_are_forgotten(monkeypatch):
+    clock = [1000.0]
+    monkeypatch.setattr(pressure.time, "monotonic", lambda: clock[0])
+    for _ in range(100):
+        pressure.webhook_arrived()
+    assert pressure.in_burst()
+    clock[0] += pressure.WINDOW_SECONDS + 0.01
+    assert not pressure.in_burst()
