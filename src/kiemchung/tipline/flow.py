@@ -179,6 +179,7 @@ def inbound_drain(
     enqueued_ms: int,
     grace_seconds: float,
     release_gate: Callable[[], None] | None = None,
+    give_way: Callable[[], object] | None = None,
 ) -> int:
     """Process the channel's queued rows, oldest first; how many were processed.
 
@@ -187,7 +188,8 @@ def inbound_drain(
     closed is not left waiting: at once after `release_gate` when the webhooks share the
     gate with this process (a webhook storing a row after that look enqueues its own
     drain), otherwise `grace_seconds` after the drain was enqueued, when the gate has
-    expired on its own.
+    expired on its own. `give_way` is called before each row (a drain beside the web server
+    waits there while webhooks arrive in a burst).
     """
     done = 0
     skipped: set[int] = set()
@@ -204,6 +206,8 @@ def inbound_drain(
             if inbound_id in held:
                 skipped.add(inbound_id)
                 continue
+            if give_way is not None:
+                give_way()
             if inbound_process(inbound_id=inbound_id) == InboundState.PROCESSED:
                 done += 1
         if rows:

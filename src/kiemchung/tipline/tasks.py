@@ -6,8 +6,9 @@ from importlib import import_module
 
 from django_tasks import task
 
+from kiemchung.core import pressure
 from kiemchung.core.tasks import RetryableError, retryable_task, task_attempt
-from kiemchung.core.worker import cache_shared_with_requests
+from kiemchung.core.worker import cache_shared_with_requests, runs_beside_requests
 from kiemchung.tipline import flow, services, services_inbound, services_retention
 from kiemchung.tipline.channels.base import ChannelError
 
@@ -30,6 +31,7 @@ def inbound_drain(channel_id: int, enqueued_ms: int) -> int:
         # Inline (tests) nothing runs concurrently, so there is nothing to wait for.
         grace_seconds=services_inbound.DRAIN_GATE_SECONDS + 0.5 if deferrable else 0.0,
         release_gate=release_gate,
+        give_way=pressure.give_way if runs_beside_requests() else None,
     )
 
 

@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from kiemchung.core import pressure
 from kiemchung.tipline import services_inbound
 from kiemchung.tipline.channels.base import WebhookMalformed, WebhookRejected
 from kiemchung.tipline.channels.messenger import MessengerAdapter
@@ -75,6 +76,7 @@ def _refused(channel: Channel, reason: str, *, status: int = 401) -> HttpRespons
 
 
 def _receive(request: HttpRequest, kind: str, public_id: str) -> HttpResponse:
+    pressure.webhook_arrived()
     channel = _channel(kind, public_id)
     if channel is None:
         return HttpResponse("not found", status=404, content_type=_TEXT)
