@@ -198,3 +198,14 @@ def test_authority_units_are_set_by_admins(team, tipline, client):
     assert response.status_code == 302
     unit = AuthorityUnit.objects.get()
     assert unit.categories == ["thuốc giả", "y tế"] and unit.workspace == team.workspace
+
+
+def test_authority_unit_edit_form_shows_what_was_saved(team, tipline, client):
+    unit = _unit(team, note="Tiếp nhận giờ hành chính")
+    client.force_login(team.admin)
+    page = client.get(reverse("tipline_staff:authority_edit", args=[unit.pk])).content.decode()
+    assert 'value="hàng giả, an toàn thực phẩm"' in page
+    assert 'value="tiepnhan@hoankiem.example.vn"' in page
+    assert "Tiếp nhận giờ hành chính" in page
+    missing = reverse("tipline_staff:authority_edit", args=[unit.pk + 1000])
+    assert client.get(missing).status_code == 404

@@ -265,6 +265,21 @@ def claim_form_response(
     return render_claim_page(request, fresh, status=400, bound={name: form}, extra=extra)
 
 
+def claim_button_response(
+    request: HttpRequest, claim: Claim, *, act: Callable[[], object], done: str, anchor: str = ""
+) -> HttpResponse:
+    """Handle one button of the claim page (no form): `act` in a transaction, then back to the
+    claim, where a refusal from the service shows as a message."""
+    try:
+        with transaction.atomic():
+            act()
+    except ValidationError as exc:
+        flash_errors(request, exc)
+    else:
+        messages.success(request, done)
+    return redirect_to_claim(claim, anchor)
+
+
 def redirect_to_claim(claim: Claim, anchor: str = "") -> HttpResponse:
     url = reverse("claims:detail", kwargs={"pk": claim.pk})
     return redirect(f"{url}#{anchor}" if anchor else url)

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from kiemchung.accounts.permissions import Action, can, require
 from kiemchung.claims import forms, matching, selectors, services
 from kiemchung.claims.claim_page import (
+    claim_button_response,
     claim_form_response,
     redirect_to_claim,
     render_claim_page,
@@ -244,14 +245,9 @@ def claim_assign(request: HttpRequest, pk: int) -> HttpResponse:
 def _claim_move(request: HttpRequest, pk: int, service: Any, done: str) -> HttpResponse:
     """A button that moves the claim to another state (start, reopen)."""
     claim = get_claim(request, pk)
-    try:
-        with transaction.atomic():
-            service(claim=claim, actor=request.user)
-    except ValidationError as exc:
-        flash_errors(request, exc)
-    else:
-        messages.success(request, done)
-    return redirect_to_claim(claim)
+    return claim_button_response(
+        request, claim, act=lambda: service(claim=claim, actor=request.user), done=done
+    )
 
 
 @require_POST

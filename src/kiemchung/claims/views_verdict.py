@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -14,14 +11,13 @@ from django.views.decorators.http import require_POST
 
 from kiemchung.claims import forms, services
 from kiemchung.claims.claim_page import (
+    claim_button_response,
     claim_form_response,
     factcheck_of,
-    redirect_to_claim,
     render_claim_page,
 )
 from kiemchung.claims.models import Claim, FactCheck, ReviewDecision
 from kiemchung.claims.view_helpers import (
-    flash_errors,
     get_claim,
     newsroom,
     wants_fragment,
@@ -75,14 +71,13 @@ def _verdict_move(request: HttpRequest, pk: int, service: Any, done: str) -> Htt
     """A button that moves the verdict on (send to review, publish)."""
     claim = get_claim(request, pk)
     factcheck = _factcheck(claim)
-    try:
-        with transaction.atomic():
-            service(factcheck=factcheck, actor=request.user)
-    except ValidationError as exc:
-        flash_errors(request, exc)
-    else:
-        messages.success(request, done)
-    return redirect_to_claim(claim, "verdict")
+    return claim_button_response(
+        request,
+        claim,
+        act=lambda: service(factcheck=factcheck, actor=request.user),
+        done=done,
+        anchor="verdict",
+    )
 
 
 @require_POST

@@ -66,10 +66,17 @@ class LegalAnswerForm(forms.Form):
     )
 
 
+class CommaListField(forms.CharField):
+    """A list shown as text, its entries separated by commas (the service splits it again)."""
+
+    def prepare_value(self, value: object) -> object:
+        return ", ".join(value) if isinstance(value, list) else value
+
+
 class AuthorityUnitForm(forms.Form):
     name = forms.CharField(label=_("Tên cơ quan"), max_length=200)
     email = forms.EmailField(label=_("E-mail nhận báo cáo"))
-    categories = forms.CharField(
+    categories = CommaListField(
         label=_("Lĩnh vực"),
         max_length=500,
         required=False,

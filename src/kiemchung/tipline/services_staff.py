@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -40,6 +41,8 @@ if TYPE_CHECKING:
 
     # Whoever a view hands over as request.user; the services turn it into a member's user.
     Actor: TypeAlias = User | AnonymousUser
+
+_Entry = TypeVar("_Entry", bound=models.Model)
 
 REPLY_MAX = 4000
 TITLE_MAX = 120
@@ -294,6 +297,36 @@ def tip_close(*, tip: Tip, actor: Actor) -> Tip:
     return tip
 
 
+def _save_audited(
+    *,
+    workspace: Workspace,
+    user: User,
+    current: _Entry | None,
+    new: _Entry,
+    values: dict[str, Any],
+    action: str,
+    validate: bool = False,
+) -> _Entry:
+    """Set `values` on `current` (or on `new`, unsaved), save, audit `<action>.create|update`."""
+    entry = new if current is None else current
+    before = None if current is None else {k: getattr(current, k) for k in values}
+    for name, value in values.items():
+        setattr(entry, name, value)
+    if validate:
+        # The workspace and author are set by the service, not by what was typed.
+        entry.full_clean(exclude=["workspace", "created_by"])
+    entry.save()
+    audit_record(
+        workspace=workspace,
+        actor=user,
+        action=f"{action}.{'create' if current is None else 'update'}",
+        obj=entry,
+        before=before,
+        after=values,
+    )
+    return entry
+
+
 # Reply templates
 
 
@@ -323,21 +356,14 @@ def reply_template_save(
         "category": _category(category),
         "is_active": bool(is_active),
     }
-    creating = template is None
-    before = None if creating else {k: getattr(template, k) for k in values}
-    template = template or ReplyTemplate(workspace=workspace)
-    for name, value in values.items():
-        setattr(template, name, value)
-    template.save()
-    audit_record(
+    return _save_audited(
         workspace=workspace,
-        actor=user,
-        action="tipline.reply_template." + ("create" if creating else "update"),
-        obj=template,
-        before=before,
-        after=values,
+        user=user,
+        current=template,
+        new=ReplyTemplate(workspace=workspace),
+        values=values,
+        action="tipline.reply_template",
     )
-    return template
 
 
 def reply_template_delete(*, template: ReplyTemplate, actor: Actor) -> None:
@@ -384,22 +410,15 @@ def legal_answer_save(
         "source_url": (source_url or "").strip(),
         "is_published": bool(is_published),
     }
-    creating = entry is None
-    before = None if creating else {k: getattr(entry, k) for k in values}
-    entry = entry or LegalAnswer(workspace=workspace, created_by=user)
-    for name, value in values.items():
-        setattr(entry, name, value)
-    entry.full_clean(exclude=["workspace", "created_by"])
-    entry.save()
-    audit_record(
+    return _save_audited(
         workspace=workspace,
-        actor=user,
-        action="tipline.legal_answer." + ("create" if creating else "update"),
-        obj=entry,
-        before=before,
-        after=values,
+        user=user,
+        current=entry,
+        new=LegalAnswer(workspace=workspace, created_by=user),
+        values=values,
+        action="tipline.legal_answer",
+        validate=True,
     )
-    return entry
 
 
 def legal_answer_delete(*, entry: LegalAnswer, actor: Actor) -> None:
@@ -442,19 +461,12 @@ def authority_unit_save(
         "note": (note or "").strip(),
         "is_active": bool(is_active),
     }
-    creating = unit is None
-    before = None if creating else {k: getattr(unit, k) for k in values}
-    unit = unit or AuthorityUnit(workspace=workspace)
-    for field, value in values.items():
-        setattr(unit, field, value)
-    unit.full_clean(exclude=["workspace"])
-    unit.save()
-    audit_record(
+    return _save_audited(
         workspace=workspace,
-        actor=user,
-        action="tipline.authority_unit." + ("create" if creating else "update"),
-        obj=unit,
-        before=before,
-        after=values,
+        user=user,
+        current=unit,
+        new=AuthorityUnit(workspace=workspace),
+        values=values,
+        action="tipline.authority_unit",
+        validate=True,
     )
-    return unit

@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-from typing import Any
-
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -19,24 +13,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from kiemchung.tipline import selectors, services_staff
 from kiemchung.tipline.models import Conversation
-
-View = Callable[..., HttpResponseBase]
+from kiemchung.tipline.views_staff import staff
 
 
 class ReplyForm(forms.Form):
     text = forms.CharField(
         label=gettext_lazy("Trả lời"), max_length=4000, widget=forms.Textarea(attrs={"rows": 4})
     )
-
-
-def _staff(view: View) -> View:
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if getattr(request, "workspace", None) is None:
-            raise PermissionDenied(_("Tài khoản của bạn chưa thuộc nhóm nào."))
-        return view(request, *args, **kwargs)
-
-    return login_required(wrapped)
 
 
 def _conversation(request: HttpRequest, conversation_id: int) -> Conversation:
@@ -50,23 +33,25 @@ def _conversation(request: HttpRequest, conversation_id: int) -> Conversation:
     return conversation
 
 
-@_staff
+def _conversation_page(
+    request: HttpRequest, found: Conversation, form: ReplyForm, *, status: int = 200
+) -> HttpResponse:
+    context = {
+        "conversation": found,
+        "lines": selectors.conversation_messages(conversation=found),
+        "tips": found.tips.all(),
+        "form": form,
+    }
+    return render(request, "tipline/conversation.html", context, status=status)
+
+
+@staff
 @require_GET
 def conversation(request: HttpRequest, conversation_id: int) -> HttpResponse:
-    found = _conversation(request, conversation_id)
-    return render(
-        request,
-        "tipline/conversation.html",
-        {
-            "conversation": found,
-            "lines": selectors.conversation_messages(conversation=found),
-            "tips": found.tips.all(),
-            "form": ReplyForm(),
-        },
-    )
+    return _conversation_page(request, _conversation(request, conversation_id), ReplyForm())
 
 
-@_staff
+@staff
 @require_POST
 def take_over(request: HttpRequest, conversation_id: int) -> HttpResponse:
     with transaction.atomic():
@@ -76,7 +61,7 @@ def take_over(request: HttpRequest, conversation_id: int) -> HttpResponse:
     return redirect("tipline:conversation", conversation_id=found.pk)
 
 
-@_staff
+@staff
 @require_POST
 def release(request: HttpRequest, conversation_id: int) -> HttpResponse:
     with transaction.atomic():
@@ -86,24 +71,14 @@ def release(request: HttpRequest, conversation_id: int) -> HttpResponse:
     return redirect("tipline:conversation", conversation_id=found.pk)
 
 
-@_staff
+@staff
 @require_POST
 def reply(request: HttpRequest, conversation_id: int) -> HttpResponse:
     form = ReplyForm(request.POST)
     with transaction.atomic():
         found = _conversation(request, conversation_id)
         if not form.is_valid():
-            return render(
-                request,
-                "tipline/conversation.html",
-                {
-                    "conversation": found,
-                    "lines": selectors.conversation_messages(conversation=found),
-                    "tips": found.tips.all(),
-                    "form": form,
-                },
-                status=400,
-            )
+            return _conversation_page(request, found, form, status=400)
         services_staff.staff_reply(
             conversation=found, actor=request.user, text=form.cleaned_data["text"]
         )

@@ -317,15 +317,23 @@ def tip_reopen(request: HttpRequest, tip_id: int) -> HttpResponse:
 def _settings_page(
     request: HttpRequest,
     *,
+    pk: int | None,
+    items: Any,
+    fields: tuple[str, ...],
     template: str,
     form_class: type[forms.Form],
-    items: Any,
-    item: Any,
-    initial: dict[str, Any],
     save: Callable[[dict[str, Any], Any], Any],
     saved_message: str,
     back: str,
 ) -> HttpResponse:
+    """The list with its form: a new entry, or entry `pk` to change (404 when not the
+    workspace's); a saved form goes back to the list."""
+    require(getattr(request, "member", None), Action.HANDLE_TIPS)
+    item = items.filter(pk=pk).first() if pk is not None else None
+    if pk is not None and item is None:
+        raise Http404
+    # A new entry starts from the form's own initial values.
+    initial = {name: getattr(item, name) for name in fields} if item is not None else {}
     form = form_class(request.POST or None, initial=initial)
     status = 200
     if request.method == "POST":
@@ -342,25 +350,28 @@ def _settings_page(
     return render(request, template, {"form": form, "items": items, "item": item}, status=status)
 
 
+def _settings_delete(
+    request: HttpRequest,
+    *,
+    pk: int,
+    items: Any,
+    delete: Callable[[Any], Any],
+    message: str,
+    back: str,
+) -> HttpResponse:
+    item = items.filter(pk=pk).first()
+    if item is None:
+        raise Http404
+    with transaction.atomic():
+        delete(item)
+    messages.success(request, message)
+    return redirect(back)
+
+
 @staff
 @require_http_methods(["GET", "POST"])
 def reply_templates(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     workspace = _workspace(request)
-    require(getattr(request, "member", None), Action.HANDLE_TIPS)
-    items = selectors.all_reply_templates(workspace=workspace)
-    item = items.filter(pk=pk).first() if pk is not None else None
-    if pk is not None and item is None:
-        raise Http404
-    initial = (
-        {
-            "title": item.title,
-            "category": item.category,
-            "text": item.text,
-            "is_active": item.is_active,
-        }
-        if item is not None
-        else {"is_active": True}
-    )
 
     def save(data: dict[str, Any], current: Any) -> None:
         services_staff.reply_template_save(
@@ -369,11 +380,11 @@ def reply_templates(request: HttpRequest, pk: int | None = None) -> HttpResponse
 
     return _settings_page(
         request,
+        pk=pk,
+        items=selectors.all_reply_templates(workspace=workspace),
+        fields=("title", "category", "text", "is_active"),
         template="tipline/staff/templates.html",
         form_class=ReplyTemplateForm,
-        items=items,
-        item=item,
-        initial=initial,
         save=save,
         saved_message=_("Đã lưu mẫu trả lời."),
         back="tipline_staff:templates",
@@ -383,35 +394,22 @@ def reply_templates(request: HttpRequest, pk: int | None = None) -> HttpResponse
 @staff
 @require_POST
 def reply_template_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    item = selectors.all_reply_templates(workspace=_workspace(request)).filter(pk=pk).first()
-    if item is None:
-        raise Http404
-    with transaction.atomic():
-        services_staff.reply_template_delete(template=item, actor=_user(request))
-    messages.success(request, _("Đã xóa mẫu trả lời."))
-    return redirect("tipline_staff:templates")
+    return _settings_delete(
+        request,
+        pk=pk,
+        items=selectors.all_reply_templates(workspace=_workspace(request)),
+        delete=lambda item: services_staff.reply_template_delete(
+            template=item, actor=_user(request)
+        ),
+        message=_("Đã xóa mẫu trả lời."),
+        back="tipline_staff:templates",
+    )
 
 
 @staff
 @require_http_methods(["GET", "POST"])
 def legal_answers(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     workspace = _workspace(request)
-    require(getattr(request, "member", None), Action.HANDLE_TIPS)
-    items = selectors.legal_answers(workspace=workspace)
-    item = items.filter(pk=pk).first() if pk is not None else None
-    if pk is not None and item is None:
-        raise Http404
-    initial = (
-        {
-            "question": item.question,
-            "answer": item.answer,
-            "source": item.source,
-            "source_url": item.source_url,
-            "is_published": item.is_published,
-        }
-        if item is not None
-        else {"is_published": True}
-    )
 
     def save(data: dict[str, Any], current: Any) -> None:
         services_staff.legal_answer_save(
@@ -420,11 +418,11 @@ def legal_answers(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 
     return _settings_page(
         request,
+        pk=pk,
+        items=selectors.legal_answers(workspace=workspace),
+        fields=("question", "answer", "source", "source_url", "is_published"),
         template="tipline/staff/legal.html",
         form_class=LegalAnswerForm,
-        items=items,
-        item=item,
-        initial=initial,
         save=save,
         saved_message=_("Đã lưu câu trả lời pháp luật."),
         back="tipline_staff:legal",
@@ -434,35 +432,20 @@ def legal_answers(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 @staff
 @require_POST
 def legal_answer_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    item = selectors.legal_answers(workspace=_workspace(request)).filter(pk=pk).first()
-    if item is None:
-        raise Http404
-    with transaction.atomic():
-        services_staff.legal_answer_delete(entry=item, actor=_user(request))
-    messages.success(request, _("Đã xóa câu trả lời pháp luật."))
-    return redirect("tipline_staff:legal")
+    return _settings_delete(
+        request,
+        pk=pk,
+        items=selectors.legal_answers(workspace=_workspace(request)),
+        delete=lambda item: services_staff.legal_answer_delete(entry=item, actor=_user(request)),
+        message=_("Đã xóa câu trả lời pháp luật."),
+        back="tipline_staff:legal",
+    )
 
 
 @staff
 @require_http_methods(["GET", "POST"])
 def authority_units(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     workspace = _workspace(request)
-    require(getattr(request, "member", None), Action.HANDLE_TIPS)
-    items = selectors.authority_units(workspace=workspace)
-    item = items.filter(pk=pk).first() if pk is not None else None
-    if pk is not None and item is None:
-        raise Http404
-    initial = (
-        {
-            "name": item.name,
-            "email": item.email,
-            "categories": ", ".join(item.categories),
-            "note": item.note,
-            "is_active": item.is_active,
-        }
-        if item is not None
-        else {"is_active": True}
-    )
 
     def save(data: dict[str, Any], current: Any) -> None:
         services_staff.authority_unit_save(
@@ -471,11 +454,11 @@ def authority_units(request: HttpRequest, pk: int | None = None) -> HttpResponse
 
     return _settings_page(
         request,
+        pk=pk,
+        items=selectors.authority_units(workspace=workspace),
+        fields=("name", "email", "categories", "note", "is_active"),
         template="tipline/staff/authorities.html",
         form_class=AuthorityUnitForm,
-        items=items,
-        item=item,
-        initial=initial,
         save=save,
         saved_message=_("Đã lưu cơ quan chức năng."),
         back="tipline_staff:authorities",
