@@ -128,3 +128,22 @@ def test_a_text_stored_by_another_worker_meanwhile_becomes_a_copy(team):
     assert flood.copies == 2
     assert set(flood.sightings.values_list("url", flat=True)) == {"https://x.org/1",
                                                                  "https://x.org/3"}
+
+
+def test_a_near_copy_stored_by_another_worker_meanwhile_takes_in_the_planned_copies(team):
+    src = source(team)
+    planned = services.items_plan(source=src, posts=[
+        post(RUMOUR_RESHARED, url="https://x.org/1", reactions=5),
+        post(RUMOUR.lower(), url="https://x.org/2", shares=3),
+        post(FLOOD, url="https://x.org/3"),
+    ])
+    services.items_ingest(source=src, posts=[post(RUMOUR, url="https://x.org/4", reactions=7)])
+    report = services.items_store(planned)
+    assert (report.added, report.folded) == (1, 2)
+    rumour = Item.objects.get(text=RUMOUR)
+    assert (rumour.copies, rumour.reactions, rumour.shares) == (3, 12, 3)
+    assert rumour.reasons["velocity"]["copies"] == 3
+    assert set(rumour.sightings.values_list("url", flat=True)) == {
+        "https://x.org/1", "https://x.org/2", "https://x.org/4"}
+    assert Item.objects.get(text=FLOOD).copies == 1
+    assert Item.objects.count() == 2

@@ -3,7 +3,8 @@
 Ingestion works on batches: one query finds the sightings already recorded, one the items with
 the same content hash, one the items sharing a SimHash band; the new items are scored and
 matched lexically (`items_plan`, no write), then written with one bulk insert (`items_store`,
-inside the caller's transaction). Re-exported by services.py, where every write of the app is.
+inside the caller's transaction, after a last look at what other workers stored meanwhile:
+nearcopy.py). Re-exported by services.py, where every write of the app is.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db.models import F, Q, Value
+from django.db.models import F, Value
 from django.db.models.functions import Greatest, Least
 from django.utils import timezone
 
@@ -23,8 +24,16 @@ from kiemchung.monitoring.language import detect_language
 from kiemchung.monitoring.learner import Scorer, scorer_for
 from kiemchung.monitoring.matchers import LexicalCandidate, lexical_matcher
 from kiemchung.monitoring.models import Item, MatchStage, Sighting, Source
+from kiemchung.monitoring.nearcopy import (
+    bands,
+    is_near,
+    items_lock,
+    items_sharing_band,
+    items_watermark,
+    stored_near,
+)
 from kiemchung.monitoring.triage import clean_text, cue_list, priority_of
-from kiemchung.text.neardup import key_distance, near_duplicate_key, near_duplicate_similarity
+from kiemchung.text.neardup import near_duplicate_key
 from kiemchung.text.normalize import content_hash, normalize
 
 __all__ = [
@@ -48,13 +57,6 @@ TEXT_MAX = 20_000
 TITLE_MAX = 500
 URL_MAX = 2000
 PLATFORM_MAX = 40
-# Two cleaned texts whose SimHash keys share a 16-bit band (always so within 3 bits, often up
-# to a dozen), differ in at most NEAR_BITS bits and share NEAR_JACCARD of their word 3-shingles
-# are one text: a reshare, a copy with a line added, a light edit.
-NEAR_BITS = 12
-NEAR_JACCARD = 0.5
-# Texts shorter than this (in words) are folded only when identical once cleaned.
-NEAR_MIN_WORDS = 6
 # A lexical match at least this strong shows as "already checked?" until the full search runs.
 LEXICAL_SHOWN = 0.35
 LEXICAL_STRONG = 0.6
@@ -120,10 +122,6 @@ def sighting_key(
     return hashlib.sha256(basis.encode("utf-8")).hexdigest()
 
 
-def _bands(key: str) -> tuple[str, str, str, str]:
-    return key[0:4], key[4:8], key[8:12], key[12:16]
-
-
 @dataclass
 class _Prepared:
     post: Post
@@ -142,42 +140,6 @@ def _near_fields(prepared: _Prepared) -> None:
     prepared.clean = clean_text(prepared.text)
     prepared.words = len(prepared.clean.split())
     prepared.near_key = near_duplicate_key(prepared.clean)
-
-
-def _is_near(prepared: _Prepared, near_key: str, clean_other: str) -> bool:
-    if prepared.words < NEAR_MIN_WORDS:
-        return prepared.clean.casefold() == clean_other.casefold()
-    if key_distance(prepared.near_key, near_key) > NEAR_BITS:
-        return False
-    return near_duplicate_similarity(prepared.clean, clean_other) >= NEAR_JACCARD
-
-
-def _near_candidates(workspace_id: int, unknown: list[_Prepared]) -> list[Item]:
-    """Stored items within NEAR_BITS of some of these texts: found through a shared band,
-    compared on their keys, and only then read whole."""
-    for p in unknown:
-        _near_fields(p)
-    bands: list[set[str]] = [set(), set(), set(), set()]
-    for p in unknown:
-        for i, band in enumerate(_bands(p.near_key)):
-            bands[i].add(band)
-    query = Q()
-    for i, values in enumerate(bands):
-        query |= Q(**{f"band{i}__in": values})
-    by_band: dict[tuple[int, str], list[tuple[int, str]]] = {}
-    rows = Item.objects.filter(workspace_id=workspace_id).filter(query)
-    for pk, key in rows.values_list("pk", "near_key"):
-        for i, band in enumerate(_bands(key)):
-            by_band.setdefault((i, band), []).append((pk, key))
-    close: set[int] = set()
-    for p in unknown:
-        for i, band in enumerate(_bands(p.near_key)):
-            for pk, key in by_band.get((i, band), ()):
-                if key_distance(p.near_key, key) <= NEAR_BITS:
-                    close.add(pk)
-    if not close:
-        return []
-    return list(Item.objects.filter(pk__in=close).order_by("pk"))
 
 
 def _per_hour(item: Item) -> float:
@@ -339,6 +301,12 @@ class IngestPlan:
     new_items: list[Item] = field(default_factory=list)
     deltas: dict[int, _Delta] = field(default_factory=dict)
     sightings: list[tuple[_Prepared, Item]] = field(default_factory=list)
+    # The highest item id before the plan read any item, the stored items it compared its new
+    # texts with, and each new item's prepared text: what the store needs to meet the items
+    # other workers stored meanwhile (nearcopy.stored_near).
+    watermark: int = 0
+    compared: set[int] = field(default_factory=set)
+    prepared_of: dict[int, _Prepared] = field(default_factory=dict)
 
 
 def items_plan(
@@ -380,6 +348,7 @@ def items_plan(
     if not fresh:
         return plan
 
+    plan.watermark = items_watermark()
     by_hash: dict[str, Item] = {
         item.content_hash: item
         for item in Item.objects.filter(
@@ -389,11 +358,14 @@ def items_plan(
     unknown = [p for p in fresh if p.digest not in by_hash]
     near_candidates: list[Item] = []
     if unknown:
+        for p in unknown:
+            _near_fields(p)
         # One object per stored item, so that copies counted through either path add up.
         loaded = {item.pk: item for item in by_hash.values()}
         near_candidates = [
-            loaded.setdefault(item.pk, item) for item in _near_candidates(workspace_id, unknown)
+            loaded.setdefault(item.pk, item) for item in items_sharing_band(workspace_id, unknown)
         ]
+        plan.compared = {item.pk for item in near_candidates}
     candidate_clean: dict[int, str] = {}
 
     matcher = None
@@ -406,7 +378,7 @@ def items_plan(
             _near_fields(p)
             for candidate in [*near_candidates, *plan.new_items]:
                 if not any(
-                    a == b for a, b in zip(_bands(p.near_key), _bands(candidate.near_key),
+                    a == b for a, b in zip(bands(p.near_key), bands(candidate.near_key),
                                            strict=True)
                 ):
                     continue
@@ -414,7 +386,7 @@ def items_plan(
                 if clean_other is None:
                     clean_other = clean_text(candidate.text)
                     candidate_clean[id(candidate)] = clean_other
-                if _is_near(p, candidate.near_key, clean_other):
+                if is_near(p, candidate.near_key, clean_other):
                     item = candidate
                     break
         if item is None:
@@ -424,6 +396,7 @@ def items_plan(
                 source=source, prepared=p, scorer=scorer, candidates=matcher.search(p.text)
             )
             plan.new_items.append(item)
+            plan.prepared_of[id(item)] = p
             report.added += 1
         else:
             if item.pk is None:
@@ -439,40 +412,25 @@ def items_plan(
 def items_store(plan: IngestPlan) -> IngestReport:
     """Write a planned batch: new items, the copies added to known ones, the sightings.
 
-    A concurrent writer that stored the same content first makes this raise IntegrityError;
-    plan the batch again and store it again (it then folds into that item).
+    Texts that another worker stored while the batch was planned, the same or a near copy,
+    become copies of its items. A concurrent writer that recorded one of the batch's sightings
+    first makes this raise IntegrityError; plan the batch again and store it again.
     """
     source = plan.source
     workspace_id = source.workspace_id
     report = plan.report
-    # Another worker may have stored some of these texts since the plan was made: they become
-    # copies of its items (inside this transaction no one else can add them until commit on
-    # SQLite; on PostgreSQL a race in between raises IntegrityError and the batch is planned
-    # again).
-    taken = dict(
-        Item.objects.filter(
-            workspace_id=workspace_id,
-            content_hash__in=[item.content_hash for item in plan.new_items],
-        ).values_list("content_hash", "pk")
-    )
     stored_as: dict[int, int] = {}
-    if taken:
-        kept = []
-        for item in plan.new_items:
-            pk = taken.get(item.content_hash)
-            if pk is None:
-                kept.append(item)
-                continue
-            plan.deltas.setdefault(pk, _Delta()).merge(item)
-            stored_as[id(item)] = pk
-            report.added -= 1
-            report.folded += 1
-        plan.new_items = kept
+    if plan.new_items:
+        # From here to commit no other store adds items to the workspace, and every item
+        # stored before is visible: what is not found now cannot appear before this commits.
+        items_lock(workspace_id)
+        _meet_stored(plan, stored_as)
     for item in plan.new_items:
         if item.copies > 1:
             item_rank(item)
     Item.objects.bulk_create(plan.new_items)
-    for pk, delta in plan.deltas.items():
+    # In id order, so two stores updating the same items lock their rows in the same order.
+    for pk, delta in sorted(plan.deltas.items()):
         Item.objects.filter(pk=pk).update(
             copies=F("copies") + delta.copies,
             reactions=F("reactions") + delta.reactions,
@@ -514,6 +472,37 @@ def items_store(plan: IngestPlan) -> IngestReport:
         fresh.get(stored_as.get(id(item), item.pk), item) for _p, item in plan.sightings
     ))
     return report
+
+
+def _meet_stored(plan: IngestPlan, stored_as: dict[int, int]) -> None:
+    """Fold the plan's new items that another worker stored meanwhile, the same content or a
+    near copy, into its items; STORED_AS gets the id each folded new item's sightings go to."""
+    workspace_id = plan.source.workspace_id
+    taken = dict(
+        Item.objects.filter(
+            workspace_id=workspace_id,
+            content_hash__in=[item.content_hash for item in plan.new_items],
+        ).values_list("content_hash", "pk")
+    )
+    unmatched = [item for item in plan.new_items if item.content_hash not in taken]
+    near = stored_near(
+        workspace_id=workspace_id,
+        after=plan.watermark,
+        compared=plan.compared,
+        texts=[plan.prepared_of[id(item)] for item in unmatched],
+    )
+    target = {id(item): pk for item, pk in zip(unmatched, near, strict=True) if pk is not None}
+    kept = []
+    for item in plan.new_items:
+        pk = taken.get(item.content_hash) or target.get(id(item))
+        if pk is None:
+            kept.append(item)
+            continue
+        plan.deltas.setdefault(pk, _Delta()).merge(item)
+        stored_as[id(item)] = pk
+        plan.report.added -= 1
+        plan.report.folded += 1
+    plan.new_items = kept
 
 
 def items_ingest(
