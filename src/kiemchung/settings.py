@@ -197,6 +197,38 @@ RUN_WORKER_THREADS = env_int(
     "keeps quick work (a tipline answer) from waiting behind a slow task (archiving a page).",
     minimum=1,
 )
+SCHEDULE = env_bool(
+    "KIEMCHUNG_SCHEDULE",
+    True,
+    "Run the built-in schedule of periodic jobs (fetching the sources that are due, tip "
+    "retention, ClaimReview re-import) from the worker of `kiemchung run` and from every "
+    "`kiemchung worker`. Set it to false to run those commands from cron instead.",
+)
+SCHEDULE_TICK_SECONDS = env_float(
+    "KIEMCHUNG_SCHEDULE_TICK_SECONDS",
+    15.0,
+    "How often a worker looks for periodic jobs that are due; a job starts at most this late.",
+)
+SCHEDULE_SOURCES_SECONDS = env_int(
+    "KIEMCHUNG_SCHEDULE_SOURCES_SECONDS",
+    60,
+    "How often the schedule queues a fetch of every monitoring source that is due (each "
+    "source still waits its own interval).",
+    minimum=1,
+)
+SCHEDULE_RETENTION_SECONDS = env_int(
+    "KIEMCHUNG_SCHEDULE_RETENTION_SECONDS",
+    86400,
+    "How often the schedule runs the tip retention (`kiemchung tipline_retention`).",
+    minimum=1,
+)
+SCHEDULE_CLAIMREVIEW_SECONDS = env_int(
+    "KIEMCHUNG_SCHEDULE_CLAIMREVIEW_SECONDS",
+    3600,
+    "How often the schedule imports every active subscribed ClaimReview feed and page again "
+    "(`kiemchung import claimreview`).",
+    minimum=1,
+)
 
 if PRODUCTION:
     if DEBUG:

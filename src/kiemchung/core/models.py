@@ -1,4 +1,4 @@
-"""Base models shared by every app, and the task lease table."""
+"""Base models shared by every app, the task lease table and the schedule of periodic jobs."""
 
 from __future__ import annotations
 
@@ -34,6 +34,21 @@ class TaskLease(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task_id} @ {self.worker_id}"
+
+
+class ScheduledRun(models.Model):
+    """One periodic job of the built-in schedule: when it was last enqueued, when it is next due.
+
+    Every ticking process reads and moves `next_run_at` with a conditional UPDATE, so the job
+    is enqueued once per period however many workers tick.
+    """
+
+    name = models.CharField(max_length=80, primary_key=True)
+    next_run_at = models.DateTimeField()
+    last_enqueued_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} (next {self.next_run_at:%Y-%m-%d %H:%M:%S})"
 
 
 class DeliveryStatus(models.TextChoices):

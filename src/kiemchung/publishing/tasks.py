@@ -11,7 +11,7 @@ from django_tasks import task
 
 from kiemchung.publishing.announce import announcement_send
 from kiemchung.publishing.deliveries import SendOutcome
-from kiemchung.publishing.imports import source_import
+from kiemchung.publishing.imports import source_import, sources_due
 from kiemchung.publishing.newsletter import confirmation_send
 
 
@@ -46,3 +46,13 @@ def email_delivery_send(delivery_id: int) -> str:
 def claimreview_source_import(source_id: int) -> dict[str, Any]:
     """Fetch a subscribed ClaimReview feed or page again and import what changed."""
     return source_import(source_id=source_id).summary()
+
+
+@task()
+def claimreview_sources_round() -> int:
+    """Queue an import of every active subscribed ClaimReview feed and page (the schedule's
+    hourly job); returns how many were queued."""
+    ids = [source.pk for source in sources_due()]
+    for source_id in ids:
+        claimreview_source_import.enqueue(source_id)
+    return len(ids)

@@ -6,4 +6,12 @@ class TiplineConfig(AppConfig):
     label = "tipline"
 
     def ready(self) -> None:
+        from kiemchung.core.schedule import periodic_job_register
         from kiemchung.tipline import receivers, signals  # noqa: F401
+
+        periodic_job_register(
+            name="tip_retention",
+            task_path="kiemchung.tipline.tasks.tip_retention",
+            interval_setting="SCHEDULE_RETENTION_SECONDS",
+            description="Delete closed tips past KIEMCHUNG_TIP_RETENTION_DAYS and stale raw rows.",
+        )

@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.core.wsgi import get_wsgi_application
 from waitress.server import create_server
 
+from kiemchung.core.schedule import schedule_ticker_start
 from kiemchung.core.worker import worker_thread_start
 
 
@@ -21,7 +22,8 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
 class Command(BaseCommand):
     help = (
         "Serve kiemchung with the built-in web server (waitress) and, on the database queue, "
-        "a background worker in the same process. Ctrl+C stops both."
+        "a background worker in the same process that also runs the built-in schedule of "
+        "periodic jobs. Ctrl+C stops both."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -87,6 +89,9 @@ class Command(BaseCommand):
                 worker_thread_start(lease_seconds=settings.TASK_LEASE_SECONDS)
                 for _ in range(settings.RUN_WORKER_THREADS)
             ]
+        # The periodic jobs are enqueued where a worker runs them: with `--no-worker` (or RQ)
+        # the `kiemchung worker` processes tick instead.
+        ticker = schedule_ticker_start() if workers else None
         # One address gives one server; a name with several addresses gives one per address.
         listening = getattr(server, "effective_listen", None) or [
             (server.effective_host, server.effective_port)
@@ -107,6 +112,8 @@ class Command(BaseCommand):
             pass
         finally:
             server.close()
+            if ticker is not None:
+                ticker.stop()
             if workers:
                 self.stdout.write("Stopping: waiting for the running tasks to finish…")
                 self.stdout.flush()

@@ -9,6 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from kiemchung.core.schedule import ScheduleTicker, schedule_ticker_start
 from kiemchung.core.worker import LeasedWorker, rq_worker_run
 
 
@@ -35,7 +36,8 @@ def _worker_id(value: str) -> str:
 class Command(BaseCommand):
     help = (
         "Run background tasks: the database queue (KIEMCHUNG_TASKS=db) or an RQ worker "
-        "(KIEMCHUNG_TASKS=rq). Stops after the running task on Ctrl+C or SIGTERM."
+        "(KIEMCHUNG_TASKS=rq), enqueuing the periodic jobs of the built-in schedule when they "
+        "are due (KIEMCHUNG_SCHEDULE). Stops after the running task on Ctrl+C or SIGTERM."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -112,13 +114,18 @@ class Command(BaseCommand):
                     f"kiemchung worker {name}: RQ queues {', '.join(queue_names)} "
                     f"at {settings.REDIS_URL.split('@')[-1]}"
                 )
-            rq_worker_run(
-                queue_names=queue_names,
-                batch=batch,
-                max_tasks=max_tasks,
-                name=name,
-                verbosity=verbosity,
-            )
+            ticker = self._schedule(batch)
+            try:
+                rq_worker_run(
+                    queue_names=queue_names,
+                    batch=batch,
+                    max_tasks=max_tasks,
+                    name=name,
+                    verbosity=verbosity,
+                )
+            finally:
+                if ticker is not None:
+                    ticker.stop()
             return
         lease = settings.TASK_LEASE_SECONDS if lease_seconds is None else lease_seconds
         if lease < 1:
@@ -141,4 +148,14 @@ class Command(BaseCommand):
             )
             self.stdout.flush()
         worker.configure_signals()
-        worker.run()
+        ticker = self._schedule(batch)
+        try:
+            worker.run()
+        finally:
+            if ticker is not None:
+                ticker.stop()
+
+    def _schedule(self, batch: bool) -> ScheduleTicker | None:
+        """Tick the built-in schedule beside a long-running worker; a batch run only works
+        off what is already queued."""
+        return None if batch else schedule_ticker_start()

@@ -22,7 +22,8 @@ class Command(BaseCommand):
     help = (
         "Import a platform export (CSV, JSON or JSONL: Facebook posts, YouTube comments, TikTok "
         "captions) into a source, with a progress bar; run it again to resume a stopped import. "
-        "With --due, fetch the feeds and pages that are due instead (for cron)."
+        "With --due, fetch the feeds and pages that are due instead (the built-in schedule "
+        "does this every minute; for cron when KIEMCHUNG_SCHEDULE=false)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -1,4 +1,5 @@
-"""`kiemchung import claimreview`: import other fact-checkers' ClaimReview, from cron or by hand."""
+"""`kiemchung import claimreview`: import other fact-checkers' ClaimReview by hand (the built-in
+schedule re-imports the subscribed sources)."""
 
 from __future__ import annotations
 
@@ -35,9 +36,9 @@ def _progress(label: str) -> imports.Progress:
 class Command(BaseCommand):
     help = (
         "Import other teams' ClaimReview: `import claimreview` fetches every active subscribed "
-        "feed and page again (run it from cron), `--source ID` one source, `FILE --workspace "
-        "SLUG` a JSON, JSON Lines or HTML file. Progress on stderr; the last line on stdout "
-        "is a JSON summary."
+        "feed and page again (the built-in schedule does it hourly), `--source ID` one source, "
+        "`FILE --workspace SLUG` a JSON, JSON Lines or HTML file. Progress on stderr; the last "
+        "line on stdout is a JSON summary."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:

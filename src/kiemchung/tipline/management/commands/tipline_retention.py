@@ -11,7 +11,8 @@ from kiemchung.tipline.services_retention import retention_run
 class Command(BaseCommand):
     help = (
         "Delete closed tips older than KIEMCHUNG_TIP_RETENTION_DAYS with their messages and "
-        "images, and stale raw webhook rows; run it daily (cron or a systemd timer)."
+        "images, and stale raw webhook rows; the built-in schedule runs it daily (run it from cron "
+        "when KIEMCHUNG_SCHEDULE=false)."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
