@@ -181,6 +181,27 @@ def test_the_schedule_command_lists_the_jobs_and_runs_one_now(
         call_command("schedule", "--run", "cron", stdout=io.StringIO())
 
 
+def test_the_claimreview_job_reimports_every_active_subscribed_feed(team):
+    from kiemchung.publishing.models import ClaimReviewSource, ExternalFactCheck
+    from kiemchung.publishing.tasks import claimreview_sources_round
+    from publishing.test_imports import datafeed, review
+
+    feed = json.dumps(datafeed(review(1), review(2))).encode()
+    routes = {"/feed.json": lambda h: answer(h, 200, feed, "application/json")}
+    with http_server(routes) as server:
+        for name, url, active in [
+            ("Đang theo dõi", server.url("/feed.json"), True),
+            ("Đã tắt", server.url("/tat.json"), False),
+        ]:
+            ClaimReviewSource.objects.create(
+                workspace=team.workspace, name=name, kind="feed", url=url, is_active=active
+            )
+        ClaimReviewSource.objects.create(workspace=team.workspace, name="Tệp", kind="file")
+        assert claimreview_sources_round.enqueue().return_value == 1
+    assert server.hits == {"/feed.json": 1}
+    assert ExternalFactCheck.objects.count() == 2
+
+
 TICK_TOGETHER = """
 import threading
 from datetime import UTC, datetime, timedelta
