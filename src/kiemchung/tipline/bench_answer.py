@@ -442,6 +442,7 @@ def main(argv: list[str] | None = None) -> int:
         KIEMCHUNG_HOST="127.0.0.1",
         KIEMCHUNG_SITE_URL=f"http://127.0.0.1:{port}",
         KIEMCHUNG_TASKS="db",
+        KIEMCHUNG_SCHEDULE="false",
         KIEMCHUNG_LOG_LEVEL="WARNING",
         KIEMCHUNG_ALLOW_PRIVATE_URLS="true",
         KIEMCHUNG_FACEBOOK_GRAPH_URL=platform_url + "/v21.0",
