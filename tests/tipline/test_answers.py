@@ -22,7 +22,7 @@ from tests.tipline.answer_stories import (
 from tests.tipline.stories import tip_received
 
 from kiemchung.core.models import Delivery, DeliveryStatus
-from kiemchung.tipline import answers, notifications, services, services_staff
+from kiemchung.tipline import answers, notifications, selectors, services, services_staff
 from kiemchung.tipline.models import Conversation, Message, Subscription, Tip, TipState
 
 pytestmark = pytest.mark.usefixtures("index_in_tmp")
@@ -277,8 +277,9 @@ def test_web_tip_answer_waits_on_the_status_page(team, tipline,
 
     tip.refresh_from_db()
     assert tip.state == TipState.ANSWERED
-    replies = notifications.public_replies(tip=tip)
-    assert len(replies) == 1 and notifications.factcheck_url(factcheck) in replies[0]
+    replies = selectors.public_replies(tip=tip)
+    assert len(replies) == 1 and notifications.factcheck_url(factcheck) in replies[0].text
+    assert not replies[0].by_team
     # Nobody to send to: the delivery says so instead of failing.
     skipped = Delivery.objects.get(adapter="tipline-web")
     assert skipped.status == DeliveryStatus.SKIPPED and skipped.error
@@ -297,7 +298,7 @@ def test_unmatched_web_tip_waits_for_the_verdict_without_asking(
 
     subscription.refresh_from_db()
     assert subscription.notified_at is not None
-    assert "Không có phí giữ sổ đỏ" in notifications.public_replies(tip=tip)[-1]
+    assert "Không có phí giữ sổ đỏ" in selectors.public_replies(tip=tip)[-1].text
 
 
 def test_bot_stays_silent_when_staff_have_taken_over(

@@ -119,6 +119,29 @@ def test_forwarded_web_report_carries_its_images_under_neutral_names(
     assert tip.messages.filter(direction="out", delivery=skipped).exists()
 
 
+def test_web_tipster_reads_the_reference_on_the_status_page(
+    team, tipline, client, django_capture_on_commit_callbacks
+):
+    unit = _unit(team)
+    tip = services.web_tip_submit(
+        channel=web_channel(team), category="violation", text=REPORT, images=[]
+    )
+    status_url = reverse("tipline:status", args=[team.workspace.slug])
+    before = client.get(status_url, {"code": tip.tracking_code}).content.decode()
+    assert 'id="tip-forwarded"' not in before
+
+    with django_capture_on_commit_callbacks(execute=True):
+        tip_forward(tip=tip, unit=unit, actor=team.checker)
+
+    tip.refresh_from_db()
+    page = client.get(status_url, {"code": tip.tracking_code}).content.decode()
+    assert 'id="tip-forwarded"' in page
+    assert f"<strong>{tip.forward_reference}</strong>" in page and unit.name in page
+    # The notice the chat channels would have carried is there too, without who sent it.
+    assert page.count(tip.forward_reference) == 2
+    assert "checker" not in page and REPORT not in page
+
+
 def test_references_count_per_unit_and_year(team, tipline, django_capture_on_commit_callbacks):
     unit = _unit(team)
     channel = web_channel(team)

@@ -6,10 +6,13 @@ from io import BytesIO
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
 from django.urls import reverse
 from PIL import Image
 from tests.tipline.stories import web_channel
 
+from kiemchung.claims import services as claims_services
+from kiemchung.tipline import services_staff
 from kiemchung.tipline.models import InboundMessage, Tip, TipMedia
 
 pytestmark = pytest.mark.usefixtures("no_matcher")
@@ -134,6 +137,36 @@ def test_status_and_deletion_pages_by_code(client, form_url, team):
     assert done.status_code == 200 and "Đã xóa" in done.content.decode()
     assert Tip.objects.count() == 0
     assert client.get(status_url, {"code": code}).status_code == 404
+
+
+def test_status_page_shows_the_teams_replies_but_not_who_wrote_them(client, form_url, team):
+    team.editor.first_name, team.editor.last_name = "Biên", "Trần Thị"
+    team.editor.save()
+    client.post(form_url, {"category": "check", "text": TEXT})
+    tip = Tip.objects.get()
+    status_url = reverse("tipline:status", args=[team.workspace.slug])
+    page = client.get(status_url, {"code": tip.tracking_code}).content.decode()
+    assert "Nhóm chưa trả lời tin này." in page
+
+    with transaction.atomic():
+        claim = claims_services.claim_create(
+            workspace=team.workspace, actor=team.editor, text="Xe máy phải mua bảo hiểm 500 nghìn"
+        )
+        services_staff.tip_attach(
+            tip=tip, claim=claim, actor=team.editor, note="Ghi chú nội bộ: nguồn tin nhóm chat"
+        )
+        services_staff.tip_reply(
+            tip=tip,
+            actor=team.editor,
+            text="Chúng tôi đang kiểm chứng.\nXem thêm: https://example.org/bao-hiem",
+        )
+
+    page = client.get(status_url, {"code": tip.tracking_code}).content.decode()
+    assert "Chúng tôi đang kiểm chứng.<br>" in page
+    assert '<a href="https://example.org/bao-hiem"' in page
+    assert team.workspace.name in page
+    for private in ("Biên", "Trần Thị", "editor@", "Ghi chú nội bộ", TEXT):
+        assert private not in page, private
 
 
 def test_the_form_slows_a_flooding_address(client, form_url):

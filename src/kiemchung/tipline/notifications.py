@@ -277,14 +277,3 @@ def verdict_notify(*, factcheck_id: int) -> int:
             ):
                 handled += 1
     return handled
-
-
-def public_replies(*, tip: Tip) -> list[str]:
-    """What the team and the bot answered on a tip, for its status page (web tips have no
-    other way to receive it)."""
-    return [
-        message.text
-        for message in Message.objects.filter(tip=tip, direction=MessageDirection.OUT).order_by(
-            "created_at", "id"
-        )
-    ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, TypeAlias
 
 from django.db.models import QuerySet
@@ -14,6 +16,7 @@ from kiemchung.tipline.models import (
     ChannelKind,
     Conversation,
     Message,
+    MessageDirection,
     Tip,
     TipState,
 )
@@ -89,7 +92,32 @@ def new_tip_count(*, workspace: Workspace) -> int:
 
 
 def tip_by_code(*, workspace: Workspace, code: str) -> Tip | None:
-    return Tip.objects.filter(workspace=workspace, tracking_code=code.strip().upper()).first()
+    return (
+        Tip.objects.select_related("forwarded_to")
+        .filter(workspace=workspace, tracking_code=code.strip().upper())
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class PublicReply:
+    """One answer on a tip as its status page shows it: by the team or automatic, never by
+    whom."""
+
+    sent_at: datetime
+    text: str
+    by_team: bool
+
+
+def public_replies(*, tip: Tip) -> list[PublicReply]:
+    """What the team and the bot answered on a tip, oldest first, for its status page (web
+    tips have no other way to receive it; a chat tipster may have missed a message)."""
+    return [
+        PublicReply(sent_at=message.created_at, text=message.text, by_team=not message.from_bot)
+        for message in Message.objects.filter(tip=tip, direction=MessageDirection.OUT).order_by(
+            "created_at", "id"
+        )
+    ]
 
 
 def web_channel(*, workspace_slug: str) -> Channel | None:

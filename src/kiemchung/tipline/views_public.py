@@ -105,7 +105,8 @@ def tip_status(request: HttpRequest, workspace_slug: str) -> HttpResponse:
     tip = selectors.tip_by_code(workspace=channel.workspace, code=form.cleaned_data["code"])
     return _page(
         request, "tipline/status.html", channel, status=200 if tip else 404, form=form,
-        searched=True, status_line=status_text(tip) if tip else "",
+        searched=True, tip=tip, status_line=status_text(tip) if tip else "",
+        replies=selectors.public_replies(tip=tip) if tip else [],
     )
 
 
