@@ -34,7 +34,7 @@ from kiemchung.audit.models import AuditEvent
 from kiemchung.audit.selectors import audit_events
 from kiemchung.claims import services
 from kiemchung.claims.models import ArchiveStatus, Evidence, EvidenceKind
-from kiemchung.tipline import selectors as tipline_selectors
+from kiemchung.tipline import inbox_selectors as tipline_inbox_selectors
 from kiemchung.tipline import services_staff as tipline_services_staff
 from permissions_table import ROLES, cases, expected, user_for
 
@@ -227,7 +227,7 @@ SERVICE_CASES: dict[Action, dict[str, ServiceCase]] = {
         # Reading a tip is audited like a change.
         "tip_for_staff": ServiceCase(
             tip_received,
-            lambda team, tip, user: tipline_selectors.tip_for_staff(
+            lambda team, tip, user: tipline_inbox_selectors.tip_for_staff(
                 workspace=team.workspace, user=user, tip_id=tip.pk
             ),
         ),

@@ -243,7 +243,7 @@ def test_staff_see_the_platforms_refusal_on_the_conversation_page(chat, tipline,
         CLAIM, ""
     ), "the platform id is not shown"
     assert AuditEvent.objects.filter(
-        action="tipline.conversation.view", actor=team.checker
+        action="conversation.view", actor=team.checker
     ).exists()
 
 

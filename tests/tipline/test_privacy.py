@@ -21,7 +21,7 @@ from tests.tipline.stories import tip_received
 
 from kiemchung.audit.models import AuditEvent
 from kiemchung.core.worker import LeasedWorker
-from kiemchung.tipline import privacy, selectors, services, services_staff
+from kiemchung.tipline import inbox_selectors, privacy, services, services_staff
 from kiemchung.tipline.models import (
     Conversation,
     InboundMessage,
@@ -176,7 +176,7 @@ def test_blocked_sender_is_dropped_but_acknowledged(team, client, tipline, deliv
                                     TELEGRAM_SECRET)
     assert deliver(client, tipline.hook(tipline.telegram), body, headers).status_code == 200
     assert InboundMessage.objects.count() == 1
-    assert AuditEvent.objects.filter(action="tipline.sender.block").exists()
+    assert AuditEvent.objects.filter(action="sender.block").exists()
 
 
 def test_retention_deletes_closed_tips_and_media(team, settings, tmp_path):
@@ -213,9 +213,11 @@ def test_retention_deletes_closed_tips_and_media(team, settings, tmp_path):
 
 def test_every_staff_view_of_a_tip_is_audited(team):
     tip = tip_received(team)
-    found = selectors.tip_for_staff(workspace=team.workspace, user=team.checker, tip_id=tip.pk)
+    found = inbox_selectors.tip_for_staff(
+        workspace=team.workspace, user=team.checker, tip_id=tip.pk
+    )
     assert found == tip
-    event = AuditEvent.objects.get(action="tipline.tip.view")
+    event = AuditEvent.objects.get(action="tip.view")
     assert (event.actor_id, event.object_id) == (team.checker.pk, str(tip.pk))
     assert tip.text not in json.dumps([event.object_repr, event.before, event.after])
 
@@ -225,7 +227,7 @@ def test_viewer_cannot_read_tips(team):
 
     tip = tip_received(team)
     with pytest.raises(PermissionDenied):
-        selectors.tip_for_staff(workspace=team.workspace, user=team.viewer, tip_id=tip.pk)
+        inbox_selectors.tip_for_staff(workspace=team.workspace, user=team.viewer, tip_id=tip.pk)
 
 
 def test_staff_notification_says_only_how_many_tips_are_new(

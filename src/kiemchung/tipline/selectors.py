@@ -40,19 +40,6 @@ def _staff(workspace: Workspace, user: Actor) -> Member:
     return member
 
 
-def tip_for_staff(*, workspace: Workspace, user: Actor, tip_id: int) -> Tip | None:
-    """A tip of the workspace for a member who handles tips, audited as read; None if absent."""
-    member = _staff(workspace, user)
-    tip = (
-        Tip.objects.select_related("conversation__sender", "conversation__channel")
-        .filter(workspace=workspace, pk=tip_id)
-        .first()
-    )
-    if tip is not None:
-        audit_record(workspace=workspace, actor=member.user, action="tipline.tip.view", obj=tip)
-    return tip
-
-
 def conversation_for_staff(
     *, workspace: Workspace, user: Actor, conversation_id: int
 ) -> Conversation | None:
@@ -67,7 +54,7 @@ def conversation_for_staff(
         audit_record(
             workspace=workspace,
             actor=member.user,
-            action="tipline.conversation.view",
+            action="conversation.view",
             obj=conversation,
         )
     return conversation

@@ -213,7 +213,7 @@ def conversation_take_over(*, conversation: Conversation, actor: Actor) -> Conve
     audit_record(
         workspace=conversation.workspace,
         actor=user,
-        action="tipline.conversation.take_over",
+        action="conversation.take_over",
         obj=conversation,
     )
     return conversation
@@ -232,7 +232,7 @@ def conversation_release(*, conversation: Conversation, actor: Actor) -> Convers
     audit_record(
         workspace=conversation.workspace,
         actor=user,
-        action="tipline.conversation.release",
+        action="conversation.release",
         obj=conversation,
     )
     return conversation
@@ -247,7 +247,7 @@ def staff_reply(
     audit_record(
         workspace=conversation.workspace,
         actor=user,
-        action="tipline.conversation.reply",
+        action="conversation.reply",
         obj=conversation,
         after={"messages": [m.pk for m in messages]},
     )
@@ -262,7 +262,7 @@ def sender_block(*, sender: Sender, actor: Actor) -> Sender:
     sender.save(update_fields=["blocked_at", "blocked_by", "updated_at"])
     privacy.blocklist_forget(sender.workspace_id)
     audit_record(
-        workspace=sender.workspace, actor=user, action="tipline.sender.block", obj=sender
+        workspace=sender.workspace, actor=user, action="sender.block", obj=sender
     )
     return sender
 
@@ -274,7 +274,7 @@ def sender_unblock(*, sender: Sender, actor: Actor) -> Sender:
     sender.save(update_fields=["blocked_at", "blocked_by", "updated_at"])
     privacy.blocklist_forget(sender.workspace_id)
     audit_record(
-        workspace=sender.workspace, actor=user, action="tipline.sender.unblock", obj=sender
+        workspace=sender.workspace, actor=user, action="sender.unblock", obj=sender
     )
     return sender
 
@@ -289,7 +289,7 @@ def tip_close(*, tip: Tip, actor: Actor) -> Tip:
     audit_record(
         workspace=tip.workspace,
         actor=user,
-        action="tipline.tip.close",
+        action="tip.close",
         obj=tip,
         before=before,
         after={"state": tip.state},
@@ -362,7 +362,7 @@ def reply_template_save(
         current=template,
         new=ReplyTemplate(workspace=workspace),
         values=values,
-        action="tipline.reply_template",
+        action="reply_template",
     )
 
 
@@ -371,7 +371,7 @@ def reply_template_delete(*, template: ReplyTemplate, actor: Actor) -> None:
     audit_record(
         workspace=template.workspace,
         actor=user,
-        action="tipline.reply_template.delete",
+        action="reply_template.delete",
         obj=template,
         before={"title": template.title, "text": template.text},
     )
@@ -416,7 +416,7 @@ def legal_answer_save(
         current=entry,
         new=LegalAnswer(workspace=workspace, created_by=user),
         values=values,
-        action="tipline.legal_answer",
+        action="legal_answer",
         validate=True,
     )
 
@@ -426,7 +426,7 @@ def legal_answer_delete(*, entry: LegalAnswer, actor: Actor) -> None:
     audit_record(
         workspace=entry.workspace,
         actor=user,
-        action="tipline.legal_answer.delete",
+        action="legal_answer.delete",
         obj=entry,
         before={"question": entry.question, "answer": entry.answer, "source": entry.source},
     )
@@ -467,6 +467,6 @@ def authority_unit_save(
         current=unit,
         new=AuthorityUnit(workspace=workspace),
         values=values,
-        action="tipline.authority_unit",
+        action="authority_unit",
         validate=True,
     )
