@@ -1,8 +1,9 @@
 """A real HTTP server on 127.0.0.1 that stands in for a chat platform's API in tests.
 
-Subclasses decide, per request, what the platform would answer; every request is recorded
-(method, path, query, headers, JSON body) so tests can check what kiemchung sent. Answers can be
-scripted ahead (`fail_next`) to play a platform that refuses or is briefly down.
+Subclasses decide, per request, what the platform would answer (`answer` for POST, `answer_get`
+for the files a GET downloads); every request is recorded (method, path, query, headers, JSON
+body) so tests can check what kiemchung sent. Answers can be scripted ahead (`fail_next`, for
+either method) to play a platform that refuses or is briefly down.
 """
 
 from __future__ import annotations
@@ -29,6 +30,17 @@ class Recorded:
 class Answer:
     status: int
     body: dict[str, Any]
+
+
+@dataclass
+class Served:
+    """A file answered to a GET; without `declare_length` it streams with no Content-Length,
+    so only counting the bytes as they arrive can stop an oversized one."""
+
+    status: int
+    content: bytes
+    content_type: str
+    declare_length: bool = True
 
 
 @dataclass
@@ -67,6 +79,34 @@ class FakeChatApi:
                 self.end_headers()
                 self.wfile.write(body)
 
+            def do_GET(self) -> None:
+                parts = urlsplit(self.path)
+                recorded = Recorded(
+                    method="GET",
+                    path=parts.path,
+                    query=parse_qs(parts.query),
+                    headers={k.lower(): v for k, v in self.headers.items()},
+                    json=None,
+                )
+                with fake.lock:
+                    fake.requests.append(recorded)
+                    scripted = fake.scripted.popleft() if fake.scripted else None
+                if scripted is not None:
+                    served = Served(scripted.status, json.dumps(scripted.body).encode(),
+                                    "application/json")
+                else:
+                    served = fake.answer_get(recorded)
+                self.send_response(served.status)
+                self.send_header("Content-Type", served.content_type)
+                if served.declare_length:
+                    self.send_header("Content-Length", str(len(served.content)))
+                self.end_headers()
+                try:
+                    for start in range(0, len(served.content), 64 * 1024):
+                        self.wfile.write(served.content[start:start + 64 * 1024])
+                except (BrokenPipeError, ConnectionResetError):
+                    return  # the client stopped reading, as it should past its limit
+
             def log_message(self, format: str, *args: Any) -> None:
                 return
 
@@ -88,6 +128,9 @@ class FakeChatApi:
 
     def answer(self, request: Recorded) -> Answer:
         raise NotImplementedError
+
+    def answer_get(self, request: Recorded) -> Served:
+        return Served(404, b"Not Found", "text/plain")
 
     def problem(self, message: str) -> None:
         self.problems.append(message)

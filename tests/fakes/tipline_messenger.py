@@ -24,7 +24,10 @@ def message_event(
     mid: str | None = None,
     timestamp_ms: int | None = None,
     is_echo: bool = False,
+    attachments: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
+    """A message event as the Page webhook posts it; ATTACHMENTS as Meta shapes them,
+    e.g. {"type": "image", "payload": {"url": ...}}."""
     now = int(time.time() * 1000) if timestamp_ms is None else timestamp_ms
     message: dict[str, Any] = {"mid": mid or f"m_{next(_mids):020d}"}
     if text is not None:
@@ -33,6 +36,8 @@ def message_event(
         message["quick_reply"] = {"payload": quick_reply}
     if is_echo:
         message["is_echo"] = True
+    if attachments:
+        message["attachments"] = attachments
     return {
         "object": "page",
         "entry": [

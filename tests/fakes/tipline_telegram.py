@@ -1,18 +1,32 @@
 """Telegram as the tipline's tests see it: updates it would POST with the secret token, and a
-Bot API that checks replies as Telegram does."""
+Bot API that checks replies as Telegram does and serves the files people send (getFile, then
+the bot's download address with the token in the path)."""
 
 from __future__ import annotations
 
 import itertools
 import json
+import secrets
 import time
+from dataclasses import dataclass
+from io import BytesIO
 from typing import Any
 
-from tests.fakes.tipline_api import Answer, FakeChatApi, Recorded
+from PIL import Image
+from tests.fakes.tipline_api import Answer, FakeChatApi, Recorded, Served
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 _update_ids = itertools.count(700_000_000)
 _message_ids = itertools.count(1)
+# Bots may download files of up to 20 MB; getFile refuses larger ones.
+BOT_DOWNLOAD_LIMIT = 20 * 1024 * 1024
+
+
+@dataclass
+class _File:
+    path: str
+    content: bytes
+    size: int
 
 
 def update(
@@ -42,14 +56,67 @@ def signed(payload: dict[str, Any], secret_token: str) -> tuple[bytes, dict[str,
 
 
 class FakeTelegramApi(FakeChatApi):
-    """/bot<token>/sendMessage and /bot<token>/setWebhook, checked as Telegram checks them."""
+    """/bot<token>/sendMessage, /bot<token>/setWebhook, /bot<token>/getFile and
+    /file/bot<token>/<file_path>, checked as Telegram checks them."""
 
     def __init__(self, *, bot_token: str) -> None:
         self.bot_token = bot_token
+        self.files: dict[str, _File] = {}
+        self.paths_given: set[str] = set()
         super().__init__()
 
     def sent(self) -> list[Recorded]:
         return [r for r in self.requests if r.path.endswith("/sendMessage")]
+
+    def photo(
+        self, content: bytes, *, thumbnail: bytes | None = None, file_size: int | None = None
+    ) -> list[dict[str, Any]]:
+        """`message.photo` for CONTENT as Telegram sends it: PhotoSize objects, smallest first,
+        each a file the bot can fetch. FILE_SIZE overrides the size getFile reports."""
+        sizes = [self._file(thumbnail, None)] if thumbnail is not None else []
+        sizes.append(self._file(content, file_size))
+        return sizes
+
+    def _file(self, content: bytes, file_size: int | None) -> dict[str, Any]:
+        file_id = "AgACAgIAAxkBAAI" + secrets.token_urlsafe(24)
+        size = len(content) if file_size is None else file_size
+        self.files[file_id] = _File(f"photos/file_{len(self.files)}.jpg", content, size)
+        try:
+            with Image.open(BytesIO(content)) as image:
+                width, height = image.size
+        except OSError:
+            width, height = 1280, 960
+        return {"file_id": file_id, "file_unique_id": file_id[-16:], "width": width,
+                "height": height, "file_size": size}
+
+    def downloads(self) -> list[Recorded]:
+        return [r for r in self.requests if r.method == "GET"]
+
+    def _get_file(self, body: dict[str, Any]) -> Answer:
+        found = self.files.get(str(body.get("file_id", "")))
+        if found is None:
+            return self._error(400, "Bad Request: invalid file_id")
+        result: dict[str, Any] = {"file_id": body["file_id"], "file_unique_id": "u",
+                                  "file_size": found.size}
+        if found.size > BOT_DOWNLOAD_LIMIT:
+            return self._error(400, "Bad Request: file is too big")
+        result["file_path"] = found.path
+        self.paths_given.add(found.path)
+        return Answer(200, {"ok": True, "result": result})
+
+    def answer_get(self, request: Recorded) -> Served:
+        prefix = f"/file/bot{self.bot_token}/"
+        if not request.path.startswith(prefix):
+            return Served(404, b'{"ok":false,"error_code":404,"description":"Not Found"}',
+                          "application/json")
+        path = request.path[len(prefix):]
+        if path not in self.paths_given:
+            self.problem("file downloaded without a file_path from getFile")
+        found = next((f for f in self.files.values() if f.path == path), None)
+        if found is None:
+            return Served(404, b'{"ok":false,"error_code":404,"description":"Not Found"}',
+                          "application/json")
+        return Served(200, found.content, "application/octet-stream")
 
     @staticmethod
     def _error(code: int, description: str) -> Answer:
@@ -67,6 +134,8 @@ class FakeTelegramApi(FakeChatApi):
             if not body.get("secret_token"):
                 self.problem("setWebhook without secret_token")
             return Answer(200, {"ok": True, "result": True, "description": "Webhook was set"})
+        if method == "getFile":
+            return self._get_file(body)
         if method != "sendMessage":
             return self._error(404, "Not Found")
         text = body.get("text")

@@ -23,11 +23,16 @@ def event(
     event_name: str = "user_send_text",
     msg_id: str | None = None,
     timestamp_ms: int | None = None,
+    attachments: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """A user_send_* event as the OA webhook posts it (timestamps are strings of ms)."""
+    """A user_send_* event as the OA webhook posts it (timestamps are strings of ms);
+    ATTACHMENTS as user_send_image carries them: {"type": "image", "payload": {"thumbnail",
+    "url"}}."""
     message: dict[str, Any] = {"msg_id": msg_id or f"zmsg{next(_msg_ids):012d}"}
     if text is not None:
         message["text"] = text
+    if attachments:
+        message["attachments"] = attachments
     return {
         "app_id": app_id,
         "user_id_by_app": "55" + user_id,

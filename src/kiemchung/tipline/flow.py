@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from kiemchung.core.crypto import decrypt
 from kiemchung.text.normalize import fold
-from kiemchung.tipline import privacy, services, services_retention
+from kiemchung.tipline import media, privacy, services, services_retention
 from kiemchung.tipline.channels.registry import adapter_for
 from kiemchung.tipline.models import (
     TRACKING_CODE_RE,
@@ -251,6 +251,7 @@ def inbound_process(*, inbound_id: int) -> str:
         conversation.last_inbound_at = timezone.now()
         conversation.save(update_fields=["reply_address_enc", "last_inbound_at", "updated_at"])
         conversation_answer(conversation=conversation, incoming=incoming, inbound=inbound)
+        media.inbound_images_request(inbound=inbound, conversation=conversation)
         # The raw copy has served its purpose; only its id stays, to recognise retries.
         InboundMessage.objects.filter(pk=inbound_id).update(
             body_enc="", conversation=conversation

@@ -316,6 +316,58 @@ class TipMedia(models.Model):
         )
 
 
+class MediaDownloadState(models.TextChoices):
+    QUEUED = "queued", _("Đang tải ảnh về")
+    RETRYING = "retrying", _("Chưa tải được ảnh, sẽ thử lại")
+    DONE = "done", _("Đã tải ảnh về")
+    REFUSED = "refused", _("Ảnh không được nhận")
+    FAILED = "failed", _("Không tải được ảnh")
+
+
+class TipMediaDownloadQuerySet(models.QuerySet["TipMediaDownload"]):
+    def notes(self) -> TipMediaDownloadQuerySet:
+        """The downloads staff should hear about: under way, refused or failed."""
+        return self.exclude(state=MediaDownloadState.DONE)
+
+
+class TipMediaDownload(models.Model):
+    """An image a tipster sent on a chat platform, downloaded into the tip by a task.
+
+    `source_enc` holds the platform's reference (a Telegram file id, a Messenger or Zalo URL),
+    encrypted, and is emptied once the download is over; `note` tells staff, in Vietnamese, why
+    an image did not arrive. The row goes with its tip.
+    """
+
+    tip = models.ForeignKey(Tip, on_delete=models.CASCADE, related_name="media_downloads")
+    source_enc = models.TextField(blank=True)
+    state = models.CharField(
+        max_length=10, choices=MediaDownloadState.choices, default=MediaDownloadState.QUEUED
+    )
+    note = models.CharField(_("ghi chú"), max_length=500, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    media = models.ForeignKey(
+        TipMedia, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = TipMediaDownloadQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("ảnh gửi qua ứng dụng nhắn tin")
+        verbose_name_plural = _("ảnh gửi qua ứng dụng nhắn tin")
+
+    def __str__(self) -> str:
+        return f"{self.tip_id}: {self.state}"
+
+    @property
+    def is_over(self) -> bool:
+        return self.state in (
+            MediaDownloadState.DONE, MediaDownloadState.REFUSED, MediaDownloadState.FAILED
+        )
+
+
 class MessageDirection(models.TextChoices):
     IN = "in", _("Đến")
     OUT = "out", _("Đi")
@@ -449,4 +501,5 @@ ENCRYPTED_FIELDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("tipline.InboundMessage", ("body_enc",)),
     ("tipline.Tip", ("text_enc",)),
     ("tipline.Message", ("text_enc",)),
+    ("tipline.TipMediaDownload", ("source_enc",)),
 )

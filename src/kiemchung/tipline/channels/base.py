@@ -12,6 +12,7 @@ from functools import lru_cache
 from typing import Any, ClassVar
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from kiemchung.core.http import FetchError, FetchResult, fetch
@@ -46,7 +47,9 @@ class StrictModel(BaseModel):
 class InboundEvent:
     """One message from a person, in the shape the flow reads, whatever the platform.
 
-    `attachments` names the kinds of attachment ("image", "file", "audio", ...) only.
+    `attachments` names the kinds of attachment ("image", "file", "audio", ...) only. `images`
+    holds what the adapter needs to fetch each image later (a Telegram file id, a Messenger or
+    Zalo URL): a reference, never the image, kept only in the encrypted raw row.
     """
 
     external_id: str
@@ -56,6 +59,7 @@ class InboundEvent:
     text: str = ""
     choice: str = ""
     attachments: tuple[str, ...] = field(default_factory=tuple)
+    images: tuple[str, ...] = field(default_factory=tuple)
 
     def as_json(self) -> str:
         return json.dumps(
@@ -65,6 +69,7 @@ class InboundEvent:
                 "text": self.text,
                 "choice": self.choice,
                 "attachments": list(self.attachments),
+                "images": list(self.images),
             },
             ensure_ascii=False,
         )
@@ -91,6 +96,37 @@ def check_fresh(sent_at: float) -> None:
     """Refuse an event older than the replay window (a captured request sent again later)."""
     if time.time() - sent_at > settings.TIPLINE_REPLAY_WINDOW_HOURS * 3600:
         raise WebhookRejected("event older than the replay window")
+
+
+# A reference longer than this is not one a platform sends; it is left out.
+MAX_IMAGE_REFERENCE = 2048
+
+
+def image_max_bytes() -> int:
+    """The largest image a tipster may send, on any channel (KIEMCHUNG_TIP_IMAGE_MAX_MB)."""
+    return int(settings.TIP_IMAGE_MAX_MB) * 1024 * 1024
+
+
+def image_too_large() -> ChannelError:
+    return ChannelError(
+        _("Ảnh lớn hơn %(mb)d MB, giới hạn của đường dây nhận tin.")
+        % {"mb": settings.TIP_IMAGE_MAX_MB},
+        retryable=False,
+    )
+
+
+def _download_error(exc: FetchError) -> ChannelError:
+    """What staff read when an image could not be fetched; never the address it came from."""
+    if exc.reason == "too_large":
+        return image_too_large()
+    if exc.status_code in (403, 404, 410):
+        return ChannelError(
+            _("Nền tảng không còn cho tải ảnh này (đường dẫn đã hết hạn hoặc ảnh đã bị xóa)."),
+            retryable=False,
+        )
+    return ChannelError(
+        _("Không tải được ảnh: %(reason)s.") % {"reason": exc.message}, retryable=exc.retryable
+    )
 
 
 @lru_cache(maxsize=1)
@@ -136,6 +172,22 @@ class ChannelAdapter:
     ) -> str:
         """Send one message (text within `max_text`); return the platform's message id."""
         raise NotImplementedError
+
+    def image_download(self, *, reference: str) -> bytes:
+        """The bytes of an image the person sent, from the reference `parse` put in the event
+        (here a URL on the platform's image host); at most `image_max_bytes()`.
+
+        Raises ChannelError with a note for staff that never names the reference.
+        """
+        return self.download(reference)
+
+    def download(self, url: str) -> bytes:
+        """GET an image through the one HTTP wrapper, cut off past the image size limit."""
+        try:
+            result = fetch(url, max_bytes=image_max_bytes(), ssl_context=tls_context())
+        except FetchError as exc:
+            raise _download_error(exc) from None
+        return result.content
 
     def post_json(
         self, url: str, payload: dict[str, Any], headers: dict[str, str] | None = None

@@ -1,5 +1,6 @@
-"""Facebook Messenger: the GET verification handshake, X-Hub-Signature-256 webhooks, and replies
-through the Send API (messaging_type RESPONSE, within 24 hours of the person's last message)."""
+"""Facebook Messenger: the GET verification handshake, X-Hub-Signature-256 webhooks, replies
+through the Send API (messaging_type RESPONSE, within 24 hours of the person's last message),
+and images fetched from the CDN address the webhook gives."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kiemchung.tipline.channels.base import (
+    MAX_IMAGE_REFERENCE,
     ChannelAdapter,
     ChannelError,
     InboundEvent,
@@ -44,6 +46,20 @@ class _QuickReply(StrictModel):
 
 class _Attachment(StrictModel):
     type: str
+    # Its shape depends on the type (url, sticker_id, coordinates, ...); only url is read.
+    payload: dict[str, Any] | None = None
+
+    @property
+    def is_sticker(self) -> bool:
+        # Meta sends stickers, the "like" thumb among them, as images with a sticker_id.
+        return self.type == "image" and "sticker_id" in (self.payload or {})
+
+    @property
+    def image_url(self) -> str:
+        url = (self.payload or {}).get("url")
+        if self.type != "image" or self.is_sticker or not isinstance(url, str):
+            return ""
+        return url if len(url) <= MAX_IMAGE_REFERENCE else ""
 
 
 class _Message(StrictModel):
@@ -120,8 +136,11 @@ class MessengerAdapter(ChannelAdapter):
                             text=(message.text or "").strip(),
                             choice=message.quick_reply.payload if message.quick_reply else "",
                             attachments=tuple(
-                                "image" if a.type == "image" else a.type
+                                "sticker" if a.is_sticker else a.type
                                 for a in message.attachments or []
+                            ),
+                            images=tuple(
+                                a.image_url for a in message.attachments or [] if a.image_url
                             ),
                         )
                     )

@@ -1,8 +1,10 @@
-"""Telegram bot: webhook with the secret token set through setWebhook, replies by sendMessage."""
+"""Telegram bot: webhook with the secret token set through setWebhook, replies by sendMessage,
+photos fetched by getFile and the bot's file download address."""
 
 from __future__ import annotations
 
 import hmac
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -13,12 +15,15 @@ from pydantic import Field
 
 from kiemchung.core.http import FetchError, fetch
 from kiemchung.tipline.channels.base import (
+    MAX_IMAGE_REFERENCE,
     ChannelAdapter,
     ChannelError,
     InboundEvent,
     StrictModel,
     WebhookRejected,
     check_fresh,
+    image_max_bytes,
+    image_too_large,
     json_load,
     tls_context,
     validate,
@@ -26,6 +31,10 @@ from kiemchung.tipline.channels.base import (
 
 VERIFY_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 _ATTACHMENT_KINDS = ("photo", "document", "audio", "voice", "video", "video_note", "sticker")
+# A photo sent "as a file" keeps its size and metadata; it is still an image the flow accepts.
+_IMAGE_DOCUMENTS = {"image/jpeg", "image/png", "image/webp"}
+# getFile answers paths like "photos/file_12.jpg"; anything else is not followed.
+_FILE_PATH = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]*(?:/[A-Za-z0-9_-][A-Za-z0-9_.-]*)*")
 
 
 class _User(StrictModel):
@@ -38,6 +47,18 @@ class _Chat(StrictModel):
     type: str
 
 
+class _PhotoSize(StrictModel):
+    file_id: str
+    width: int
+    height: int
+    file_size: int | None = None
+
+
+class _Document(StrictModel):
+    file_id: str
+    mime_type: str | None = None
+
+
 class _Message(StrictModel):
     message_id: int
     date: int
@@ -45,8 +66,8 @@ class _Message(StrictModel):
     sender: _User | None = Field(default=None, alias="from")
     text: str | None = None
     caption: str | None = None
-    photo: list[dict[str, Any]] | None = None
-    document: dict[str, Any] | None = None
+    photo: list[_PhotoSize] | None = None
+    document: _Document | None = None
     audio: dict[str, Any] | None = None
     voice: dict[str, Any] | None = None
     video: dict[str, Any] | None = None
@@ -79,8 +100,12 @@ class TelegramAdapter(ChannelAdapter):
         if message.sender is not None and message.sender.is_bot:
             return []
         check_fresh(float(message.date))
+        images = _image_references(message)
+        document_is_image = message.document is not None and (
+            message.document.mime_type in _IMAGE_DOCUMENTS
+        )
         kinds = tuple(
-            "image" if name == "photo" else name
+            "image" if name == "photo" or (name == "document" and document_is_image) else name
             for name in _ATTACHMENT_KINDS
             if getattr(message, name) is not None
         )
@@ -94,11 +119,30 @@ class TelegramAdapter(ChannelAdapter):
                 sent_at=float(message.date),
                 text=(message.text or message.caption or "").strip(),
                 attachments=kinds,
+                images=images,
             )
         ]
 
     def _api(self, method: str) -> str:
         return f"{settings.TELEGRAM_API_URL}/bot{self.credentials.get('bot_token', '')}/{method}"
+
+    def image_download(self, *, reference: str) -> bytes:
+        """getFile for the file id, then the file from the bot's download address."""
+        token = self.credentials.get("bot_token", "")
+        if not token:
+            raise ChannelError(_("Kênh Telegram chưa có mã bot (bot token)."), retryable=False)
+        result, data = self.post_json(self._api("getFile"), {"file_id": reference})
+        if not (isinstance(data, dict) and data.get("ok") is True):
+            raise _api_error(result.status_code, data)
+        info: dict[str, Any] = data["result"] if isinstance(data.get("result"), dict) else {}
+        size = info.get("file_size")
+        if isinstance(size, int) and size > image_max_bytes():
+            # Known from getFile: refused before a byte of it is downloaded.
+            raise image_too_large()
+        path = info.get("file_path")
+        if not isinstance(path, str) or not _FILE_PATH.fullmatch(path):
+            raise ChannelError(_("Telegram không cho đường dẫn tải ảnh."), retryable=False)
+        return self.download(f"{settings.TELEGRAM_API_URL}/file/bot{token}/{path}")
 
     def send(
         self,
@@ -124,15 +168,7 @@ class TelegramAdapter(ChannelAdapter):
         result, data = self.post_json(self._api("sendMessage"), payload)
         if isinstance(data, dict) and data.get("ok") is True:
             return str((data.get("result") or {}).get("message_id", ""))
-        description = ""
-        code = result.status_code
-        if isinstance(data, dict):
-            description = str(data.get("description") or "")
-            code = int(data.get("error_code") or code)
-        raise ChannelError(
-            description or _("Telegram trả lỗi %(status)d") % {"status": result.status_code},
-            retryable=code == 429 or code >= 500,
-        )
+        raise _api_error(result.status_code, data)
 
     def set_webhook(self, *, url: str) -> str:
         """Register URL and the secret token with Telegram; returns Telegram's description."""
@@ -160,3 +196,28 @@ class TelegramAdapter(ChannelAdapter):
             str(message or _("Telegram trả lỗi %(status)d") % {"status": result.status_code}),
             retryable=False,
         )
+
+
+def _image_references(message: _Message) -> tuple[str, ...]:
+    """The file id of the photo's largest size (Telegram sends several), and of a document
+    that is an image."""
+    references: list[str] = []
+    if message.photo:
+        largest = max(message.photo, key=lambda p: (p.width * p.height, p.file_size or 0))
+        references.append(largest.file_id)
+    if message.document is not None and message.document.mime_type in _IMAGE_DOCUMENTS:
+        references.append(message.document.file_id)
+    return tuple(r for r in references if r and len(r) <= MAX_IMAGE_REFERENCE)
+
+
+def _api_error(status_code: int, data: Any) -> ChannelError:
+    """The Bot API's own description of a refusal; 429 and 5xx may clear up later."""
+    description = ""
+    code = status_code
+    if isinstance(data, dict):
+        description = str(data.get("description") or "")
+        code = int(data.get("error_code") or code)
+    return ChannelError(
+        description or _("Telegram trả lỗi %(status)d") % {"status": status_code},
+        retryable=code == 429 or code >= 500,
+    )

@@ -1,4 +1,5 @@
-"""Zalo Official Account: X-ZEvent-Signature webhooks, replies by the OA v3 message/cs API."""
+"""Zalo Official Account: X-ZEvent-Signature webhooks, replies by the OA v3 message/cs API, and
+the images of user_send_image fetched from the address the event gives."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from kiemchung.tipline.channels.base import (
+    MAX_IMAGE_REFERENCE,
     ChannelAdapter,
     ChannelError,
     InboundEvent,
@@ -50,6 +52,17 @@ class _Party(StrictModel):
 class _Message(StrictModel):
     msg_id: str
     text: str | None = None
+    # [{"type": "image", "payload": {"thumbnail": ..., "url": ...}}, ...]; only url is read.
+    attachments: list[dict[str, Any]] | None = None
+
+    def image_urls(self) -> tuple[str, ...]:
+        urls = []
+        for attachment in self.attachments or []:
+            payload = attachment.get("payload")
+            url = payload.get("url") if isinstance(payload, dict) else None
+            if attachment.get("type") == "image" and isinstance(url, str) and url:
+                urls.append(url)
+        return tuple(u for u in urls if len(u) <= MAX_IMAGE_REFERENCE)
 
 
 class _Event(StrictModel):
@@ -97,6 +110,10 @@ class ZaloAdapter(ChannelAdapter):
                 sent_at=sent_at,
                 text=(event.message.text or "").strip(),
                 attachments=tuple(kinds),
+                # A GIF is an "image" kind too, but only photos are fetched.
+                images=(
+                    event.message.image_urls() if event.event_name == "user_send_image" else ()
+                ),
             )
         ]
 

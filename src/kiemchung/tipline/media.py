@@ -1,0 +1,174 @@
+"""Images tipsters send on the chat apps: the reference the webhook stored (never the image) is
+turned into one download per image, and each download into a clean image on the tip, as the web
+form attaches them, or into a note for staff saying why it did not arrive."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from django.core.files.base import ContentFile
+from django.utils.translation import gettext as _
+
+from kiemchung.core.crypto import decrypt, encrypt
+from kiemchung.core.tasks import enqueue_on_commit
+from kiemchung.tipline.channels.base import ChannelError
+from kiemchung.tipline.channels.registry import adapter_for
+from kiemchung.tipline.images import CleanImage, ImageRefused, image_clean
+from kiemchung.tipline.models import (
+    Conversation,
+    ConversationMode,
+    InboundMessage,
+    MediaDownloadState,
+    Message,
+    Tip,
+    TipMedia,
+    TipMediaDownload,
+    TipState,
+)
+
+# More than this in one message is a flood, not evidence: the rest are noted, not fetched.
+MAX_IMAGES_PER_MESSAGE = 10
+
+
+def _references(inbound: InboundMessage) -> list[str]:
+    data = json.loads(decrypt(inbound.body_enc) or "{}")
+    return [str(r) for r in data.get("images", []) if r]
+
+
+def _tip_for(inbound: InboundMessage, conversation: Conversation) -> Tip | None:
+    """The tip the message became; while staff chat directly, the conversation's open tip."""
+    tip_id = (
+        Message.objects.filter(inbound=inbound, tip__isnull=False)
+        .values_list("tip_id", flat=True)
+        .first()
+    )
+    if tip_id is not None:
+        return Tip.objects.filter(pk=tip_id).first()
+    if conversation.mode != ConversationMode.HUMAN:
+        return None
+    return (
+        Tip.objects.filter(conversation=conversation)
+        .exclude(state=TipState.CLOSED)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+def inbound_images_request(
+    *, inbound: InboundMessage, conversation: Conversation
+) -> list[TipMediaDownload]:
+    """One download per image the message carried, each fetched by a task after commit.
+
+    Called while the raw row still holds its body. An image that reached no tip (a menu
+    choice sent with a photo) is not fetched: there is nowhere for staff to see it.
+    """
+    references = _references(inbound)
+    if not references:
+        return []
+    tip = _tip_for(inbound, conversation)
+    if tip is None:
+        return []
+    from kiemchung.tipline.tasks_media import tip_media_download
+
+    downloads: list[TipMediaDownload] = []
+    for reference in references[:MAX_IMAGES_PER_MESSAGE]:
+        download = TipMediaDownload.objects.create(tip=tip, source_enc=encrypt(reference))
+        enqueue_on_commit(tip_media_download, download.pk)
+        downloads.append(download)
+    left_out = len(references) - MAX_IMAGES_PER_MESSAGE
+    if left_out > 0:
+        downloads.append(
+            TipMediaDownload.objects.create(
+                tip=tip,
+                state=MediaDownloadState.REFUSED,
+                note=_(
+                    "Tin nhắn có hơn %(most)d ảnh; %(count)d ảnh sau không được tải về."
+                ) % {"most": MAX_IMAGES_PER_MESSAGE, "count": left_out},
+            )
+        )
+    return downloads
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """What one download attempt brought: a clean image, or a note and whether to try again."""
+
+    image: CleanImage | None = None
+    note: str = ""
+    retryable: bool = False
+
+
+def media_fetch(*, download_id: int) -> Fetched | None:
+    """Download one image from its platform and clean it; None when there is nothing to do.
+
+    Runs outside any transaction: the download may take as long as the fetch timeout.
+    """
+    download = (
+        TipMediaDownload.objects.select_related("tip__conversation__channel")
+        .filter(pk=download_id)
+        .first()
+    )
+    if download is None or download.is_over:
+        return None
+    adapter = adapter_for(download.tip.conversation.channel)
+    try:
+        data = adapter.image_download(reference=decrypt(download.source_enc))
+    except ChannelError as exc:
+        return Fetched(note=exc.message, retryable=exc.retryable)
+    try:
+        return Fetched(image=image_clean(data))
+    except ImageRefused as exc:
+        return Fetched(note=exc.message)
+
+
+def media_store(*, download_id: int, fetched: Fetched, last_attempt: bool) -> str:
+    """Attach the fetched image to the tip, or record why not; the download's new state.
+
+    The caller owns the transaction. A tip deleted while its image was downloading is left
+    deleted: nothing is written.
+    """
+    download = TipMediaDownload.objects.select_for_update().filter(pk=download_id).first()
+    if download is None:
+        return "gone"
+    if download.is_over:
+        return str(download.state)
+    download.attempts += 1
+    if fetched.image is not None:
+        download.media = _media_attach(download.tip_id, fetched.image)
+        download.state = MediaDownloadState.DONE
+        download.note = ""
+    elif fetched.retryable and not last_attempt:
+        download.state = MediaDownloadState.RETRYING
+        download.note = fetched.note[:500]
+    else:
+        download.state = (
+            MediaDownloadState.FAILED if fetched.retryable else MediaDownloadState.REFUSED
+        )
+        download.note = fetched.note[:500]
+    if download.is_over:
+        # The reference has served its purpose (a Telegram file id would fetch the photo again).
+        download.source_enc = ""
+    download.save(
+        update_fields=["attempts", "media", "state", "note", "source_enc", "updated_at"]
+    )
+    return str(download.state)
+
+
+def _media_attach(tip_id: int, image: CleanImage) -> TipMedia:
+    """The image stored on the tip the way the web form stores its images."""
+    media = TipMedia(
+        tip_id=tip_id,
+        content_type=image.content_type,
+        size=len(image.content),
+        width=image.width,
+        height=image.height,
+    )
+    media.file.save("image", ContentFile(image.content), save=False)
+    try:
+        media.save()
+    except Exception:
+        # No row, no file: an image nobody can reach must not stay on disk.
+        media.file.delete(save=False)
+        raise
+    return media

@@ -1,0 +1,360 @@
+"""Images sent to the tipline on the chat apps reach staff as clean images on the tip, or as a
+note saying why they did not, and never pass through logs or task arguments."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from datetime import timedelta
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+from PIL import Image
+from tests.fakes import tipline_messenger as messenger
+from tests.fakes import tipline_telegram as telegram
+from tests.fakes import tipline_zalo as zalo
+from tests.fakes.tipline_cdn import FakeImageHost
+from tests.tipline.conftest import (
+    BOT_TOKEN,
+    META_SECRET,
+    TELEGRAM_SECRET,
+    ZALO_APP_ID,
+    ZALO_SECRET,
+)
+from tests.tipline.test_web_form import jpeg_with_gps
+
+from kiemchung.core.worker import LeasedWorker
+from kiemchung.tipline import services_retention, services_staff
+from kiemchung.tipline.models import (
+    MediaDownloadState,
+    Message,
+    Tip,
+    TipMedia,
+    TipMediaDownload,
+    TipState,
+)
+
+pytestmark = pytest.mark.usefixtures("no_matcher")
+
+CAPTION = "Ảnh chụp màn hình: bộ Y tế nói vắc-xin mới gây vô sinh, có thật không?"
+
+
+@pytest.fixture
+def image_host(settings, tmp_path) -> Iterator[FakeImageHost]:
+    settings.MEDIA_ROOT = tmp_path
+    host = FakeImageHost()
+    yield host
+    host.close()
+    assert not host.problems
+
+
+def _clean(media: TipMedia) -> Image.Image:
+    stored = media.file.read()
+    assert b"PhoneMaker" not in stored and b"Exif" not in stored
+    image = Image.open(BytesIO(stored))
+    assert not image.getexif()
+    return image
+
+
+def _png(size: tuple[int, int]) -> bytes:
+    out = BytesIO()
+    Image.new("RGB", size, (20, 120, 40)).save(out, format="PNG")
+    return out.getvalue()
+
+
+def telegram_photo(client, tipline, deliver, *, photo: list[dict[str, Any]],
+                   caption: str | None = None, user_id: int = 4001) -> Any:
+    extra: dict[str, Any] = {"photo": photo}
+    if caption is not None:
+        extra["caption"] = caption
+    body, headers = telegram.signed(telegram.update(user_id=user_id, extra=extra),
+                                    TELEGRAM_SECRET)
+    return deliver(client, tipline.hook(tipline.telegram), body, headers)
+
+
+def messenger_image(client, tipline, deliver, *, urls: list[str], text: str | None = None,
+                    psid: str = "2601") -> Any:
+    attachments = [{"type": "image", "payload": {"url": url}} for url in urls]
+    payload = messenger.message_event(psid=psid, text=text, attachments=attachments)
+    body, headers = messenger.signed(payload, app_secret=META_SECRET)
+    return deliver(client, tipline.hook(tipline.messenger), body, headers)
+
+
+def zalo_image(client, tipline, deliver, *, url: str, text: str | None = None,
+               user_id: str = "7301") -> Any:
+    payload = zalo.event(
+        app_id=ZALO_APP_ID, user_id=user_id, text=text, event_name="user_send_image",
+        attachments=[{"type": "image", "payload": {"thumbnail": url, "url": url}}],
+    )
+    body, headers = zalo.signed(payload, app_id=ZALO_APP_ID, secret=ZALO_SECRET)
+    return deliver(client, tipline.hook(tipline.zalo), body, headers)
+
+
+def test_a_photo_sent_on_telegram_becomes_a_clean_image_on_the_tip(
+    client, tipline, deliver, image_host
+):
+    photo = tipline.telegram_api.photo(jpeg_with_gps(), thumbnail=_png((8, 6)))
+
+    assert telegram_photo(client, tipline, deliver, photo=photo, caption=CAPTION).status_code == 200
+
+    tip = Tip.objects.get()
+    assert tip.text == CAPTION
+    media = TipMedia.objects.get(tip=tip)
+    assert _clean(media).size == (64, 48), "the largest size, not the thumbnail"
+    download = TipMediaDownload.objects.get(tip=tip)
+    assert (download.state, download.media_id, download.source_enc) == (
+        MediaDownloadState.DONE, media.pk, ""
+    )
+    asked = [r for r in tipline.telegram_api.requests if r.path.endswith("/getFile")]
+    assert [r.json["file_id"] for r in asked] == [photo[-1]["file_id"]]
+    assert [r.path for r in tipline.telegram_api.downloads()] == [
+        f"/file/bot{BOT_TOKEN}/photos/file_1.jpg"
+    ]
+
+
+def test_a_photo_without_a_caption_is_still_a_tip_with_its_image(
+    client, tipline, deliver, image_host
+):
+    photo = tipline.telegram_api.photo(jpeg_with_gps())
+    telegram_photo(client, tipline, deliver, photo=photo)
+    tip = Tip.objects.get()
+    assert tip.media.count() == 1
+
+
+def test_an_image_sent_on_messenger_becomes_a_clean_image_on_the_tip(
+    client, tipline, deliver, image_host
+):
+    url = image_host.publish(jpeg_with_gps())
+
+    messenger_image(client, tipline, deliver, urls=[url], text=CAPTION)
+
+    tip = Tip.objects.get()
+    assert _clean(TipMedia.objects.get(tip=tip)).size == (64, 48)
+    assert len(image_host.fetched()) == 1
+
+
+def test_an_image_sent_on_zalo_becomes_a_clean_image_on_the_tip(
+    client, tipline, deliver, image_host
+):
+    url = image_host.publish(jpeg_with_gps(), signed=False)
+
+    zalo_image(client, tipline, deliver, url=url, text=CAPTION)
+
+    tip = Tip.objects.get()
+    assert _clean(TipMedia.objects.get(tip=tip)).size == (64, 48)
+
+
+def test_a_messenger_sticker_is_not_taken_for_a_photo(client, tipline, deliver, image_host):
+    url = image_host.publish(_png((4, 4)))
+    payload = messenger.message_event(
+        psid="2602",
+        attachments=[{"type": "image", "payload": {"url": url, "sticker_id": 369239263222822}}],
+    )
+    body, headers = messenger.signed(payload, app_secret=META_SECRET)
+    deliver(client, tipline.hook(tipline.messenger), body, headers)
+    assert not image_host.fetched()
+    assert not TipMediaDownload.objects.exists()
+
+
+def test_a_non_image_is_refused_with_a_note_for_staff(
+    client, tipline, deliver, image_host, team
+):
+    url = image_host.publish(b"%PDF-1.7 not an image at all", content_type="image/jpeg")
+
+    messenger_image(client, tipline, deliver, urls=[url], text=CAPTION)
+
+    tip = Tip.objects.get()
+    download = TipMediaDownload.objects.get(tip=tip)
+    assert download.state == MediaDownloadState.REFUSED
+    assert "không phải là ảnh" in download.note
+    assert download.source_enc == ""
+    assert not TipMedia.objects.exists()
+    client.force_login(team.checker)
+    page = client.get(reverse("tipline_staff:tip", args=[tip.pk])).content.decode()
+    assert "Ảnh không được nhận" in page and "không phải là ảnh" in page
+
+
+def test_an_oversized_telegram_photo_is_refused_before_it_is_downloaded(
+    client, tipline, deliver, image_host, settings
+):
+    settings.TIP_IMAGE_MAX_MB = 1
+    photo = tipline.telegram_api.photo(jpeg_with_gps(), file_size=3 * 1024 * 1024)
+
+    telegram_photo(client, tipline, deliver, photo=photo, caption=CAPTION)
+
+    download = TipMediaDownload.objects.get()
+    assert download.state == MediaDownloadState.REFUSED
+    assert "lớn hơn 1 MB" in download.note
+    assert tipline.telegram_api.downloads() == []
+
+
+def test_an_oversized_image_is_cut_off_while_it_streams(
+    client, tipline, deliver, image_host, settings
+):
+    settings.TIP_IMAGE_MAX_MB = 1
+    # No Content-Length: only counting the bytes as they come can stop it.
+    url = image_host.publish(b"\xff\xd8\xff" + b"\0" * (2 * 1024 * 1024), signed=False,
+                             declare_length=False)
+
+    zalo_image(client, tipline, deliver, url=url, text=CAPTION)
+
+    download = TipMediaDownload.objects.get()
+    assert download.state == MediaDownloadState.REFUSED
+    assert "lớn hơn 1 MB" in download.note
+    assert not TipMedia.objects.exists()
+
+
+def test_a_briefly_unavailable_image_host_is_tried_again(
+    client, tipline, deliver, image_host
+):
+    url = image_host.publish(jpeg_with_gps())
+    image_host.fail_next(503, {"error": "Service Unavailable"})
+
+    messenger_image(client, tipline, deliver, urls=[url], text=CAPTION)
+
+    download = TipMediaDownload.objects.get()
+    assert (download.state, download.attempts) == (MediaDownloadState.DONE, 2)
+    assert TipMedia.objects.count() == 1
+
+
+def test_a_host_that_stays_down_leaves_a_note_once_the_tries_run_out(
+    client, tipline, deliver, image_host, settings, team
+):
+    settings.TASK_MAX_ATTEMPTS = 3
+    url = image_host.publish(jpeg_with_gps())
+    image_host.fail_next(503, {"error": "Service Unavailable"}, times=3)
+
+    messenger_image(client, tipline, deliver, urls=[url], text=CAPTION)
+
+    download = TipMediaDownload.objects.get()
+    assert (download.state, download.attempts) == (MediaDownloadState.FAILED, 3)
+    assert "503" in download.note
+    assert download.source_enc == ""
+    client.force_login(team.checker)
+    page = client.get(reverse("tipline_staff:tip", args=[download.tip_id])).content.decode()
+    assert "Không tải được ảnh" in page
+
+
+def test_an_expired_image_address_is_refused_without_retrying(
+    client, tipline, deliver, image_host
+):
+    url = image_host.publish(jpeg_with_gps(), expires_in=-60)
+
+    messenger_image(client, tipline, deliver, urls=[url], text=CAPTION)
+
+    download = TipMediaDownload.objects.get()
+    assert (download.state, download.attempts) == (MediaDownloadState.REFUSED, 1)
+    assert "hết hạn" in download.note
+
+
+def test_an_image_sent_while_staff_chat_joins_the_open_tip(
+    client, tipline, deliver, image_host, team
+):
+    messenger_image(client, tipline, deliver, urls=[], text=CAPTION)
+    tip = Tip.objects.get()
+    services_staff.conversation_take_over(conversation=tip.conversation, actor=team.checker)
+
+    messenger_image(client, tipline, deliver, urls=[image_host.publish(jpeg_with_gps())])
+
+    assert Tip.objects.count() == 1
+    assert tip.media.count() == 1
+
+
+def _raw_rows(table: str) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT * FROM {table}")  # noqa: S608
+        return json.dumps(cursor.fetchall(), default=str, ensure_ascii=False)
+
+
+def _work(capture) -> None:
+    """Run the database queue in this thread, with what each task enqueues, until it is empty."""
+    for _round in range(8):
+        with capture(execute=True) as callbacks:
+            LeasedWorker(
+                lease_seconds=60, queue_names=["default"], interval=0, batch=True,
+                backend_name="default", startup_delay=False, max_tasks=None,
+                worker_id="test-worker", excluded_queue_names=[],
+            ).run()
+        if not callbacks:
+            return
+
+
+def test_images_never_appear_in_logs_or_task_arguments(
+    client, tipline, image_host, settings, caplog, django_capture_on_commit_callbacks
+):
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
+    }
+    settings.TASK_BACKOFF_SECONDS = 0  # the retry runs in the same pass of the queue
+    photo = tipline.telegram_api.photo(jpeg_with_gps())
+    url = image_host.publish(jpeg_with_gps())
+    refused = image_host.publish(b"GIF89a not really", content_type="image/gif")
+    image_host.fail_next(503, {"error": "Service Unavailable"})
+    with caplog.at_level(logging.DEBUG):
+        with django_capture_on_commit_callbacks(execute=True):
+            body, headers = telegram.signed(
+                telegram.update(user_id=4005, extra={"photo": photo, "caption": CAPTION}),
+                TELEGRAM_SECRET,
+            )
+            client.post(tipline.hook(tipline.telegram), data=body,
+                        content_type="application/json", headers=headers)
+            payload = messenger.message_event(
+                psid="2609", text=CAPTION,
+                attachments=[{"type": "image", "payload": {"url": u}} for u in (url, refused)],
+            )
+            body, headers = messenger.signed(payload, app_secret=META_SECRET)
+            client.post(tipline.hook(tipline.messenger), data=body,
+                        content_type="application/json", headers=headers)
+        _work(django_capture_on_commit_callbacks)
+
+    assert TipMedia.objects.count() == 2
+    assert TipMediaDownload.objects.filter(state=MediaDownloadState.REFUSED).count() == 1
+    secrets = [photo[-1]["file_id"], url, refused, image_host.url, BOT_TOKEN, CAPTION]
+    tasks = _raw_rows(DBTaskResult._meta.db_table)
+    stored = _raw_rows(TipMediaDownload._meta.db_table) + _raw_rows(Message._meta.db_table)
+    for secret in secrets:
+        assert secret not in caplog.text
+        assert secret not in tasks
+        assert secret not in stored
+
+
+def test_deleting_a_tip_deletes_its_chat_images(client, tipline, deliver, image_host):
+    photo = tipline.telegram_api.photo(jpeg_with_gps())
+    telegram_photo(client, tipline, deliver, photo=photo, caption=CAPTION, user_id=4010)
+    tip = Tip.objects.get()
+    path = Path(tip.media.get().file.path)
+
+    body, headers = telegram.signed(
+        telegram.update(user_id=4010, text=f"xóa {tip.tracking_code}"), TELEGRAM_SECRET
+    )
+    deliver(client, tipline.hook(tipline.telegram), body, headers)
+
+    assert not Tip.objects.exists()
+    assert not TipMedia.objects.exists() and not TipMediaDownload.objects.exists()
+    assert not path.exists()
+
+
+def test_retention_deletes_chat_images_with_their_closed_tip(
+    client, tipline, deliver, image_host, settings
+):
+    settings.TIP_RETENTION_DAYS = 30
+    messenger_image(client, tipline, deliver, urls=[image_host.publish(jpeg_with_gps())],
+                    text=CAPTION)
+    tip = Tip.objects.get()
+    path = Path(tip.media.get().file.path)
+    Tip.objects.filter(pk=tip.pk).update(
+        state=TipState.CLOSED, closed_at=timezone.now() - timedelta(days=31)
+    )
+
+    result = services_retention.retention_run()
+
+    assert result.media == 1
+    assert not TipMediaDownload.objects.exists()
+    assert not path.exists()
