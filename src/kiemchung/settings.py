@@ -326,7 +326,8 @@ TIP_RETENTION_DAYS = env_int(
 TIP_IMAGE_MAX_MB = env_int(
     "KIEMCHUNG_TIP_IMAGE_MAX_MB",
     10,
-    "Largest image a tipster may attach on the web form, in MB.",
+    "Largest image a tipster may attach on the web form or send in a chat, in MB; larger "
+    "chat images are cut off while they download.",
     minimum=1,
 )
 TIPLINE_WEBHOOK_MAX_KB = env_int(

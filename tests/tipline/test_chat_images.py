@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.apps import apps
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
@@ -34,7 +35,6 @@ from kiemchung.core.worker import LeasedWorker
 from kiemchung.tipline import services_retention, services_staff
 from kiemchung.tipline.models import (
     MediaDownloadState,
-    Message,
     Tip,
     TipMedia,
     TipMediaDownload,
@@ -70,8 +70,9 @@ def _png(size: tuple[int, int]) -> bytes:
 
 
 def telegram_photo(client, tipline, deliver, *, photo: list[dict[str, Any]],
-                   caption: str | None = None, user_id: int = 4001) -> Any:
-    extra: dict[str, Any] = {"photo": photo}
+                   caption: str | None = None, user_id: int = 4001,
+                   document: dict[str, Any] | None = None) -> Any:
+    extra: dict[str, Any] = {"photo": photo} if photo else {"document": document}
     if caption is not None:
         extra["caption"] = caption
     body, headers = telegram.signed(telegram.update(user_id=user_id, extra=extra),
@@ -126,6 +127,20 @@ def test_a_photo_without_a_caption_is_still_a_tip_with_its_image(
     telegram_photo(client, tipline, deliver, photo=photo)
     tip = Tip.objects.get()
     assert tip.media.count() == 1
+
+
+def test_an_image_sent_as_a_file_on_telegram_is_taken_as_a_photo(
+    client, tipline, deliver, image_host
+):
+    file_id = tipline.telegram_api.photo(_png((30, 20)))[-1]["file_id"]
+    document = {"file_id": file_id, "file_unique_id": "AQADx", "file_name": "IMG_0042.png",
+                "mime_type": "image/png", "file_size": 120}
+
+    telegram_photo(client, tipline, deliver, photo=[], caption=CAPTION, document=document)
+
+    media = TipMedia.objects.get(tip=Tip.objects.get())
+    assert (media.content_type, media.width, media.height) == ("image/png", 30, 20)
+    assert "IMG_0042" not in media.file.name
 
 
 def test_an_image_sent_on_messenger_becomes_a_clean_image_on_the_tip(
@@ -318,7 +333,10 @@ def test_images_never_appear_in_logs_or_task_arguments(
     assert TipMediaDownload.objects.filter(state=MediaDownloadState.REFUSED).count() == 1
     secrets = [photo[-1]["file_id"], url, refused, image_host.url, BOT_TOKEN, CAPTION]
     tasks = _raw_rows(DBTaskResult._meta.db_table)
-    stored = _raw_rows(TipMediaDownload._meta.db_table) + _raw_rows(Message._meta.db_table)
+    stored = "".join(
+        _raw_rows(model._meta.db_table)
+        for model in apps.get_app_config("tipline").get_models()
+    ) + _raw_rows("core_delivery")
     for secret in secrets:
         assert secret not in caplog.text
         assert secret not in tasks
