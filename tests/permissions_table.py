@@ -6,6 +6,8 @@ services, the view tests through the pages. The expected answer always comes fro
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -14,6 +16,48 @@ from kiemchung.accounts.permissions import MATRIX, Action
 
 # The outsider is an admin, but of another workspace: they may do nothing in ours.
 ROLES: tuple[str, ...] = ("admin", "editor", "checker", "viewer", "outsider")
+
+
+@dataclass(frozen=True)
+class ServiceCase:
+    """`prepare` sets the scene as someone allowed; `act` is the one call under test."""
+
+    prepare: Callable[[Any], Any]
+    act: Callable[[Any, Any, Any], Any]
+    writes: bool = True
+
+
+@dataclass(frozen=True)
+class ViewCase:
+    """`prepare` sets the scene as someone allowed; `url` and `form` are the one request under
+    test (no form: a GET); `observe` reads what the action would change and `after` is what
+    it must read once the action went through (given what it read before)."""
+
+    prepare: Callable[[Any], Any]
+    url: Callable[[Any, Any], str]
+    form: Callable[[Any, Any], dict[str, Any]] | None
+    observe: Callable[[Any, Any], Any]
+    after: Callable[[Any, Any, Any, Any], Any]
+    # The URL names a claim or a member of our workspace (the outsider's has no such thing);
+    # otherwise the page acts on "the current workspace", which for the outsider is theirs.
+    names_an_object: bool = True
+    # For a page that only reads: whether what it shows is our workspace's.
+    shows_ours: Callable[[Any, str], bool] | None = None
+
+    @property
+    def writes(self) -> bool:
+        return self.form is not None
+
+
+def merged(*tables: dict[Action, dict[str, Any]]) -> dict[Action, dict[str, Any]]:
+    """Case tables joined action by action (a name given twice is a mistake)."""
+    joined: dict[Action, dict[str, Any]] = {}
+    for table in tables:
+        for action, named in table.items():
+            into = joined.setdefault(action, {})
+            assert not set(into) & set(named), f"cases named twice: {set(into) & set(named)}"
+            into.update(named)
+    return joined
 
 
 def expected(role: str, action: Action) -> bool:

@@ -7,15 +7,12 @@ write it lets through leaves an audit event in that person's name.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.utils import translation
-from tests.tipline.stories import tip_received
 
 from claim_stories import (
     claim_opened,
@@ -34,18 +31,8 @@ from kiemchung.audit.models import AuditEvent
 from kiemchung.audit.selectors import audit_events
 from kiemchung.claims import services
 from kiemchung.claims.models import ArchiveStatus, Evidence, EvidenceKind
-from kiemchung.tipline import inbox_selectors as tipline_inbox_selectors
-from kiemchung.tipline import services_staff as tipline_services_staff
-from permissions_table import ROLES, cases, expected, user_for
-
-
-@dataclass(frozen=True)
-class ServiceCase:
-    """`prepare` sets the scene as someone allowed; `act` is the one call under test."""
-
-    prepare: Callable[[Any], Any]
-    act: Callable[[Any, Any, Any], Any]
-    writes: bool = True
+from permissions_table import ROLES, ServiceCase, cases, expected, merged, user_for
+from permissions_tipline import TIPLINE_ROWS, TIPLINE_SERVICE_CASES, TIPLINE_VIEW_CASES
 
 
 def _nothing(team: Any) -> None:
@@ -66,7 +53,7 @@ def _failed_archive(team: Any) -> Evidence:
     return evidence
 
 
-SERVICE_CASES: dict[Action, dict[str, ServiceCase]] = {
+_CLAIMS_AND_ACCOUNTS: dict[Action, dict[str, ServiceCase]] = {
     Action.CREATE_CLAIM: {
         "claim_create": ServiceCase(
             _nothing,
@@ -211,27 +198,6 @@ SERVICE_CASES: dict[Action, dict[str, ServiceCase]] = {
             ),
         ),
     },
-    Action.HANDLE_TIPS: {
-        "conversation_take_over": ServiceCase(
-            lambda team: tip_received(team).conversation,
-            lambda team, conversation, user: tipline_services_staff.conversation_take_over(
-                conversation=conversation, actor=user
-            ),
-        ),
-        "staff_reply": ServiceCase(
-            lambda team: tip_received(team).conversation,
-            lambda team, conversation, user: tipline_services_staff.staff_reply(
-                conversation=conversation, actor=user, text="Cảm ơn bạn, chúng tôi đang xem."
-            ),
-        ),
-        # Reading a tip is audited like a change.
-        "tip_for_staff": ServiceCase(
-            tip_received,
-            lambda team, tip, user: tipline_inbox_selectors.tip_for_staff(
-                workspace=team.workspace, user=user, tip_id=tip.pk
-            ),
-        ),
-    },
     Action.VIEW_AUDIT: {
         "audit_events": ServiceCase(
             _nothing,
@@ -240,6 +206,9 @@ SERVICE_CASES: dict[Action, dict[str, ServiceCase]] = {
         ),
     },
 }
+
+
+SERVICE_CASES = merged(_CLAIMS_AND_ACCOUNTS, TIPLINE_SERVICE_CASES)
 
 
 def test_every_action_is_performed_by_some_service():
@@ -321,4 +290,48 @@ def test_roles_doc_shows_the_matrix():
 
     assert _between_markers(page, "roles-matrix") == expected_table, (
         "docs/ROLES.md is stale; the table should read:\n\n" + expected_table
+    )
+
+
+TIPLINE_HEADER = "| Staff action | Code | " + " | ".join(f"`{r.value}`" for r in ROLE_COLUMNS)
+
+
+def _action_of(name: str) -> Action:
+    cases_ = SERVICE_CASES if ":" not in name else TIPLINE_VIEW_CASES
+    [action] = [action for action, named in cases_.items() if name in named]
+    return action
+
+
+def tipline_matrix_markdown() -> str:
+    """The tipline's table of docs/ROLES.md: each staff action, the matrix row that allows it,
+    and the services and pages that prove it."""
+    lines = [
+        TIPLINE_HEADER + " | Services | Pages |",
+        "|---|---|" + ":-:|" * len(ROLE_COLUMNS) + "---|---|",
+    ]
+    for label, names in TIPLINE_ROWS.items():
+        [action] = {_action_of(name) for name in names}
+        marks = ["✓" if action in MATRIX[role] else "—" for role in ROLE_COLUMNS]
+        services_ = ", ".join(f"`{n}`" for n in names if ":" not in n) or "—"
+        pages = ", ".join(f"`{n}`" for n in names if ":" in n) or "—"
+        cells = [label, f"`{action.value}`", *marks, services_, pages]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def test_every_tipline_case_is_a_row_of_the_tipline_table():
+    listed = [name for names in TIPLINE_ROWS.values() for name in names]
+    assert len(listed) == len(set(listed))
+    assert set(listed) == {
+        name for named in (*TIPLINE_SERVICE_CASES.values(), *TIPLINE_VIEW_CASES.values())
+        for name in named
+    }
+
+
+def test_roles_doc_shows_the_tipline_table():
+    page = ROLES_DOC.read_text(encoding="utf-8")
+    expected_table = tipline_matrix_markdown()
+
+    assert _between_markers(page, "tipline-matrix") == expected_table, (
+        "docs/ROLES.md is stale; the tipline table should read:\n\n" + expected_table
     )

@@ -12,13 +12,11 @@ page about "the workspace" only ever shows or changes their own.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
-from tests.tipline.stories import tip_received
 
 from claim_stories import (
     BODY,
@@ -52,8 +50,8 @@ from kiemchung.claims.models import (
     Rating,
     Review,
 )
-from kiemchung.tipline.models import Conversation
-from permissions_table import cases, user_for
+from permissions_table import ViewCase, cases, merged, user_for
+from permissions_tipline import TIPLINE_VIEW_CASES
 
 NEW_CLAIM = "Nhà nước sắp cấm xe máy ở mọi thành phố từ năm sau"
 EDITED_CLAIM = "Uống nước chanh ấm mỗi sáng chữa khỏi mọi loại ung thư"
@@ -67,28 +65,6 @@ CORRECTION_NOTE = "Sửa tên cơ quan: Bộ Y tế, không phải Sở Y tế."
 CORRECTED_TITLE = "Sai sự thật: nước chanh ấm không chữa được ung thư (đã đính chính)"
 NEW_NAME = "Nhóm Kiểm Chứng Miền Trung"
 NEW_STEP = "Cắt ghép"
-
-
-@dataclass(frozen=True)
-class ViewCase:
-    """`prepare` sets the scene as someone allowed; `url` and `form` are the one request under
-    test (no form: a GET); `observe` reads what the action would change and `after` is what
-    it must read once the action went through (given what it read before)."""
-
-    prepare: Callable[[Any], Any]
-    url: Callable[[Any, Any], str]
-    form: Callable[[Any, Any], dict[str, Any]] | None
-    observe: Callable[[Any, Any], Any]
-    after: Callable[[Any, Any, Any, Any], Any]
-    # The URL names a claim or a member of our workspace (the outsider's has no such thing);
-    # otherwise the page acts on "the current workspace", which for the outsider is theirs.
-    names_an_object: bool = True
-    # For a page that only reads: whether what it shows is our workspace's.
-    shows_ours: Callable[[Any, str], bool] | None = None
-
-    @property
-    def writes(self) -> bool:
-        return self.form is not None
 
 
 def _rows(queryset: Any, *fields: str) -> list[tuple[Any, ...]]:
@@ -238,7 +214,7 @@ def _scale_form(team: Any, _: Any) -> dict[str, str]:
     return data
 
 
-VIEW_CASES: dict[Action, dict[str, ViewCase]] = {
+_CLAIMS_AND_ACCOUNTS: dict[Action, dict[str, ViewCase]] = {
     Action.CREATE_CLAIM: {
         "claims:create": ViewCase(
             _nothing,
@@ -496,15 +472,6 @@ VIEW_CASES: dict[Action, dict[str, ViewCase]] = {
             names_an_object=False,
         ),
     },
-    Action.HANDLE_TIPS: {
-        "tipline:take_over": ViewCase(
-            lambda team: tip_received(team).conversation,
-            lambda team, conversation: reverse("tipline:take_over", args=[conversation.pk]),
-            lambda team, _: {},
-            lambda team, conversation: Conversation.objects.get(pk=conversation.pk).mode,
-            lambda team, _, user, before: "human",
-        ),
-    },
     Action.VIEW_AUDIT: {
         "audit:list": ViewCase(
             claim_opened,
@@ -517,6 +484,9 @@ VIEW_CASES: dict[Action, dict[str, ViewCase]] = {
         ),
     },
 }
+
+
+VIEW_CASES = merged(_CLAIMS_AND_ACCOUNTS, TIPLINE_VIEW_CASES)
 
 
 def _events_by(team: Any, user: Any) -> int:

@@ -328,7 +328,10 @@ def _settings_page(
 ) -> HttpResponse:
     """The list with its form: a new entry, or entry `pk` to change (404 when not the
     workspace's); a saved form goes back to the list."""
-    require(getattr(request, "member", None), Action.HANDLE_TIPS)
+    if request.method != "POST":
+        # Reading the list is handling tips; a change is checked by its service, which may ask
+        # for more (the knowledge base: review; authority units: workspace settings).
+        require(getattr(request, "member", None), Action.HANDLE_TIPS)
     item = items.filter(pk=pk).first() if pk is not None else None
     if pk is not None and item is None:
         raise Http404
