@@ -50,7 +50,10 @@ TIPLINE_ROWS: dict[str, tuple[str, ...]] = {
         "tip_close", "tip_reopen", "tipline_staff:close", "tipline_staff:reopen",
     ),
     "Forward a violation report to an authority unit": ("tip_forward", "tipline_staff:forward"),
-    "Block a sender, unblock them": ("sender_block", "sender_unblock"),
+    "Block a sender, unblock them": (
+        "sender_block", "sender_unblock", "tipline_staff:sender_block",
+        "tipline_staff:sender_unblock",
+    ),
     "Reply templates": (
         "reply_template_save", "reply_template_delete",
         "tipline_staff:templates", "tipline_staff:template_delete",
@@ -287,6 +290,16 @@ def _mode(team: Any, conversation: Conversation) -> tuple[str, int]:
     return conversation.mode, conversation.messages.filter(direction="out").count()
 
 
+def _blocked_tip(team: Any) -> Tip:
+    tip = tip_received(team)
+    services_staff.sender_block(sender=tip.conversation.sender, actor=team.admin)
+    return tip
+
+
+def _blocked_senders(team: Any, tip: Tip) -> int:
+    return Sender.objects.filter(workspace=team.workspace, blocked_at__isnull=False).count()
+
+
 def _becomes(value: Any) -> Any:
     return lambda team, subject, user, before: value
 
@@ -352,6 +365,20 @@ TIPLINE_VIEW_CASES: dict[Action, dict[str, ViewCase]] = {
             lambda team, _: {},
             _tip_fields("state"),
             _becomes([("new",)]),
+        ),
+        "tipline_staff:sender_block": ViewCase(
+            tip_received,
+            _tip_url("tipline_staff:sender_block"),
+            lambda team, _: {},
+            _blocked_senders,
+            _becomes(1),
+        ),
+        "tipline_staff:sender_unblock": ViewCase(
+            _blocked_tip,
+            _tip_url("tipline_staff:sender_unblock"),
+            lambda team, _: {},
+            _blocked_senders,
+            _becomes(0),
         ),
         "tipline_staff:forward": ViewCase(
             _violation_and_unit,

@@ -311,6 +311,31 @@ def tip_reopen(request: HttpRequest, tip_id: int) -> HttpResponse:
     return redirect("tipline_staff:tip", tip_id=tip.pk)
 
 
+@staff
+@require_POST
+def tip_sender_block(request: HttpRequest, tip_id: int) -> HttpResponse:
+    with transaction.atomic():
+        tip = _tip(request, tip_id, shown=False)
+        sender = services_staff.sender_block(sender=tip.conversation.sender, actor=_user(request))
+    messages.success(
+        request,
+        _("Đã chặn %(sender)s: tin nhắn mới của người này sẽ bị bỏ qua.") % {"sender": sender.label},
+    )
+    return redirect("tipline_staff:tip", tip_id=tip.pk)
+
+
+@staff
+@require_POST
+def tip_sender_unblock(request: HttpRequest, tip_id: int) -> HttpResponse:
+    with transaction.atomic():
+        tip = _tip(request, tip_id, shown=False)
+        sender = services_staff.sender_unblock(
+            sender=tip.conversation.sender, actor=_user(request)
+        )
+    messages.success(request, _("Đã bỏ chặn %(sender)s.") % {"sender": sender.label})
+    return redirect("tipline_staff:tip", tip_id=tip.pk)
+
+
 # Reply templates, the legal knowledge base, authority units: list + form on one page each
 
 
