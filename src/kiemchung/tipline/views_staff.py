@@ -319,7 +319,8 @@ def tip_sender_block(request: HttpRequest, tip_id: int) -> HttpResponse:
         sender = services_staff.sender_block(sender=tip.conversation.sender, actor=_user(request))
     messages.success(
         request,
-        _("Đã chặn %(sender)s: tin nhắn mới của người này sẽ bị bỏ qua.") % {"sender": sender.label},
+        _("Đã chặn %(sender)s: tin nhắn mới của người này sẽ bị bỏ qua.")
+        % {"sender": sender.label},
     )
     return redirect("tipline_staff:tip", tip_id=tip.pk)
 
