@@ -19,8 +19,8 @@ BURST_PER_SECOND = 40
 WINDOW_SECONDS = 0.25
 # Work gives way for at most this long at a time, then goes on at least RUN_SECONDS, so a
 # flood that never ends still gets answers.
-MAX_PAUSE_SECONDS = 5.0
-RUN_SECONDS = 1.0
+MAX_PAUSE_SECONDS = 15.0
+RUN_SECONDS = 2.0
 _STEP_SECONDS = 0.05
 
 _lock = threading.Lock()
