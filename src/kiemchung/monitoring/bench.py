@@ -153,17 +153,37 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
+def _worker_names(args: argparse.Namespace) -> list[str]:
+    # Unique to this run: an RQ worker killed in a job stays registered under its name, and RQ
+    # refuses to start another worker of that name.
+    return [f"bench-{os.getpid()}-{n}" for n in range(args.workers)]
+
+
+def _forget_rq_workers(names: list[str]) -> None:
+    """Unregister the RQ workers that were killed before they could do it themselves."""
+    from django.conf import settings
+    from redis import Redis
+    from rq.worker import Worker
+
+    with Redis.from_url(settings.REDIS_URL) as connection:
+        for name in names:
+            worker = Worker.find_by_key(Worker.redis_worker_namespace_prefix + name,
+                                        connection=connection)
+            if worker is not None:
+                worker.register_death()
+
+
 def _workers(args: argparse.Namespace, var_dir: Path, logs: Path) -> list[subprocess.Popen]:
     executable = Path(sys.executable).with_name("kiemchung")
     command = [str(executable)] if executable.exists() else [sys.executable, "-m", "kiemchung.cli"]
     env = dict(os.environ)
     processes = []
-    for n in range(args.workers):
+    for n, name in enumerate(_worker_names(args)):
         log = (logs / f"worker-{n}.log").open("w")
         extra = ["--interval", "0.2"] if args.tasks == "db" else []
         processes.append(subprocess.Popen(  # noqa: S603 - our own command
             [*command, "worker", "--queue-name", "*" if args.tasks == "db" else "default",
-             *extra, "--worker-id", f"bench-{n}"],
+             *extra, "--worker-id", name],
             env=env, stdout=log, stderr=subprocess.STDOUT,
             # Its own process group, so an RQ job's forked process goes with it.
             start_new_session=True,
@@ -268,6 +288,8 @@ def _run(args: argparse.Namespace, items_path: Path, var_dir: Path) -> dict[str,
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
+            if args.tasks == "rq":
+                _forget_rq_workers(_worker_names(args))
         peak_kb = max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
                       resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
         for chunk in ImportChunk.objects.filter(job=job):
