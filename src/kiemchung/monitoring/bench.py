@@ -141,6 +141,19 @@ def _cpu_seconds(pid: int) -> float:
     return sum(int(value) for value in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
 
+def _children(pids: set[int]) -> list[int]:
+    """The processes whose parent is one of PIDS (/proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) in pids:
+            found.append(int(stat.parent.name))
+    return found
+
+
 def _own_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
@@ -284,9 +297,13 @@ def _run(args: argparse.Namespace, items_path: Path, var_dir: Path) -> dict[str,
             for process in processes:
                 with contextlib.suppress(subprocess.TimeoutExpired):
                     process.wait(timeout=max(deadline - time.monotonic(), 0.1))
-            for process in processes:
+            # An RQ job runs in a forked process that leaves the worker's process group
+            # (setpgrp): it is killed through its own group, or it outlives the benchmark.
+            horses = _children({p.pid for p in processes if p.poll() is None})
+            for pgid in [*(p.pid for p in processes), *horses]:
                 with contextlib.suppress(ProcessLookupError):
-                    os.killpg(process.pid, signal.SIGKILL)
+                    os.killpg(pgid, signal.SIGKILL)
+            for process in processes:
                 process.wait()
             if args.tasks == "rq":
                 _forget_rq_workers(_worker_names(args))
