@@ -303,6 +303,7 @@ class VerdictForm(IdPrefixForm):
         self.fields["rating"].queryset = Rating.objects.filter(  # type: ignore[attr-defined]
             workspace=workspace, is_active=True
         ).order_by("position", "id")
+        self.fields["rating"].label_from_instance = lambda rating: rating.display_label  # type: ignore[attr-defined]
 
 
 class ReviewForm(IdPrefixForm):

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext, gettext_noop, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from kiemchung.core.models import TimeStamped, WorkspaceScoped
@@ -166,6 +167,32 @@ class Comment(TimeStamped):
         return self.body[:60]
 
 
+# The default scale, (label, description) in order; claims.ratings gives it to new workspaces.
+DEFAULT_RATINGS: list[tuple[str, str]] = [
+    (gettext_noop("Đúng"), gettext_noop("Nhận định chính xác, không thiếu điều gì quan trọng.")),
+    (gettext_noop("Gần đúng"), gettext_noop("Nhận định cơ bản chính xác nhưng cần làm rõ thêm.")),
+    (
+        gettext_noop("Gây hiểu lầm"),
+        gettext_noop("Có phần đúng nhưng bỏ qua bối cảnh quan trọng hoặc dẫn đến kết luận sai."),
+    ),
+    (gettext_noop("Sai"), gettext_noop("Nhận định không chính xác.")),
+    (
+        gettext_noop("Chưa đủ căn cứ"),
+        gettext_noop("Chưa có đủ bằng chứng đáng tin cậy để kết luận."),
+    ),
+]
+_DEFAULT_RATING_TEXTS = frozenset(text for pair in DEFAULT_RATINGS for text in pair)
+
+
+def rating_text_display(text: str) -> str:
+    """A rating label or description in the reader's language if it is still the default's.
+
+    The scale is stored per workspace in the words the team chose, so only text left exactly as
+    the default wrote it has a translation; a renamed step is the team's own wording.
+    """
+    return gettext(text) if text in _DEFAULT_RATING_TEXTS else text
+
+
 class Rating(WorkspaceScoped):
     """One step on a workspace's rating scale; `position` 1 is the most accurate."""
 
@@ -182,6 +209,15 @@ class Rating(WorkspaceScoped):
 
     def __str__(self) -> str:
         return self.label
+
+    @property
+    def display_label(self) -> str:
+        """The label to show a reader; stored `label` stays what is published as data."""
+        return rating_text_display(self.label)
+
+    @property
+    def display_description(self) -> str:
+        return rating_text_display(self.description)
 
 
 class FactCheckState(models.TextChoices):
@@ -237,7 +273,7 @@ class FactCheck(TimeStamped):
 
 class VersionReason(models.TextChoices):
     SUBMITTED = "submitted", _("Gửi duyệt")
-    PUBLISHED = "published", _("Công bố")
+    PUBLISHED = "published", pgettext_lazy("version reason", "Công bố")
     CORRECTED = "corrected", _("Đính chính")
 
 
@@ -271,6 +307,10 @@ class FactCheckVersion(models.Model):
     def is_public(self) -> bool:
         """Published and corrected versions are public history; review drafts are not."""
         return self.reason in (VersionReason.PUBLISHED, VersionReason.CORRECTED)
+
+    @property
+    def display_rating_label(self) -> str:
+        return rating_text_display(self.rating_label)
 
 
 class ReviewDecision(models.TextChoices):

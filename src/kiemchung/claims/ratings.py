@@ -9,32 +9,17 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 
 from kiemchung.accounts.models import Workspace
 from kiemchung.accounts.permissions import Action
 from kiemchung.audit.services import audit_record
-from kiemchung.claims.models import FactCheck, Rating
+from kiemchung.claims.models import DEFAULT_RATINGS, FactCheck, Rating
 from kiemchung.claims.workflow import acting_user, limited, lock_rows
 
 if TYPE_CHECKING:
     from kiemchung.claims.workflow import Actor
 
 RATING_LABEL_MAX = 60
-
-DEFAULT_RATINGS: list[tuple[str, str]] = [
-    (gettext_noop("Đúng"), gettext_noop("Nhận định chính xác, không thiếu điều gì quan trọng.")),
-    (gettext_noop("Gần đúng"), gettext_noop("Nhận định cơ bản chính xác nhưng cần làm rõ thêm.")),
-    (
-        gettext_noop("Gây hiểu lầm"),
-        gettext_noop("Có phần đúng nhưng bỏ qua bối cảnh quan trọng hoặc dẫn đến kết luận sai."),
-    ),
-    (gettext_noop("Sai"), gettext_noop("Nhận định không chính xác.")),
-    (
-        gettext_noop("Chưa đủ căn cứ"),
-        gettext_noop("Chưa có đủ bằng chứng đáng tin cậy để kết luận."),
-    ),
-]
 
 
 def ratings_ensure_default(*, workspace: Workspace) -> list[Rating]:

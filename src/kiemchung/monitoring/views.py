@@ -18,6 +18,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from kiemchung.accounts.permissions import Action, can, require
@@ -103,15 +104,27 @@ def _decide(request: HttpRequest) -> HttpResponse:
         flash_errors(request, exc)
     else:
         if action == services.Decision.PROMOTE:
-            messages.success(request, _("Đã tạo %(n)d nhận định.") % {"n": len(claims)})
+            messages.success(
+                request,
+                ngettext("Đã tạo %(n)d nhận định.", "Đã tạo %(n)d nhận định.", len(claims))
+                % {"n": len(claims)},
+            )
         elif action == services.Decision.ATTACH:
             messages.success(
                 request,
-                _("Đã gắn %(n)d mục vào nhận định #%(claim)d.")
+                ngettext(
+                    "Đã gắn %(n)d mục vào nhận định #%(claim)d.",
+                    "Đã gắn %(n)d mục vào nhận định #%(claim)d.",
+                    len(items),
+                )
                 % {"n": len(items), "claim": claim.pk if claim else 0},
             )
         else:
-            messages.success(request, _("Đã bỏ qua %(n)d mục.") % {"n": len(items)})
+            messages.success(
+                request,
+                ngettext("Đã bỏ qua %(n)d mục.", "Đã bỏ qua %(n)d mục.", len(items))
+                % {"n": len(items)},
+            )
     target = "monitoring:queue"
     if back.startswith("?"):
         return redirect(f"{redirect(target).url}{back}")
@@ -189,8 +202,16 @@ def paste(request: HttpRequest) -> HttpResponse:
             for message in exc.messages:
                 form.add_error("urls", message)
         else:
-            messages.success(request, _("Đã nhận %(n)d đường dẫn; nội dung sẽ vào hàng chờ sau "
-                                        "khi được tải về.") % {"n": min(len(urls), 50)})
+            received = min(len(urls), 50)
+            messages.success(
+                request,
+                ngettext(
+                    "Đã nhận %(n)d đường dẫn; nội dung sẽ vào hàng chờ sau khi được tải về.",
+                    "Đã nhận %(n)d đường dẫn; nội dung sẽ vào hàng chờ sau khi được tải về.",
+                    received,
+                )
+                % {"n": received},
+            )
             return redirect("monitoring:queue")
     return render(request, "monitoring/paste.html", {"form": form})
 

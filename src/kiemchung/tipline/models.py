@@ -17,6 +17,7 @@ from datetime import date
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kiemchung.core.crypto import decrypt, encrypt
 from kiemchung.core.models import WorkspaceScoped
@@ -167,7 +168,7 @@ class Conversation(WorkspaceScoped):
 class InboundState(models.TextChoices):
     QUEUED = "queued", _("Chờ xử lý")
     PROCESSED = "processed", _("Đã xử lý")
-    IGNORED = "ignored", _("Bỏ qua")
+    IGNORED = "ignored", pgettext_lazy("inbound message state", "Bỏ qua")
     FAILED = "failed", _("Lỗi")
 
 
