@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import sys
+from abc import ABC, abstractmethod
 from array import array
 from collections import Counter
 from collections.abc import Iterable
@@ -20,11 +21,12 @@ from kiemchung.text.tokenize import stopwords
 __all__ = ["LexicalIndex", "MemoTermStats", "TermStats", "UniformTermStats"]
 
 
-class TermStats:
+class TermStats(ABC):
     """Inverse document frequencies of folded terms."""
 
-    def idf(self, term: str) -> float:  # pragma: no cover - interface
-        raise NotImplementedError
+    @abstractmethod
+    def idf(self, term: str) -> float:
+        """The inverse document frequency of one folded term."""
 
 
 class UniformTermStats(TermStats):

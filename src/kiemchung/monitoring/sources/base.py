@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import time
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -51,14 +52,15 @@ class Harvest:
     not_modified: bool = False
 
 
-class Adapter:
+class Adapter(ABC):
     """One kind of source. `harvest` reads it; pushed kinds (imports, tips) have nothing to
     read and say so."""
 
     fetched = True
 
-    def harvest(self, source: Source) -> Harvest:  # pragma: no cover - interface
-        raise NotImplementedError
+    @abstractmethod
+    def harvest(self, source: Source) -> Harvest:
+        """Read the source once: its new entries, or why it could not be read."""
 
 
 def _host_key(url: str) -> tuple[str, str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import ssl
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -136,7 +137,7 @@ def tls_context() -> ssl.SSLContext:
     return ssl.create_default_context()
 
 
-class ChannelAdapter:
+class ChannelAdapter(ABC):
     """Verifies and parses a platform's webhooks and sends replies through its API."""
 
     kind: ClassVar[str]
@@ -162,6 +163,7 @@ class ChannelAdapter:
         """The person's messages in a verified body; other events are left out."""
         raise WebhookMalformed("this channel takes no webhooks")
 
+    @abstractmethod
     def send(
         self,
         *,
@@ -171,7 +173,6 @@ class ChannelAdapter:
         last_inbound_at: datetime | None,
     ) -> str:
         """Send one message (text within `max_text`); return the platform's message id."""
-        raise NotImplementedError
 
     def image_download(self, *, reference: str) -> bytes:
         """The bytes of an image the person sent, from the reference `parse` put in the event
