@@ -7,11 +7,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from django.core.files.base import ContentFile
 from django.utils.translation import gettext as _
 
 from kiemchung.core.crypto import decrypt, encrypt
 from kiemchung.core.tasks import enqueue_on_commit
+from kiemchung.tipline import services
 from kiemchung.tipline.channels.base import ChannelError
 from kiemchung.tipline.channels.registry import adapter_for
 from kiemchung.tipline.images import CleanImage, ImageRefused, image_clean
@@ -22,7 +22,6 @@ from kiemchung.tipline.models import (
     MediaDownloadState,
     Message,
     Tip,
-    TipMedia,
     TipMediaDownload,
     TipState,
 )
@@ -135,7 +134,7 @@ def media_store(*, download_id: int, fetched: Fetched, last_attempt: bool) -> st
         return str(download.state)
     download.attempts += 1
     if fetched.image is not None:
-        download.media = _media_attach(download.tip_id, fetched.image)
+        download.media = services.tip_media_attach(tip_id=download.tip_id, image=fetched.image)
         download.state = MediaDownloadState.DONE
         download.note = ""
     elif fetched.retryable and not last_attempt:
@@ -153,22 +152,3 @@ def media_store(*, download_id: int, fetched: Fetched, last_attempt: bool) -> st
         update_fields=["attempts", "media", "state", "note", "source_enc", "updated_at"]
     )
     return str(download.state)
-
-
-def _media_attach(tip_id: int, image: CleanImage) -> TipMedia:
-    """The image stored on the tip the way the web form stores its images."""
-    media = TipMedia(
-        tip_id=tip_id,
-        content_type=image.content_type,
-        size=len(image.content),
-        width=image.width,
-        height=image.height,
-    )
-    media.file.save("image", ContentFile(image.content), save=False)
-    try:
-        media.save()
-    except Exception:
-        # No row, no file: an image nobody can reach must not stay on disk.
-        media.file.delete(save=False)
-        raise
-    return media

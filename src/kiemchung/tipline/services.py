@@ -269,16 +269,27 @@ def web_tip_submit(
     message = message_record_in(conversation=conversation, text=text)
     tip = tip_create(conversation=conversation, category=category, text=text, message=message)
     for image in images:
-        media = TipMedia(
-            tip=tip,
-            content_type=image.content_type,
-            size=len(image.content),
-            width=image.width,
-            height=image.height,
-        )
-        media.file.save("image", ContentFile(image.content), save=False)
-        media.save()
+        tip_media_attach(tip_id=tip.pk, image=image)
     return tip
+
+
+def tip_media_attach(*, tip_id: int, image: CleanImage) -> TipMedia:
+    """Store a cleaned image on the tip (web form and chat images alike)."""
+    media = TipMedia(
+        tip_id=tip_id,
+        content_type=image.content_type,
+        size=len(image.content),
+        width=image.width,
+        height=image.height,
+    )
+    media.file.save("image", ContentFile(image.content), save=False)
+    try:
+        media.save()
+    except Exception:
+        # No row, no file: an image nobody can reach must not stay on disk.
+        media.file.delete(save=False)
+        raise
+    return media
 
 
 def staff_notify_soon(*, workspace_id: int) -> None:
