@@ -231,7 +231,8 @@ def test_staff_see_the_platforms_refusal_on_the_conversation_page(chat, tipline,
         {"ok": False, "error_code": 403, "description": "Forbidden: bot was blocked by the user"},
         times=5,
     )
-    chat(CLAIM)
+    platform_id = 918273645
+    chat(CLAIM, user_id=platform_id)
     conversation = Conversation.objects.get()
     client.force_login(team.checker)
     page = client.get(reverse("tipline:conversation", args=[conversation.pk]))
@@ -239,9 +240,7 @@ def test_staff_see_the_platforms_refusal_on_the_conversation_page(chat, tipline,
     assert page.status_code == 200
     assert conversation.sender.label in html
     assert "Forbidden: bot was blocked by the user" in html
-    assert "77" not in html.split('id="conversation-lines"')[1].split("</ol>")[0].replace(
-        CLAIM, ""
-    ), "the platform id is not shown"
+    assert str(platform_id) not in html, "the platform id is not shown"
     assert AuditEvent.objects.filter(
         action="conversation.view", actor=team.checker
     ).exists()
