@@ -304,6 +304,21 @@ def test_already_checked_box_works_without_js(team, client):
     theirs = page(client.get("/claims/already-checked/", {"q": "nuoc chanh chua ung thu"}))
     assert "data-record" not in theirs
 
+
+def test_already_checked_results_show_the_default_rating_in_english(team, client):
+    from tests.test_i18n import choose_english
+
+    factcheck = lemon_published(team)  # rated "Sai", the default wording
+    client.force_login(team.viewer)
+    choose_english(client)
+    try:
+        html = page(client.get("/claims/already-checked/", {"q": "nuoc chanh chua ung thu"}))
+    finally:
+        translation.deactivate()
+    first = re.search(r'<li class="match[^"]*" data-record="([^"]+)">(.*?)</li>', html, re.S)
+    assert first and first.group(1) == f"factcheck:{factcheck.pk}"
+    assert '<span class="rating-badge">False</span>' in first.group(2)
+
     client.logout()
     assert client.get("/claims/already-checked/", {"q": "chanh"}).status_code == 302
 

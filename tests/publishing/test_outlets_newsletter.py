@@ -154,3 +154,18 @@ def test_unsubscribe_link_asks_then_one_click_post_unsubscribes(client, team):
     assert reader.unsubscribed_at is not None
     assert newsletter.confirmed_subscribers(workspace_id=team.workspace.pk) == []
     assert client.get("/p/nhom/newsletter/unsubscribe/khong-ton-tai/").status_code == 404
+
+
+def test_the_outlet_counts_its_readers_in_the_readers_language(team):
+    from django.utils import translation
+
+    from kiemchung.publishing.outlets import adapter_for
+
+    outlet = _newsletter(team)
+    _confirmed(team, "mot@example.org")
+    with translation.override("en"):
+        assert adapter_for(outlet).target() == "1 reader"
+        _confirmed(team, "hai@example.org")
+        assert adapter_for(outlet).target() == "2 readers"
+    with translation.override("vi"):
+        assert adapter_for(outlet).target() == "2 người đọc"

@@ -69,6 +69,13 @@ class SimilarRecord:
         return self.factcheck.rating.label
 
     @property
+    def display_rating(self) -> str | None:
+        """The rating in the reader's language while it keeps the default wording."""
+        if self.factcheck is None or self.factcheck.rating is None:
+            return None
+        return self.factcheck.rating.display_label
+
+    @property
     def date(self) -> datetime:
         """When the fact-check was published, or when the claim was recorded."""
         if self.factcheck is not None and self.factcheck.published_at is not None:
@@ -136,6 +143,11 @@ class ExternalMatch:
     @property
     def rating(self) -> str | None:
         return self.external.rating_label or None
+
+    @property
+    def display_rating(self) -> str | None:
+        """Their label, as they wrote it."""
+        return self.rating
 
     @property
     def date(self) -> date | None:

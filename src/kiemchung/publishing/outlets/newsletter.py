@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import get_connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from kiemchung.core.models import Delivery, DeliveryStatus
 from kiemchung.publishing import newsletter
@@ -49,7 +49,7 @@ class EmailNewsletter(OutletAdapter):
 
     def target(self) -> str:
         count = len(newsletter.confirmed_subscribers(workspace_id=self.workspace_id))
-        return _("%(count)d người đọc") % {"count": count}
+        return ngettext("%(count)d người đọc", "%(count)d người đọc", count) % {"count": count}
 
     def _rows(self, delivery_key: str) -> list[tuple[Delivery, NewsletterSubscriber]]:
         rows = []
