@@ -376,3 +376,117 @@ def test_retention_deletes_chat_images_with_their_closed_tip(
     assert result.media == 1
     assert not TipMediaDownload.objects.exists()
     assert not path.exists()
+
+
+# --- albums, a menu choice as a caption, telling the tipster --------------------------------
+
+
+def _telegram_texts(tipline) -> list[str]:
+    return [r.json["text"] for r in tipline.telegram_api.sent()]
+
+
+def _messenger_texts(tipline) -> list[str]:
+    return [r.json["message"].get("text", "") for r in tipline.send_api.sent()]
+
+
+def _album(tipline, group: str, captions: list[str | None]) -> list[dict[str, Any]]:
+    updates = []
+    for caption in captions:
+        extra: dict[str, Any] = {"photo": tipline.telegram_api.photo(jpeg_with_gps()),
+                                 "media_group_id": group}
+        if caption is not None:
+            extra["caption"] = caption
+        updates.append(telegram.update(user_id=4001, extra=extra))
+    return updates
+
+
+def _send(client, tipline, deliver, update: dict[str, Any]) -> None:
+    body, headers = telegram.signed(update, TELEGRAM_SECRET)
+    assert deliver(client, tipline.hook(tipline.telegram), body, headers).status_code == 200
+
+
+def test_the_photos_of_a_telegram_album_become_one_tip(client, tipline, deliver, image_host):
+    for update in _album(tipline, "13466012345678901", [CAPTION, None, None]):
+        _send(client, tipline, deliver, update)
+
+    tip = Tip.objects.get()
+    assert tip.text == CAPTION
+    assert tip.media.count() == 3
+    assert tip.conversation.messages.filter(tip=tip, direction="in").count() == 3
+    received = [t for t in _telegram_texts(tipline) if tip.tracking_code in t]
+    assert len(received) == 1, "one receipt for the album, not one per photo"
+
+    # Another album is another tip.
+    for update in _album(tipline, "13466012345678999", ["Ảnh thứ hai về chuyện khác hẳn"]):
+        _send(client, tipline, deliver, update)
+    assert Tip.objects.count() == 2
+
+
+def test_an_albums_words_on_a_later_photo_become_the_tips_text(
+    client, tipline, deliver, image_host
+):
+    for update in _album(tipline, "13466012345670000", [None, CAPTION]):
+        _send(client, tipline, deliver, update)
+
+    tip = Tip.objects.get()
+    assert tip.text == CAPTION
+    assert tip.media.count() == 2
+
+
+def test_a_photo_with_a_menu_choice_as_its_caption_is_filed_in_that_category(
+    client, tipline, deliver, image_host
+):
+    photo = tipline.telegram_api.photo(jpeg_with_gps())
+
+    telegram_photo(client, tipline, deliver, photo=photo, caption="2")
+
+    tip = Tip.objects.get()
+    assert tip.category == "violation"
+    assert tip.media.count() == 1
+    assert tip.tracking_code in _telegram_texts(tipline)[-1]
+
+
+def test_the_tipster_hears_once_which_images_did_not_arrive(
+    client, tipline, deliver, image_host
+):
+    good = image_host.publish(jpeg_with_gps())
+    bad = [image_host.publish(b"%PDF-1.7 not an image", content_type="image/jpeg")
+           for _ in range(2)]
+
+    messenger_image(client, tipline, deliver, urls=[good, *bad], text=CAPTION)
+
+    tip = Tip.objects.get()
+    assert tip.media.count() == 1
+    notices = [t for t in _messenger_texts(tipline) if "không nhận được" in t]
+    assert notices == [
+        f"2 ảnh bạn gửi kèm tin {tip.tracking_code} không nhận được. Chúng tôi nhận ảnh JPEG, "
+        "PNG hoặc WebP, mỗi ảnh đến 10 MB và đến 10 ảnh trong một tin nhắn. Bạn có thể gửi "
+        "lại ảnh trong một tin nhắn mới."
+    ]
+    assert "PDF" not in notices[0] and "không phải là ảnh" not in notices[0], "staff's notes"
+    assert not TipMediaDownload.objects.filter(
+        state=MediaDownloadState.REFUSED, tipster_told_at__isnull=True
+    ).exists()
+
+
+def test_the_tipster_hears_nothing_when_every_image_arrived(
+    client, tipline, deliver, image_host
+):
+    messenger_image(client, tipline, deliver, urls=[image_host.publish(jpeg_with_gps())],
+                    text=CAPTION)
+    assert Tip.objects.get().media.count() == 1
+    assert not [t for t in _messenger_texts(tipline) if "không nhận được" in t]
+
+
+def test_the_bot_stays_quiet_about_images_while_staff_chat(
+    client, tipline, deliver, image_host, team
+):
+    messenger_image(client, tipline, deliver, urls=[], text=CAPTION)
+    tip = Tip.objects.get()
+    services_staff.conversation_take_over(conversation=tip.conversation, actor=team.checker)
+    bad = image_host.publish(b"%PDF-1.7 not an image", content_type="image/jpeg")
+
+    messenger_image(client, tipline, deliver, urls=[bad])
+
+    assert TipMediaDownload.objects.get().state == MediaDownloadState.REFUSED
+    assert not [t for t in _messenger_texts(tipline) if "không nhận được" in t]

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kiemchung.core.crypto import decrypt
+from kiemchung.core.tasks import enqueue_on_commit
 from kiemchung.text.normalize import fold
 from kiemchung.tipline import media, privacy, services, services_retention
 from kiemchung.tipline.channels.registry import adapter_for
@@ -145,6 +146,7 @@ class Incoming:
     text: str
     choice: str
     attachments: tuple[str, ...]
+    group: str = ""
 
 
 def _incoming(inbound: InboundMessage) -> Incoming:
@@ -154,6 +156,7 @@ def _incoming(inbound: InboundMessage) -> Incoming:
         text=str(data.get("text", "")),
         choice=str(data.get("choice", "")),
         attachments=tuple(str(a) for a in data.get("attachments", [])),
+        group=str(data.get("group", "")),
     )
 
 
@@ -269,9 +272,49 @@ def conversation_answer(
     message = services.message_record_in(conversation=conversation, text=shown, inbound=inbound)
     if conversation.mode == ConversationMode.HUMAN:
         return
+    if _joins_its_album(conversation, incoming, message):
+        return
     if _answers_a_question(conversation, incoming, message):
         return
     _bot_answer(conversation=conversation, incoming=incoming, message=message, inbound=inbound)
+
+
+def _photo_only() -> str:
+    """The text of a tip that is a photo with no words."""
+    return _("(ảnh không kèm lời)")
+
+
+def _album_key(conversation: Conversation, incoming: Incoming) -> str:
+    return privacy.album_key(conversation.pk, incoming.group) if incoming.group else ""
+
+
+def _joins_its_album(conversation: Conversation, incoming: Incoming, message: Message) -> bool:
+    """Whether the message is one more photo of an album that already became a tip: it joins
+    that tip (its images are fetched onto it) and gets no answer of its own."""
+    key = _album_key(conversation, incoming)
+    if not key:
+        return False
+    tip = (
+        Tip.objects.filter(conversation=conversation, album_key=key)
+        .exclude(state=TipState.CLOSED)
+        .order_by("-id")
+        .first()
+    )
+    if tip is None:
+        return False
+    Message.objects.filter(pk=message.pk).update(tip=tip)
+    caption = incoming.text.strip()
+    if caption and tip.text == _photo_only() and tip.state == TipState.NEW:
+        # The album's words came with a later photo: they become the tip's text, and a
+        # check request is matched again on them.
+        tip.text = caption
+        tip.match_checked_at = None
+        tip.save(update_fields=["text_enc", "match_checked_at"])
+        if tip.category == TipCategory.CHECK:
+            from kiemchung.tipline.tasks import tip_match
+
+            enqueue_on_commit(tip_match, tip.pk)
+    return True
 
 
 def _answers_a_question(conversation: Conversation, incoming: Incoming, message: Message) -> bool:
@@ -330,6 +373,12 @@ def _bot_answer(
         _reply(conversation, menu_text(conversation), menu=True)
         return
     category = _chosen_category(incoming)
+    if category is not None and "image" in incoming.attachments:
+        # A photo sent with a menu choice as its caption: the photo is what they send in.
+        tip = _tip_new(conversation, incoming, category, _photo_only(), message, inbound)
+        _set_step(conversation, FlowStep.IDLE)
+        services.reply_send(conversation=conversation, text=_received_text(tip), tip=tip)
+        return
     if category is not None:
         _set_step(conversation, FlowStep.AWAITING_TEXT, category)
         _reply(conversation, PROMPTS[category]())
@@ -346,16 +395,12 @@ def _bot_answer(
         return
     waiting = conversation.flow_step == FlowStep.AWAITING_TEXT
     if not text and incoming.attachments:
-        text = _("(ảnh không kèm lời)")
+        text = _photo_only()
     if (waiting and text) or len(text) >= MIN_TIP_LENGTH:
         tip_category = conversation.pending_category if waiting else TipCategory.CHECK
         first_contact = conversation.flow_step == FlowStep.START
-        tip = services.tip_create(
-            conversation=conversation,
-            category=tip_category or TipCategory.CHECK,
-            text=text,
-            inbound=inbound,
-            message=message,
+        tip = _tip_new(
+            conversation, incoming, tip_category or TipCategory.CHECK, text, message, inbound
         )
         _set_step(conversation, FlowStep.IDLE)
         reply = _received_text(tip)
@@ -369,6 +414,24 @@ def _bot_answer(
         return
     _set_step(conversation, FlowStep.MENU)
     _reply(conversation, menu_text(conversation), menu=True)
+
+
+def _tip_new(
+    conversation: Conversation,
+    incoming: Incoming,
+    category: str,
+    text: str,
+    message: Message,
+    inbound: InboundMessage | None,
+) -> Tip:
+    return services.tip_create(
+        conversation=conversation,
+        category=category,
+        text=text,
+        inbound=inbound,
+        message=message,
+        album_key=_album_key(conversation, incoming),
+    )
 
 
 def _own_tip(conversation: Conversation, code: str) -> Tip | None:

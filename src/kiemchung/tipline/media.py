@@ -7,7 +7,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from kiemchung.core.crypto import decrypt, encrypt
 from kiemchung.core.tasks import enqueue_on_commit
@@ -125,10 +128,15 @@ def media_store(*, download_id: int, fetched: Fetched, last_attempt: bool) -> st
     """Attach the fetched image to the tip, or record why not; the download's new state.
 
     The caller owns the transaction. A tip deleted while its image was downloading is left
-    deleted: nothing is written.
+    deleted: nothing is written. Once the last of a tip's images is over, the tipster hears
+    about those that did not arrive.
     """
+    tip_id = TipMediaDownload.objects.filter(pk=download_id).values_list("tip_id", flat=True)
+    # The tip first, as a deletion locks it: its downloads end one after another, so the one
+    # that ends last sees all the others over.
+    tip = Tip.objects.select_for_update().filter(pk__in=tip_id).first()
     download = TipMediaDownload.objects.select_for_update().filter(pk=download_id).first()
-    if download is None:
+    if download is None or tip is None:
         return "gone"
     if download.is_over:
         return str(download.state)
@@ -151,4 +159,34 @@ def media_store(*, download_id: int, fetched: Fetched, last_attempt: bool) -> st
     download.save(
         update_fields=["attempts", "media", "state", "note", "source_enc", "updated_at"]
     )
+    if download.is_over:
+        _tipster_tell_missing(tip)
     return str(download.state)
+
+
+def _tipster_tell_missing(tip: Tip) -> None:
+    """Tell the tipster, once, how many of the tip's images did not arrive, when none is still
+    on its way. The reasons stay with staff (they may name the platform's errors); the tipster
+    hears what is accepted. Not while staff chat with them directly: staff see the notes."""
+    downloads = list(TipMediaDownload.objects.filter(tip=tip))
+    if any(not d.is_over for d in downloads):
+        return
+    missing = [
+        d.pk
+        for d in downloads
+        if d.state != MediaDownloadState.DONE and d.tipster_told_at is None
+    ]
+    conversation = Conversation.objects.select_related("channel").get(pk=tip.conversation_id)
+    if not missing or conversation.mode == ConversationMode.HUMAN:
+        return
+    TipMediaDownload.objects.filter(pk__in=missing).update(tipster_told_at=timezone.now())
+    text = ngettext(
+        "%(count)d ảnh bạn gửi kèm tin %(code)s không nhận được.",
+        "%(count)d ảnh bạn gửi kèm tin %(code)s không nhận được.",
+        len(missing),
+    ) % {"count": len(missing), "code": tip.tracking_code}
+    text += " " + _(
+        "Chúng tôi nhận ảnh JPEG, PNG hoặc WebP, mỗi ảnh đến %(mb)d MB và đến %(most)d ảnh "
+        "trong một tin nhắn. Bạn có thể gửi lại ảnh trong một tin nhắn mới."
+    ) % {"mb": settings.TIP_IMAGE_MAX_MB, "most": MAX_IMAGES_PER_MESSAGE}
+    services.reply_send(conversation=conversation, text=text, tip=tip)

@@ -267,6 +267,9 @@ class Tip(WorkspaceScoped):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     closed_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # A keyed digest of the chat album (Telegram's media_group_id) the tip came from, so the
+    # album's other photos join this tip instead of becoming tips of their own.
+    album_key = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -349,6 +352,8 @@ class TipMediaDownload(models.Model):
     media = models.ForeignKey(
         TipMedia, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # When the tipster was told the image did not arrive (once, for all of a tip's images).
+    tipster_told_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

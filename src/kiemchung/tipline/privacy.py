@@ -21,6 +21,12 @@ def sender_hash(platform: str, platform_id: str) -> str:
     return hmac.new(settings.TIPLINE_SENDER_KEY.encode(), message, hashlib.sha256).hexdigest()
 
 
+def album_key(conversation_id: int, group: str) -> str:
+    """A keyed digest naming one chat album of one conversation."""
+    message = f"album:{conversation_id}:{group}".encode()
+    return hmac.new(settings.TIPLINE_SENDER_KEY.encode(), message, hashlib.sha256).hexdigest()
+
+
 def pseudonym_candidates(hash_hex: str) -> list[int]:
     """Pseudonym numbers to try for a sender, in order: the first free one is kept for good.
 

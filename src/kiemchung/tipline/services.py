@@ -104,6 +104,7 @@ def tip_create(
     text: str,
     inbound: InboundMessage | None = None,
     message: Message | None = None,
+    album_key: str = "",
 ) -> Tip:
     """A new tip with a fresh tracking code; a check request is handed to the matcher."""
     for _attempt in range(20):
@@ -113,6 +114,7 @@ def tip_create(
             tracking_code=tracking_code_new(),
             category=category,
             inbound=inbound,
+            album_key=album_key,
         )
         tip.text = text
         try:

@@ -61,6 +61,8 @@ class InboundEvent:
     choice: str = ""
     attachments: tuple[str, ...] = field(default_factory=tuple)
     images: tuple[str, ...] = field(default_factory=tuple)
+    # The album the message belongs to (Telegram sends each photo of an album on its own).
+    group: str = ""
 
     def as_json(self) -> str:
         return json.dumps(
@@ -71,6 +73,7 @@ class InboundEvent:
                 "choice": self.choice,
                 "attachments": list(self.attachments),
                 "images": list(self.images),
+                "group": self.group,
             },
             ensure_ascii=False,
         )

@@ -73,6 +73,7 @@ class _Message(StrictModel):
     video: dict[str, Any] | None = None
     video_note: dict[str, Any] | None = None
     sticker: dict[str, Any] | None = None
+    media_group_id: str | None = None
 
 
 class _Update(StrictModel):
@@ -120,6 +121,7 @@ class TelegramAdapter(ChannelAdapter):
                 text=(message.text or message.caption or "").strip(),
                 attachments=kinds,
                 images=images,
+                group=message.media_group_id or "",
             )
         ]
 
