@@ -6,6 +6,7 @@ import json
 import os
 import secrets
 import threading
+import time
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
@@ -16,6 +17,7 @@ from core.support import (
     http_server,
     instance_env,
     service_missing,
+    wait_for,
 )
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
@@ -148,3 +150,29 @@ def test_a_task_abandoned_by_a_dead_worker_is_run_again(migrated, database):
     assert status == "SUCCESSFUL"
     assert worker_ids[0] == "dead-worker" and len(worker_ids) == 2
     assert database.execute("SELECT count(*) FROM core_tasklease").fetchone() == (0,)
+
+
+def test_a_worker_in_another_process_starts_a_task_as_soon_as_it_is_enqueued(
+    migrated, database
+):
+    """`kiemchung worker` hears enqueues of other processes through LISTEN/NOTIFY: with a poll
+    interval of a minute it still starts the task within seconds."""
+    pages = {"/truoc": lambda h: answer(h, 200, PAGE), "/sau": lambda h: answer(h, 200, PAGE)}
+    with http_server(pages) as server:
+        worker = migrated.start("worker", "--interval", "60", "--no-startup-delay",
+                                name="pg-waking-worker")
+        try:
+            [first] = migrated.evidence_add(server.url("/truoc"))
+            # Archived: the worker is in its loop, and now waits up to a minute for work.
+            wait_for(lambda: _archived(database, [first]) == [(first, "archived", 1)],
+                     timeout=90, what="the first archive")
+            time.sleep(1)
+            [second] = migrated.evidence_add(server.url("/sau"))
+            enqueued = time.monotonic()
+            wait_for(lambda: _archived(database, [second]) == [(second, "archived", 1)],
+                     timeout=20, what="the second archive, well before the next poll")
+            took = time.monotonic() - enqueued
+        finally:
+            worker.terminate()
+            worker.wait(30)
+    assert took < 20, migrated.log("pg-waking-worker")

@@ -16,11 +16,10 @@ from django.db import DatabaseError, connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django_tasks.base import TaskResultStatus
-from django_tasks_db.compat import task_enqueued
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
-from kiemchung.core import pressure
+from kiemchung.core import pressure, wake
 from kiemchung.core.models import TaskLease
 
 logger = logging.getLogger(__name__)
@@ -180,24 +179,15 @@ class LeasedWorker(Worker):
             )
 
 
-# Set whenever this process enqueues a task (a web request after its commit, a task running).
-_enqueued_here = threading.Event()
-
-
-def _wake_on_enqueue(sender: Any, **kwargs: Any) -> None:
-    _enqueued_here.set()
-
-
-task_enqueued.connect(_wake_on_enqueue, dispatch_uid="kiemchung.core.worker.wake_on_enqueue")
-
-
-class InProcessWorker(LeasedWorker):
-    """The worker `kiemchung run` starts next to the web server: it starts a task the moment
-    a request of the same process enqueues it, instead of at its next poll.
+class WakingWorker(LeasedWorker):
+    """A leased worker that starts a task the moment it is enqueued instead of at its next
+    poll: by this process (a request of `kiemchung run`, a task it ran), or on PostgreSQL by
+    any process (`kiemchung.core.wake`). Without PostgreSQL, tasks enqueued by other processes
+    are found within the poll interval.
 
     django-tasks-db's loop sleeps `self.interval` after a poll that found nothing; here reading
     that value waits on the enqueue event for at most the poll interval, then lets the loop
-    poll again at once. Tasks enqueued by other processes are still found within the interval.
+    poll again at once.
     """
 
     def __init__(self, **kwargs: Any) -> None:
@@ -206,23 +196,36 @@ class InProcessWorker(LeasedWorker):
 
     @property
     def interval(self) -> float:
-        _enqueued_here.wait(self.poll_interval)
-        _enqueued_here.clear()
+        wake.enqueued.wait(self.poll_interval)
+        wake.enqueued.clear()
         return 0.0
 
     @interval.setter
     def interval(self, value: float) -> None:
         self.poll_interval = float(value)
 
-    def before_task(self) -> None:
-        # Webhooks of this process come first during a burst: the task waits (its lease kept
-        # alive by the heartbeat) until the burst eases.
-        pressure.give_way()
+    def run(self) -> None:
+        listener = wake.EnqueueListener().start() if wake.listens_on_database() else None
+        try:
+            super().run()
+        finally:
+            if listener is not None:
+                listener.stop()
 
     def stop(self) -> None:
         super().stop()
         # Leave the wait at once rather than at the end of the poll interval.
-        _enqueued_here.set()
+        wake.enqueued.set()
+
+
+class InProcessWorker(WakingWorker):
+    """The worker `kiemchung run` starts next to the web server; it gives way to the web
+    requests of its process during a burst."""
+
+    def before_task(self) -> None:
+        # Webhooks of this process come first during a burst: the task waits (its lease kept
+        # alive by the heartbeat) until the burst eases.
+        pressure.give_way()
 
 
 _worker_beside_requests = threading.Event()

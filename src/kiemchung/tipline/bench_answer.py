@@ -9,8 +9,9 @@ fact-checks, one sender each, and times each until the stand-in receives the ans
 goes to stderr; the last line of stdout is one JSON object:
 {messages, answered, p50_ms, p95_ms, factchecks, ...}.
 
-`--separate-worker` runs the worker as its own process (`kiemchung worker`, polling the queue
-every `--interval` seconds), as on several machines, to show what polling costs.
+`--separate-worker` runs the worker as its own process (`kiemchung worker`), as on several
+machines: on PostgreSQL (`--database-url`) it is woken by NOTIFY the moment a task is
+enqueued; on SQLite it polls the queue every `--interval` seconds.
 """
 
 from __future__ import annotations
@@ -419,6 +420,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="Run the worker as its own process, polling the queue.")
     parser.add_argument("--interval", type=float, default=1.0,
                         help="Poll interval of the separate worker, in seconds (default 1).")
+    parser.add_argument("--database-url", default="",
+                        help="Run against this (empty) PostgreSQL database instead of a fresh "
+                        "SQLite file.")
     parser.add_argument("--seed", type=int, default=None, help="Random seed of the messages.")
     parser.add_argument("--keep", action="store_true",
                         help="Keep the temporary folder (database, server log) for inspection.")
@@ -450,6 +454,8 @@ def main(argv: list[str] | None = None) -> int:
         KIEMCHUNG_ZALO_OA_URL=platform_url,
         KIEMCHUNG_TIPLINE_SENDER_RATE="1000",
     )
+    if args.database_url:
+        env["KIEMCHUNG_DATABASE_URL"] = args.database_url
     processes: list[subprocess.Popen[bytes]] = []
     result: dict[str, Any] = {}
     try:
@@ -523,8 +529,8 @@ def main(argv: list[str] | None = None) -> int:
         seconds = time.perf_counter() - started
         result = {
             "channel": args.channel,
-            "worker": f"separate, polls every {args.interval} s" if args.separate_worker
-            else "in process, woken on enqueue",
+            "database": "postgresql" if args.database_url else "sqlite",
+            "worker": _worker_kind(args),
             "concurrency": args.concurrency,
             "gap_s": args.gap,
             "seconds": round(seconds, 1),
@@ -561,6 +567,14 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(var, ignore_errors=True)
     print(json.dumps(result))
     return 0 if result["answered"] == result["messages"] else 1
+
+
+def _worker_kind(args: argparse.Namespace) -> str:
+    if not args.separate_worker:
+        return "in process, woken on enqueue"
+    if args.database_url:
+        return f"own process, woken by NOTIFY (polls every {args.interval:g} s)"
+    return f"own process, polls every {args.interval:g} s"
 
 
 if __name__ == "__main__":

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import import_module
@@ -179,24 +178,20 @@ DRAIN_BATCH = 200
 def inbound_drain(
     *,
     channel_id: int,
-    enqueued_ms: int,
-    grace_seconds: float,
     release_gate: Callable[[], None] | None = None,
     give_way: Callable[[], object] | None = None,
 ) -> int:
     """Process the channel's queued rows, oldest first; how many were processed.
 
     Rows held back because their sender was over the rate are left for a later drain. When
-    no row is left the drain looks once more, so a row stored while the enqueue gate was
-    closed is not left waiting: at once after `release_gate` when the webhooks share the
-    gate with this process (a webhook storing a row after that look enqueues its own
-    drain), otherwise `grace_seconds` after the drain was enqueued, when the gate has
-    expired on its own. `give_way` is called before each row (a drain beside the web server
-    waits there while webhooks arrive in a burst).
+    no row is left and `release_gate` is given, it is called (it opens the webhooks' enqueue
+    gate, or arranges a later look when this process cannot) and the drain looks once more,
+    so a row stored while the gate was closed is not left waiting. `give_way` is called before
+    each row (a drain beside the web server waits there while webhooks arrive in a burst).
     """
     done = 0
     skipped: set[int] = set()
-    looked_again = grace_seconds <= 0
+    looked_again = release_gate is None
     while True:
         rows = list(
             InboundMessage.objects.filter(channel_id=channel_id, state=InboundState.QUEUED)
@@ -215,14 +210,9 @@ def inbound_drain(
                 done += 1
         if rows:
             continue
-        if looked_again:
+        if looked_again or release_gate is None:
             return done
-        if release_gate is not None:
-            release_gate()
-        else:
-            wait = enqueued_ms / 1000 + grace_seconds - time.time()
-            if wait > 0:
-                time.sleep(wait)
+        release_gate()
         looked_again = True
 
 

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from kiemchung.core.schedule import ScheduleTicker, schedule_ticker_start
-from kiemchung.core.worker import LeasedWorker, rq_worker_run
+from kiemchung.core.worker import LeasedWorker, WakingWorker, rq_worker_run
 
 
 def _seconds(value: str) -> float:
@@ -130,7 +130,9 @@ class Command(BaseCommand):
         lease = settings.TASK_LEASE_SECONDS if lease_seconds is None else lease_seconds
         if lease < 1:
             raise CommandError("--lease-seconds must be at least 1")
-        worker = LeasedWorker(
+        # A batch run leaves when the queue is empty: there is nothing to wake.
+        worker_class = LeasedWorker if batch else WakingWorker
+        worker = worker_class(
             lease_seconds=lease,
             queue_names=queue_names,
             interval=interval,
