@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
+import signal
+import threading
 import time
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -103,3 +107,49 @@ def test_an_rq_worker_records_the_reason_when_attempts_run_out(redis_client, ins
         "SELECT archive_error FROM claims_evidence WHERE id = ?", evidence_id
     )
     assert error == "Máy chủ trả lỗi 503"
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    for task_dir in Path(f"/proc/{pid}/task").glob("*"):
+        children = (task_dir / "children").read_text().split()
+        found += [int(child) for child in children]
+    return found
+
+
+def test_a_job_whose_rq_worker_died_is_run_again(redis_client, instance):
+    """The worker and its work-horse are killed mid-job. Once RQ counts the job abandoned (its
+    heartbeat expires; here the test moves that moment to the past instead of waiting 90 s),
+    the `rq_recover` periodic job queues it again and the next worker archives the page once."""
+    hung = threading.Event()
+
+    def slow(handler):
+        if server.hits["/cham"] == 1:
+            hung.set()
+            server.released.wait(60)
+            return
+        answer(handler, 200, PAGE)
+
+    with http_server({"/cham": slow}) as server:
+        [evidence_id] = instance.evidence_add(server.url("/cham"))
+        worker = instance.start("worker", name="rq-dying-worker")
+        try:
+            assert hung.wait(60), instance.log("rq-dying-worker")
+            horses = _children(worker.pid)
+            assert horses, "RQ runs each job in a work-horse process"
+            for pid in horses:
+                os.kill(pid, signal.SIGKILL)
+        finally:
+            worker.kill()
+            worker.wait(30)
+        [(job_id, _score)] = redis_client.zrange("rq:wip:default", 0, -1, withscores=True)
+        redis_client.zadd("rq:wip:default", {job_id: time.time() - 1})
+
+        listed = json.loads(instance.run("schedule").stdout.strip().splitlines()[-1])
+        assert "rq_recover" in {job["name"] for job in listed["jobs"]}
+        instance.run("schedule", "--run", "rq_recover")
+        instance.run("worker", "--batch")
+
+    assert _state(instance, evidence_id) == ("archived", 1)
+    assert server.hits["/cham"] == 2
+    assert redis_client.zcard("rq:failed:default") == 0

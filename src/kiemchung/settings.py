@@ -222,6 +222,13 @@ SCHEDULE_RETENTION_SECONDS = env_int(
     "How often the schedule runs the tip retention (`kiemchung tipline_retention`).",
     minimum=1,
 )
+SCHEDULE_RQ_RECOVER_SECONDS = env_int(
+    "KIEMCHUNG_SCHEDULE_RQ_RECOVER_SECONDS",
+    60,
+    "With KIEMCHUNG_TASKS=rq: how often the schedule puts back in the queue the jobs whose "
+    "worker died while running them (each job at most KIEMCHUNG_TASK_MAX_ATTEMPTS times).",
+    minimum=1,
+)
 SCHEDULE_CLAIMREVIEW_SECONDS = env_int(
     "KIEMCHUNG_SCHEDULE_CLAIMREVIEW_SECONDS",
     3600,

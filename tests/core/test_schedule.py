@@ -358,4 +358,6 @@ def test_an_rq_worker_fetches_due_sources_on_its_schedule(
             worker.send_signal(signal.SIGTERM)
             code = worker.wait(30)
     assert code == 0, instance.log("rq")
-    assert _scheduled_names(instance) == {"sources", "tip_retention", "claimreview_import"}
+    assert _scheduled_names(instance) == {
+        "sources", "tip_retention", "claimreview_import", "rq_recover"
+    }, "on RQ the schedule also recovers abandoned jobs"

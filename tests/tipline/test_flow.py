@@ -308,3 +308,52 @@ def test_a_drain_in_its_own_process_leaves_its_last_look_to_a_later_task(
     assert tasks.inbound_drain.call(*last_look.args_kwargs["args"]) == 1
     assert DBTaskResult.objects.filter(task_path=tasks.inbound_drain.module_path).count() == 1
     assert not InboundMessage.objects.filter(state="queued").exists()
+
+
+def test_webhooks_without_a_worker_beside_them_enqueue_a_drain_unless_one_is_waiting(
+    tipline, settings, django_capture_on_commit_callbacks
+):
+    """With the workers in other processes no one could open a gate kept in this process's
+    cache: the webhook looks in the database queue instead. A drain that has not started will
+    read the new row; a running one may be past its last read, and a drain due later (for
+    senders over the rate) is too late, so in those cases another is enqueued."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    from kiemchung.tipline import tasks
+    from kiemchung.tipline.channels.base import InboundEvent
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend",
+                                  "QUEUES": ["default"]}}
+    n = iter(range(1000))
+
+    def webhook() -> None:
+        i = next(n)
+        event = InboundEvent(external_id=f"g{i}", platform_user_id=str(700 + i),
+                             reply_address=str(700 + i), sent_at=0.0, text=CLAIM)
+        with django_capture_on_commit_callbacks(execute=True):
+            services_inbound.inbound_accept(channel=tipline.telegram, events=[event])
+
+    def drains():
+        return DBTaskResult.objects.filter(task_path=tasks.inbound_drain.module_path)
+
+    webhook()
+    assert drains().count() == 1
+    webhook()
+    webhook()
+    assert drains().count() == 1, "the waiting drain reads these rows too"
+
+    drains().update(status="RUNNING")
+    webhook()
+    assert drains().count() == 2, "the running drain may be past its last read"
+
+    drains().update(status="SUCCESSFUL")
+    with django_capture_on_commit_callbacks(execute=True):
+        services_inbound.inbound_drain_soon(tipline.telegram.pk, delay_seconds=30)
+    later = drains().filter(status="READY").get()
+    assert later.run_after > timezone.now() + timedelta(seconds=20)
+    webhook()
+    assert drains().filter(status="READY").count() == 2, "a drain due later does not count"
+    assert drains().filter(status="READY").exclude(pk=later.pk).count() == 1

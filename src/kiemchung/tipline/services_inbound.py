@@ -14,8 +14,10 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
+from django_tasks.base import TaskResultStatus
 
 from kiemchung.core.crypto import encrypt
+from kiemchung.core.worker import cache_shared_with_requests
 from kiemchung.tipline import privacy
 from kiemchung.tipline.channels.base import InboundEvent
 from kiemchung.tipline.models import Channel, InboundMessage, InboundState
@@ -91,6 +93,31 @@ def inbound_drain_gate_release(channel_id: int) -> None:
     cache.delete(_drain_gate(channel_id))
 
 
+def _gate_in_queue(task: Any) -> bool:
+    """Whether the webhooks look in the database queue for a drain that has not started,
+    instead of keeping a gate in the cache: when no worker runs in this process and the cache
+    is this process's own, no worker could open a gate kept there."""
+    from django_tasks_db import DatabaseBackend
+
+    return isinstance(task.get_backend(), DatabaseBackend) and not cache_shared_with_requests()
+
+
+def _drain_waiting(task: Any, channel_id: int) -> bool:
+    """Whether a drain of the channel is in the database queue, not started, and due now (a
+    drain enqueued for later, for senders over the rate, does not count)."""
+    from django_tasks_db.models import DBTaskResult, get_date_max
+
+    return (
+        DBTaskResult.objects.filter(
+            status=TaskResultStatus.READY,
+            run_after=get_date_max(),
+            task_path=task.module_path,
+            args_kwargs__args__0=channel_id,
+        )
+        .exists()
+    )
+
+
 def inbound_drain_soon(channel_id: int, *, delay_seconds: float = 0.0) -> None:
     """After commit, make sure a drain task will read the channel's queued rows."""
     from kiemchung.tipline.tasks import inbound_drain
@@ -103,8 +130,15 @@ def inbound_drain_soon(channel_id: int, *, delay_seconds: float = 0.0) -> None:
             when = timezone.now() + timedelta(seconds=delay_seconds)
             task.using(run_after=when).enqueue(channel_id, int(when.timestamp() * 1000))
             return
-        # A queue that runs tasks inline (tests) drains at once, every time.
-        if not deferrable or cache.add(_drain_gate(channel_id), 1, timeout=DRAIN_GATE_SECONDS):
+        if not deferrable:
+            # A queue that runs tasks inline (tests) drains at once, every time.
+            task.enqueue(channel_id, int(time.time() * 1000))
+        elif _gate_in_queue(task):
+            # A drain waiting in the queue will read this row; a running one may be past its
+            # last read, so another is enqueued.
+            if not _drain_waiting(task, channel_id):
+                task.enqueue(channel_id, int(time.time() * 1000))
+        elif cache.add(_drain_gate(channel_id), 1, timeout=DRAIN_GATE_SECONDS):
             task.enqueue(channel_id, int(time.time() * 1000))
 
     transaction.on_commit(enqueue)
