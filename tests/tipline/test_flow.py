@@ -311,12 +311,14 @@ def test_a_drain_in_its_own_process_leaves_its_last_look_to_a_later_task(
 
 
 def test_webhooks_without_a_worker_beside_them_enqueue_a_drain_unless_one_is_waiting(
-    tipline, settings, django_capture_on_commit_callbacks
+    tipline, settings, django_capture_on_commit_callbacks, monkeypatch
 ):
-    """With the workers in other processes no one could open a gate kept in this process's
-    cache: the webhook looks in the database queue instead. A drain that has not started will
-    read the new row; a running one may be past its last read, and a drain due later (for
-    senders over the rate) is too late, so in those cases another is enqueued."""
+    """With the workers in other processes (on PostgreSQL) no one could open a gate kept in
+    this process's cache: the webhook looks in the database queue instead. A drain that has
+    not started will read the new row; a running one may be past its last read, and a drain
+    due later (for senders over the rate) is too late, so in those cases another is enqueued.
+    The queries are the same on SQLite, where this runs with the choice of PostgreSQL's gate."""
+    monkeypatch.setattr(services_inbound, "_queue_on_postgresql", lambda: True)
     from datetime import timedelta
 
     from django.utils import timezone
@@ -357,3 +359,23 @@ def test_webhooks_without_a_worker_beside_them_enqueue_a_drain_unless_one_is_wai
     webhook()
     assert drains().filter(status="READY").count() == 2, "a drain due later does not count"
     assert drains().filter(status="READY").exclude(pk=later.pk).count() == 1
+
+
+def test_on_sqlite_webhooks_keep_the_gate_in_the_cache(
+    tipline, settings, django_capture_on_commit_callbacks
+):
+    from django_tasks_db.models import DBTaskResult
+
+    from kiemchung.tipline import tasks
+    from kiemchung.tipline.channels.base import InboundEvent
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend",
+                                  "QUEUES": ["default"]}}
+    for i in range(3):
+        event = InboundEvent(external_id=f"s{i}", platform_user_id=str(800 + i),
+                             reply_address=str(800 + i), sent_at=0.0, text=CLAIM)
+        with django_capture_on_commit_callbacks(execute=True):
+            services_inbound.inbound_accept(channel=tipline.telegram, events=[event])
+        DBTaskResult.objects.update(status="RUNNING")
+    assert DBTaskResult.objects.filter(task_path=tasks.inbound_drain.module_path).count() == 1
+    services_inbound.inbound_drain_gate_release(tipline.telegram.pk)

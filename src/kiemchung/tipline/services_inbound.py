@@ -95,11 +95,20 @@ def inbound_drain_gate_release(channel_id: int) -> None:
 
 def _gate_in_queue(task: Any) -> bool:
     """Whether the webhooks look in the database queue for a drain that has not started,
-    instead of keeping a gate in the cache: when no worker runs in this process and the cache
-    is this process's own, no worker could open a gate kept there."""
+    instead of keeping a gate in the cache: on PostgreSQL, when no worker runs in this process
+    and the cache is this process's own, so no worker could open a gate kept there. (On SQLite
+    the workers belong in `kiemchung run`; a worker elsewhere leaves a last look instead.)"""
     from django_tasks_db import DatabaseBackend
 
-    return isinstance(task.get_backend(), DatabaseBackend) and not cache_shared_with_requests()
+    return (
+        isinstance(task.get_backend(), DatabaseBackend)
+        and not cache_shared_with_requests()
+        and _queue_on_postgresql()
+    )
+
+
+def _queue_on_postgresql() -> bool:
+    return connection.vendor == "postgresql"
 
 
 def _drain_waiting(task: Any, channel_id: int) -> bool:
