@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from kiemchung.core import pressure
@@ -40,3 +42,28 @@ def test_arrivals_older_than_the_window_are_forgotten(monkeypatch):
     assert pressure.in_burst()
     clock[0] += pressure.WINDOW_SECONDS + 0.01
     assert not pressure.in_burst()
+
+
+# --- a worker in its own process, on SQLite ---------------------------------------------------
+
+
+def test_a_worker_in_its_own_process_gives_way_on_sqlite_only(monkeypatch):
+    from kiemchung.core.worker import WakingWorker
+
+    burst_until = [0.0]
+    monkeypatch.setattr(pressure, "_probes", [lambda window: time.monotonic() < burst_until[0]])
+    worker = WakingWorker(
+        lease_seconds=60, queue_names=["default"], interval=1.0, batch=True,
+        backend_name="default", startup_delay=False, max_tasks=None, worker_id="w-test",
+        excluded_queue_names=[],
+    )
+    burst_until[0] = time.monotonic() + 0.3
+    started = time.monotonic()
+    worker.before_task()
+    assert time.monotonic() - started >= 0.25, "on SQLite the task waits for the burst"
+
+    monkeypatch.setattr(pressure, "shares_writer_with_webhooks", lambda: False)
+    burst_until[0] = time.monotonic() + 0.3
+    started = time.monotonic()
+    worker.before_task()
+    assert time.monotonic() - started < 0.1, "on PostgreSQL it never waits"

@@ -379,3 +379,27 @@ def test_on_sqlite_webhooks_keep_the_gate_in_the_cache(
         DBTaskResult.objects.update(status="RUNNING")
     assert DBTaskResult.objects.filter(task_path=tasks.inbound_drain.module_path).count() == 1
     services_inbound.inbound_drain_gate_release(tipline.telegram.pk)
+
+
+def test_webhook_rows_stored_at_burst_rate_are_seen_from_another_process(tipline):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from kiemchung.core import pressure
+    from kiemchung.tipline.channels.base import InboundEvent
+    from kiemchung.tipline.models import InboundMessage
+
+    window = pressure.WINDOW_SECONDS
+    assert not services_inbound.webhooks_stored_in_burst(window)
+    enough = int(pressure.BURST_PER_SECOND * window)
+    events = [InboundEvent(external_id=f"b{i}", platform_user_id=str(900 + i),
+                           reply_address=str(900 + i), sent_at=0.0, text="tin đồn")
+              for i in range(enough)]
+    services_inbound.inbound_accept(channel=tipline.telegram, events=events[:-1])
+    assert not services_inbound.webhooks_stored_in_burst(window), "one row short of a burst"
+    services_inbound.inbound_accept(channel=tipline.telegram, events=events[-1:])
+    assert services_inbound.webhooks_stored_in_burst(window)
+    assert pressure.stored_burst(), "the tipline registers its probe"
+    InboundMessage.objects.update(created_at=timezone.now() - timedelta(seconds=1))
+    assert not services_inbound.webhooks_stored_in_burst(window)

@@ -4,7 +4,9 @@ gives way to a burst.
 With `kiemchung run` the worker is a thread of the web server's process: they share one
 interpreter (one core at a time) and, on SQLite, one writer. During a burst the webhooks come
 first, since a platform retries a webhook that is not answered in time; tasks wait until the
-burst eases. A worker in a process of its own never gives way (nothing to give way to).
+burst eases. A worker in a process of its own gives way on SQLite, whose one writer it shares
+with the web server, seeing the burst in the database through the probes apps register (the
+tipline looks at the webhook rows stored in the last instant); on PostgreSQL it never waits.
 """
 
 from __future__ import annotations
@@ -12,6 +14,9 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
+
+from django.db import connection
 
 # A burst is this many webhooks a second or more over the last WINDOW_SECONDS: far above a
 # busy day of a tipline, and reached early in a burst even when the burst slows the server.
@@ -49,13 +54,34 @@ def in_burst() -> bool:
         return _recent(now) >= BURST_PER_SECOND * WINDOW_SECONDS
 
 
-def give_way() -> float:
-    """Wait while this process is taking a burst of webhooks; the seconds waited."""
+_probes: list[Callable[[float], bool]] = []
+
+
+def stored_burst_probe_register(probe: Callable[[float], bool]) -> None:
+    """Add a check of whether webhooks were stored at burst rate over the last `window`
+    seconds (its argument), read from the database, for workers in processes of their own."""
+    if probe not in _probes:
+        _probes.append(probe)
+
+
+def stored_burst() -> bool:
+    """Whether webhooks are being stored at burst rate, by any process, now."""
+    return any(probe(WINDOW_SECONDS) for probe in _probes)
+
+
+def shares_writer_with_webhooks() -> bool:
+    """Whether a worker's writes queue behind the webhooks' inserts (SQLite's one writer)."""
+    return connection.vendor == "sqlite"
+
+
+def give_way(burst: Callable[[], bool] = in_burst) -> float:
+    """Wait while `burst` says webhooks arrive at burst rate (by default: at this process);
+    the seconds waited."""
     global _working_until
     started = time.monotonic()
-    if started < _working_until or not in_burst():
+    if started < _working_until or not burst():
         return 0.0
-    while in_burst():
+    while burst():
         if time.monotonic() - started >= MAX_PAUSE_SECONDS:
             _working_until = time.monotonic() + RUN_SECONDS
             break

@@ -217,6 +217,11 @@ class WakingWorker(LeasedWorker):
         # Leave the wait at once rather than at the end of the poll interval.
         wake.enqueued.set()
 
+    def before_task(self) -> None:
+        # On SQLite, webhooks stored by the web server in a burst come first.
+        if pressure.shares_writer_with_webhooks():
+            pressure.give_way(pressure.stored_burst)
+
 
 class InProcessWorker(WakingWorker):
     """The worker `kiemchung run` starts next to the web server; it gives way to the web

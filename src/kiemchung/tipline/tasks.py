@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from importlib import import_module
 from typing import Any
 
@@ -47,8 +49,17 @@ def inbound_drain(channel_id: int, enqueued_ms: int, last_look: bool = False) ->
     return flow.inbound_drain(
         channel_id=channel_id,
         release_gate=release_gate,
-        give_way=pressure.give_way if runs_beside_requests() else None,
+        give_way=_give_way(),
     )
+
+
+def _give_way() -> Callable[[], object] | None:
+    """What a drain waits on before each row while webhooks arrive in a burst."""
+    if runs_beside_requests():
+        return pressure.give_way
+    if pressure.shares_writer_with_webhooks():
+        return partial(pressure.give_way, pressure.stored_burst)
+    return None
 
 
 @retryable_task()
