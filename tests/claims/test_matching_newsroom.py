@@ -304,6 +304,9 @@ def test_already_checked_box_works_without_js(team, client):
     theirs = page(client.get("/claims/already-checked/", {"q": "nuoc chanh chua ung thu"}))
     assert "data-record" not in theirs
 
+    client.logout()
+    assert client.get("/claims/already-checked/", {"q": "chanh"}).status_code == 302
+
 
 def test_already_checked_results_show_the_default_rating_in_english(team, client):
     from tests.test_i18n import choose_english
@@ -318,9 +321,6 @@ def test_already_checked_results_show_the_default_rating_in_english(team, client
     first = re.search(r'<li class="match[^"]*" data-record="([^"]+)">(.*?)</li>', html, re.S)
     assert first and first.group(1) == f"factcheck:{factcheck.pk}"
     assert '<span class="rating-badge">False</span>' in first.group(2)
-
-    client.logout()
-    assert client.get("/claims/already-checked/", {"q": "chanh"}).status_code == 302
 
 
 def test_api_already_checked_requires_token(team, client):

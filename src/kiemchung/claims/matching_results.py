@@ -22,7 +22,7 @@ from kiemchung.claims.matching_records import (
     parse_record,
     pks_of,
 )
-from kiemchung.claims.models import Claim, FactCheck
+from kiemchung.claims.models import Claim, FactCheck, rating_text_display
 
 if TYPE_CHECKING:
     from kiemchung.accounts.models import Workspace
@@ -71,9 +71,7 @@ class SimilarRecord:
     @property
     def display_rating(self) -> str | None:
         """The rating in the reader's language while it keeps the default wording."""
-        if self.factcheck is None or self.factcheck.rating is None:
-            return None
-        return self.factcheck.rating.display_label
+        return rating_text_display(self.rating) if self.rating else None
 
     @property
     def date(self) -> datetime:
