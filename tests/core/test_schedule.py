@@ -132,6 +132,37 @@ def test_a_job_whose_task_is_missing_does_not_hold_back_the_others(
     assert (row.next_run_at, row.last_enqueued_at) == (NOW, None), "it stays due"
 
 
+class _RedisAway:
+    def enqueue(self):
+        raise ConnectionError("the queue cannot be reached")
+
+
+@pytest.mark.django_db
+def test_a_job_whose_enqueue_fails_stays_due_and_does_not_hold_back_the_others(
+    beat_job, monkeypatch, django_capture_on_commit_callbacks, caplog
+):
+    periodic_job_register(
+        name="a_unreachable",
+        task_path=f"{__name__}.beat",
+        interval_setting="SCHEDULE_BEAT_SECONDS",
+        description="Its queue is away.",
+    )
+    ScheduledRun.objects.create(name="a_unreachable", next_run_at=NOW - timedelta(seconds=5))
+    loaded = schedule.PeriodicJob.task
+    monkeypatch.setattr(
+        schedule.PeriodicJob,
+        "task",
+        lambda job: _RedisAway() if job.name == "a_unreachable" else loaded(job),
+    )
+    assert _tick(django_capture_on_commit_callbacks, NOW) == ["beat"]
+    assert BEATS == ["beat"], "the job after the failing one is still enqueued"
+    assert "a_unreachable: could not enqueue" in caplog.text
+    row = ScheduledRun.objects.get(name="a_unreachable")
+    assert (row.next_run_at, row.last_enqueued_at) == (NOW - timedelta(seconds=5), None), (
+        "its claim was rolled back: it stays due"
+    )
+
+
 def test_every_app_schedules_its_jobs_as_tasks_without_arguments():
     from django.conf import settings
 

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import connections
+from django.db import connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -104,8 +104,12 @@ def _claim(row: ScheduledRun, *, interval: timedelta, now: datetime) -> bool:
 
 
 def schedule_tick(*, now: datetime | None = None) -> list[str]:
-    """Enqueue (on commit) each job that is due and no other worker has claimed for this
-    period; returns their names. Does nothing when KIEMCHUNG_SCHEDULE is off."""
+    """Enqueue each job that is due and no other worker has claimed for this period; returns
+    their names. Does nothing when KIEMCHUNG_SCHEDULE is off.
+
+    Each job is claimed and enqueued in one transaction of its own: on the database queue the
+    claim and the task row commit together, and an enqueue that fails (Redis away) rolls the
+    claim back, so that job stays due for the next tick while the other jobs still go ahead."""
     if not settings.SCHEDULE:
         return []
     now = now or timezone.now()
@@ -124,9 +128,15 @@ def schedule_tick(*, now: datetime | None = None) -> list[str]:
             # A job that cannot be found must not hold back the others; it stays due.
             logger.exception("periodic job %s: cannot load %s", job.name, job.task_path)
             continue
-        if _claim(row, interval=interval, now=now):
-            enqueue_on_commit(task)
-            enqueued.append(job.name)
+        try:
+            with transaction.atomic():
+                if not _claim(row, interval=interval, now=now):
+                    continue
+                task.enqueue()
+        except Exception:
+            logger.exception("periodic job %s: could not enqueue; it stays due", job.name)
+            continue
+        enqueued.append(job.name)
     return enqueued
 
 
@@ -183,9 +193,9 @@ class ScheduleTicker:
             self._thread.join(timeout)
 
     def tick(self) -> list[str]:
-        # In autocommit each claim commits on its own and its task is enqueued at once: a job
-        # whose enqueue fails (Redis away) does not hold back the others, and on SQLite the
-        # write lock is taken only when a job is due.
+        # Each due job is claimed and enqueued in a short transaction of its own: a job whose
+        # enqueue fails (Redis away) stays due and does not hold back the others, and on
+        # SQLite the write lock is taken only when a job is due.
         names = schedule_tick()
         if names:
             logger.debug("schedule: enqueued %s", ", ".join(names))
@@ -197,8 +207,8 @@ class ScheduleTicker:
                 try:
                     self.tick()
                 except Exception:
-                    # A busy database or a broken job must not end the schedule: the job stays
-                    # due (its transaction rolled back) and the next tick tries again.
+                    # A busy database must not end the schedule: what was not claimed stays
+                    # due and the next tick tries again.
                     logger.exception("schedule tick failed")
                 self._stopping.wait(self.period)
         finally:
