@@ -276,9 +276,9 @@ def test_a_drain_sharing_the_gate_reads_again_at_once_after_opening_it(tipline, 
 def test_a_drain_in_its_own_process_leaves_its_last_look_to_a_later_task(
     tipline, settings, monkeypatch
 ):
-    """A worker in another process cannot open the web processes' gate: instead of waiting
-    for it to expire, the drain enqueues a last look for then and returns, leaving the worker
-    free for the matching and the replies."""
+    """With the cache gate (SQLite) a worker in another process cannot open the web processes'
+    gate: instead of waiting for it to expire, the drain enqueues a last look for then and
+    returns, leaving the worker free for the matching and the replies."""
     from django_tasks_db.models import DBTaskResult
 
     from kiemchung.tipline import tasks
@@ -287,7 +287,9 @@ def test_a_drain_in_its_own_process_leaves_its_last_look_to_a_later_task(
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend",
                                   "QUEUES": ["default"]}}
+    monkeypatch.setattr(services_inbound, "_queue_on_postgresql", lambda: False)
     monkeypatch.setattr(tasks, "cache_shared_with_requests", lambda: False)
+    assert services_inbound.drain_gate() == "cache"
     late = InboundEvent(external_id="late", platform_user_id="601", reply_address="601",
                         sent_at=0.0, text=CLAIM)
     InboundMessage.objects.all().delete()
@@ -310,14 +312,37 @@ def test_a_drain_in_its_own_process_leaves_its_last_look_to_a_later_task(
     assert not InboundMessage.objects.filter(state="queued").exists()
 
 
-def test_webhooks_without_a_worker_beside_them_enqueue_a_drain_unless_one_is_waiting(
+def test_a_drain_on_the_queue_gate_leaves_no_last_look(tipline, settings, monkeypatch):
+    """On PostgreSQL the webhooks enqueue a drain unless one is waiting, so a drain never
+    looks again later, whether or not its process sees the webhooks' cache."""
+    from django_tasks_db.models import DBTaskResult
+
+    from kiemchung.tipline.channels.base import InboundEvent
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend",
+                                  "QUEUES": ["default"]}}
+    monkeypatch.setattr(services_inbound, "_queue_on_postgresql", lambda: True)
+    assert services_inbound.drain_gate() == "queue"
+    for shared in (False, True):
+        monkeypatch.setattr(tasks, "cache_shared_with_requests", lambda shared=shared: shared)
+        event = InboundEvent(external_id=f"q{shared}", platform_user_id=f"61{shared:d}",
+                             reply_address="610", sent_at=0.0, text=CLAIM)
+        services_inbound.inbound_accept(channel=tipline.telegram, events=[event])
+        assert tasks.inbound_drain.call(tipline.telegram.pk, int(time.time() * 1000)) == 1
+        assert not DBTaskResult.objects.filter(
+            task_path=tasks.inbound_drain.module_path
+        ).exists(), "no last look is enqueued"
+
+
+def test_on_postgresql_webhooks_enqueue_a_drain_unless_one_is_waiting(
     tipline, settings, django_capture_on_commit_callbacks, monkeypatch
 ):
-    """With the workers in other processes (on PostgreSQL) no one could open a gate kept in
-    this process's cache: the webhook looks in the database queue instead. A drain that has
-    not started will read the new row; a running one may be past its last read, and a drain
-    due later (for senders over the rate) is too late, so in those cases another is enqueued.
-    The queries are the same on SQLite, where this runs with the choice of PostgreSQL's gate."""
+    """On PostgreSQL the webhook looks in the database queue rather than in a gate kept in
+    the cache, whether a worker runs in its process or in another one (which could not open
+    a gate kept in this process's cache). A drain that has not started will read the new row;
+    a running one may be past its last read, and a drain due later (for senders over the
+    rate) is too late, so in those cases another is enqueued. The queries are the same on
+    SQLite, where this runs with the choice of PostgreSQL's gate."""
     monkeypatch.setattr(services_inbound, "_queue_on_postgresql", lambda: True)
     from datetime import timedelta
 

@@ -8,7 +8,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from django.core.cache import cache
 from django.db import connection, transaction
@@ -17,7 +17,6 @@ from django.utils import timezone
 from django_tasks.base import TaskResultStatus
 
 from kiemchung.core.crypto import encrypt
-from kiemchung.core.worker import cache_shared_with_requests
 from kiemchung.tipline import privacy
 from kiemchung.tipline.channels.base import InboundEvent
 from kiemchung.tipline.models import Channel, InboundMessage, InboundState
@@ -80,8 +79,33 @@ def _insert_inbound(
 
 
 # A burst of webhooks on one channel enqueues one drain task per this many seconds, not one
-# task per message: the webhook then costs a single insert.
+# task per message. With the cache gate a webhook adds one cache `add` to its insert; with the
+# queue gate (PostgreSQL) it adds one query on the partial index of READY tasks instead.
 DRAIN_GATE_SECONDS = 1.0
+
+DrainGate = Literal["inline", "queue", "cache"]
+
+
+def drain_gate() -> DrainGate:
+    """How webhooks keep from enqueueing a drain per message, decided once for both sides.
+
+    "inline": the task backend runs tasks at once (tests), every webhook drains. "queue": the
+    database queue on PostgreSQL; a webhook enqueues a drain unless one is waiting in the
+    queue, so a drain never needs a last look, whichever process runs it. "cache": a gate in
+    the cache (SQLite, RQ), which the drain opens after its last row, or leaves a last look for
+    when the gate expires if its process does not see the webhooks' cache.
+    """
+    from django_tasks_db import DatabaseBackend
+
+    from kiemchung.tipline.tasks import inbound_drain
+
+    task: Any = inbound_drain
+    backend = task.get_backend()
+    if not backend.supports_defer:
+        return "inline"
+    if isinstance(backend, DatabaseBackend) and _queue_on_postgresql():
+        return "queue"
+    return "cache"
 
 
 def _drain_gate(channel_id: int) -> str:
@@ -91,20 +115,6 @@ def _drain_gate(channel_id: int) -> str:
 def inbound_drain_gate_release(channel_id: int) -> None:
     """Open the channel's enqueue gate: the next stored webhook enqueues a drain of its own."""
     cache.delete(_drain_gate(channel_id))
-
-
-def _gate_in_queue(task: Any) -> bool:
-    """Whether the webhooks look in the database queue for a drain that has not started,
-    instead of keeping a gate in the cache: on PostgreSQL, when no worker runs in this process
-    and the cache is this process's own, so no worker could open a gate kept there. (On SQLite
-    the workers belong in `kiemchung run`; a worker elsewhere leaves a last look instead.)"""
-    from django_tasks_db import DatabaseBackend
-
-    return (
-        isinstance(task.get_backend(), DatabaseBackend)
-        and not cache_shared_with_requests()
-        and _queue_on_postgresql()
-    )
 
 
 def _queue_on_postgresql() -> bool:
@@ -132,17 +142,17 @@ def inbound_drain_soon(channel_id: int, *, delay_seconds: float = 0.0) -> None:
     from kiemchung.tipline.tasks import inbound_drain
 
     task: Any = inbound_drain
-    deferrable = task.get_backend().supports_defer
 
     def enqueue() -> None:
-        if delay_seconds > 0 and deferrable:
+        gate = drain_gate()
+        if delay_seconds > 0 and gate != "inline":
             when = timezone.now() + timedelta(seconds=delay_seconds)
             task.using(run_after=when).enqueue(channel_id, int(when.timestamp() * 1000))
             return
-        if not deferrable:
+        if gate == "inline":
             # A queue that runs tasks inline (tests) drains at once, every time.
             task.enqueue(channel_id, int(time.time() * 1000))
-        elif _gate_in_queue(task):
+        elif gate == "queue":
             # A drain waiting in the queue will read this row; a running one may be past its
             # last read, so another is enqueued.
             if not _drain_waiting(task, channel_id):

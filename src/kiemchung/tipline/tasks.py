@@ -23,29 +23,30 @@ ANSWERS_MODULE = flow.ANSWERS_MODULE
 def inbound_drain(channel_id: int, enqueued_ms: int, last_look: bool = False) -> int:
     """Read a channel's stored webhook events into their conversations and let the bot answer.
 
-    After its last row the drain looks once more for rows stored while the webhooks' enqueue
-    gate was closed: at once when it can open that gate itself (the cache is shared with the
-    webhooks), otherwise in a `last_look` drain enqueued for when the gate expires, so the
-    worker is free meanwhile for the matching and the replies.
+    With the cache gate (`services_inbound.drain_gate`), after its last row the drain looks
+    once more for rows stored while the webhooks' gate was closed: at once when it can open
+    that gate itself (the cache is shared with the webhooks), otherwise in a `last_look` drain
+    enqueued for when the gate expires, so the worker is free meanwhile for the matching and
+    the replies. With the queue gate a webhook enqueues a drain of its own unless one is
+    waiting, and inline (tests) nothing runs concurrently: no last look is needed.
     """
-    deferrable = inbound_drain.get_backend().supports_defer
-    grace_seconds = services_inbound.DRAIN_GATE_SECONDS + 0.5
     release_gate = None
-    if deferrable and not last_look and cache_shared_with_requests():
-        # The webhooks see this process's gate: open it and look once more, without waiting.
-        def release_gate() -> None:
-            services_inbound.inbound_drain_gate_release(channel_id)
+    if not last_look and services_inbound.drain_gate() == "cache":
+        if cache_shared_with_requests():
+            # The webhooks see this process's gate: open it and look once more, at once.
+            def release_gate() -> None:
+                services_inbound.inbound_drain_gate_release(channel_id)
 
-    elif deferrable and not last_look:
-        # A worker in its own process cannot open the gate of the web processes.
-        def release_gate() -> None:
-            when = enqueued_ms / 1000 + grace_seconds
-            task: Any = inbound_drain
-            task.using(run_after=datetime.fromtimestamp(when, tz=UTC)).enqueue(
-                channel_id, enqueued_ms, True
-            )
+        else:
+            # A worker in its own process (SQLite) cannot open the gate of the web processes.
+            def release_gate() -> None:
+                grace_seconds = services_inbound.DRAIN_GATE_SECONDS + 0.5
+                when = enqueued_ms / 1000 + grace_seconds
+                task: Any = inbound_drain
+                task.using(run_after=datetime.fromtimestamp(when, tz=UTC)).enqueue(
+                    channel_id, enqueued_ms, True
+                )
 
-    # Inline (tests) nothing runs concurrently, so there is nothing to look for again.
     return flow.inbound_drain(
         channel_id=channel_id,
         release_gate=release_gate,
