@@ -159,11 +159,45 @@ def test_flood_slows_only_that_sender(
     assert other.count() == 1, "the other sender was answered at once"
     # Once the window has passed, the held messages go through.
     cache.clear()
+    held.update(held_until=timezone.now())
     from kiemchung.tipline.tasks import inbound_drain
 
     with django_capture_on_commit_callbacks(execute=True):
         inbound_drain.call(tipline.telegram.pk, 0)
     assert InboundMessage.objects.filter(state="queued").count() == 0
+
+
+def test_a_held_message_waits_for_its_time_in_a_worker_of_another_process(
+    tipline, settings, django_capture_on_commit_callbacks
+):
+    """The hold is kept on the row: a worker in its own process, which does not see the
+    webhooks' cache, still leaves the message until its sender's next window."""
+    from kiemchung.tipline import services_inbound
+    from kiemchung.tipline.channels.base import InboundEvent
+    from kiemchung.tipline.tasks import inbound_drain
+
+    settings.TASKS = DATABASE_QUEUE
+    settings.TIPLINE_SENDER_RATE = 1
+    events = [
+        InboundEvent(external_id=f"h{i}", platform_user_id="41", reply_address="41",
+                     sent_at=0.0, text=f"tin nhắn thứ {i} của một người gửi quá nhanh")
+        for i in range(2)
+    ]
+    services_inbound.inbound_accept(channel=tipline.telegram, events=events)
+    held = InboundMessage.objects.get(external_id="h1")
+    assert held.held_until is not None and held.held_until > timezone.now()
+    cache.clear()  # what the worker of another process sees
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert inbound_drain.call(tipline.telegram.pk, 0) == 1
+    held.refresh_from_db()
+    assert held.state == "queued", "held back until the sender's next window"
+
+    InboundMessage.objects.filter(pk=held.pk).update(held_until=timezone.now())
+    with django_capture_on_commit_callbacks(execute=True):
+        assert inbound_drain.call(tipline.telegram.pk, 0) == 1
+    held.refresh_from_db()
+    assert held.state == "processed"
 
 
 def test_blocked_sender_is_dropped_but_acknowledged(team, client, tipline, deliver,

@@ -183,27 +183,23 @@ def inbound_drain(
 ) -> int:
     """Process the channel's queued rows, oldest first; how many were processed.
 
-    Rows held back because their sender was over the rate are left for a later drain. When
+    Rows held back because their sender was over the rate (`held_until` still ahead) are
+    left for a later drain. When
     no row is left and `release_gate` is given, it is called (it opens the webhooks' enqueue
     gate, or arranges a later look when this process cannot) and the drain looks once more,
     so a row stored while the gate was closed is not left waiting. `give_way` is called before
     each row (a drain beside the web server waits there while webhooks arrive in a burst).
     """
     done = 0
-    skipped: set[int] = set()
     looked_again = release_gate is None
     while True:
         rows = list(
             InboundMessage.objects.filter(channel_id=channel_id, state=InboundState.QUEUED)
-            .exclude(pk__in=skipped)
+            .exclude(held_until__gt=timezone.now())
             .order_by("pk")
             .values_list("pk", flat=True)[:DRAIN_BATCH]
         )
-        held = privacy.inbound_held(rows)
         for inbound_id in rows:
-            if inbound_id in held:
-                skipped.add(inbound_id)
-                continue
             if give_way is not None:
                 give_way()
             if inbound_process(inbound_id=inbound_id) == InboundState.PROCESSED:

@@ -194,6 +194,9 @@ class InboundMessage(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     processed_at = models.DateTimeField(null=True, blank=True)
+    # Not processed before this time: its sender was over the rate. Kept on the row, as a
+    # worker in its own process does not see the webhooks' process-local cache.
+    held_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("tin đến")

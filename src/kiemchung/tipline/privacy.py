@@ -70,23 +70,6 @@ def sender_rate_hit(workspace_id: int, hash_hex: str) -> RateDecision:
     )
 
 
-def _hold_key(inbound_id: int) -> str:
-    return f"tipline:hold:{inbound_id}"
-
-
-def inbound_hold(inbound_id: int, until: float) -> None:
-    """Keep a stored message from being processed before `until` (a Unix time): its sender is
-    over the rate. Kept in the shared cache; the row itself stays as the webhook wrote it."""
-    cache.set(_hold_key(inbound_id), until, timeout=max(1, int(until - time.time()) + 5))
-
-
-def inbound_held(inbound_ids: list[int]) -> set[int]:
-    """Those of the messages that are still held back."""
-    now = time.time()
-    found = cache.get_many([_hold_key(i) for i in inbound_ids])
-    return {i for i in inbound_ids if float(found.get(_hold_key(i)) or 0.0) > now}
-
-
 def slowed_delay_seconds(decision: RateDecision) -> float:
     """How long a message over the rate waits: one more window for each rate's worth of excess."""
     excess_windows = (decision.count - 1) // settings.TIPLINE_SENDER_RATE

@@ -186,7 +186,9 @@ def inbound_accept(*, channel: Channel, events: Sequence[InboundEvent]) -> Accep
         rate = privacy.sender_rate_hit(channel.workspace_id, hash_hex)
         if rate.over_limit:
             delay = privacy.slowed_delay_seconds(rate)
-            privacy.inbound_hold(inbound_id, time.time() + delay)
+            InboundMessage.objects.filter(pk=inbound_id).update(
+                held_until=timezone.now() + timedelta(seconds=delay)
+            )
             if cache.add(f"tipline:slow-drain:{channel.pk}:{int(delay)}", 1, timeout=60):
                 inbound_drain_soon(channel.pk, delay_seconds=delay + 0.5)
     if result.stored:
