@@ -153,3 +153,41 @@ def test_a_job_whose_rq_worker_died_is_run_again(redis_client, instance):
     assert _state(instance, evidence_id) == ("archived", 1)
     assert server.hits["/cham"] == 2
     assert redis_client.zcard("rq:failed:default") == 0
+
+
+def test_a_job_abandoned_as_often_as_the_attempts_allow_is_left_failed(redis_client, settings):
+    """Each time RQ finds the job abandoned, `abandoned_retry` queues it again, until it has
+    run KIEMCHUNG_TASK_MAX_ATTEMPTS times; then it stays failed. A job that raised is left to
+    RQ's own handling."""
+    from rq import Queue
+    from rq.job import JobStatus
+    from rq.registry import FailedJobRegistry, StartedJobRegistry
+
+    from kiemchung.core.rq_recovery import META_KEY, abandoned_retry
+
+    settings.TASK_MAX_ATTEMPTS = 3
+    queue = Queue("default", connection=redis_client)
+    job = queue.enqueue("os.getpid")
+    started = StartedJobRegistry(queue=queue)
+    failed = FailedJobRegistry(queue=queue)
+
+    def abandon(run: int) -> None:
+        assert queue.get_job_ids() == [job.id], f"run {run} was queued"
+        queue.remove(job.id)
+        job.set_status(JobStatus.STARTED)
+        redis_client.zadd(started.key, {f"{job.id}:run{run}": time.time() - 1})
+        started.cleanup(exception_handlers=[abandoned_retry])
+        job.refresh()
+
+    abandon(1)
+    abandon(2)
+    assert job.meta[META_KEY] == 2
+    assert job.id not in failed
+    abandon(3)
+    assert job.id in failed, "the third abandoned run is the last"
+    assert queue.get_job_ids() == []
+
+    raised = queue.enqueue("os.getpid")
+    abandoned_retry(raised, ValueError, ValueError("no"), None)
+    raised.refresh()
+    assert META_KEY not in raised.meta and not raised.retries_left

@@ -1,61 +1,67 @@
 """RQ jobs whose worker died while running them are run again.
 
 RQ notices a dead worker when the heartbeat of its job runs out (about 90 s after the last
-one) and then moves the job to its failed-job registry as abandoned. The `rq_recover` periodic
-job puts such jobs back in their queue, each at most KIEMCHUNG_TASK_MAX_ATTEMPTS times in all,
-the same guarantee the leases give the database queue. Jobs that failed by raising stay failed.
+one): cleaning its started-job registry, it calls the exception handlers with
+`AbandonedJobError`, then queues the job again if it has retries left, or fails it. The
+`abandoned_retry` handler, given to every RQ worker and to the `rq_recover` periodic job that
+cleans the registries each minute, grants that retry while the job has run fewer than
+KIEMCHUNG_TASK_MAX_ATTEMPTS times in all: the guarantee the leases give the database queue.
+Jobs that failed by raising stay failed.
 """
 
 from __future__ import annotations
 
 import logging
+from types import TracebackType
+from typing import Any
 
 from django.conf import settings
 from django_tasks import task
 
 logger = logging.getLogger(__name__)
 
-ABANDONED = "AbandonedJobError"
 META_KEY = "kiemchung_abandoned"
 
 
-def _was_abandoned(job: object) -> bool:
-    result = job.latest_result()  # type: ignore[attr-defined]
-    return result is not None and ABANDONED in (result.exc_string or "")
+def abandoned_retry(
+    job: Any,
+    exc_type: type[BaseException] | None,
+    exc_value: BaseException | None,
+    tb: TracebackType | None,
+) -> None:
+    """RQ exception handler: let RQ queue again a job abandoned by its worker while it has
+    runs left; anything else goes on to the other handlers untouched."""
+    from rq.exceptions import AbandonedJobError
+
+    if exc_type is not AbandonedJobError:
+        return None
+    abandoned = int(job.meta.get(META_KEY, 0)) + 1
+    if abandoned >= settings.TASK_MAX_ATTEMPTS:
+        logger.error("job %s failed: its worker died %d times", job.id, abandoned)
+        return None
+    job.meta[META_KEY] = abandoned
+    job.save_meta()
+    job.retries_left = 1
+    logger.warning(
+        "job %s was abandoned by its worker; queued again (%d of %d runs)",
+        job.id, abandoned + 1, settings.TASK_MAX_ATTEMPTS,
+    )
+    return None
 
 
-def abandoned_requeue() -> dict[str, int]:
-    """Look for abandoned jobs now and requeue those with attempts left; what was done."""
+def abandoned_recover() -> None:
+    """Clean the started-job registry of every queue now, so an abandoned job is queued again
+    (or failed) without waiting for a worker's next maintenance."""
     import django_rq
     from django_tasks_rq import Job
-    from rq.registry import FailedJobRegistry, StartedJobRegistry
+    from rq.registry import StartedJobRegistry
 
-    requeued = given_up = 0
     for name in settings.RQ_QUEUES:
         queue = django_rq.get_queue(name, job_class=Job)
-        # Expired executions become abandoned jobs now, not at a worker's next maintenance.
-        StartedJobRegistry(queue=queue).cleanup()
-        failed = FailedJobRegistry(queue=queue)
-        for job_id in failed.get_job_ids():
-            job = queue.fetch_job(job_id)
-            if job is None or not _was_abandoned(job):
-                continue
-            runs = int(job.meta.get(META_KEY, 0)) + 1
-            if runs >= settings.TASK_MAX_ATTEMPTS:
-                given_up += 1
-                continue
-            job.meta[META_KEY] = runs
-            job.save_meta()
-            failed.requeue(job_id)
-            requeued += 1
-            logger.warning(
-                "job %s was abandoned by its worker; queued again (%d of %d runs)",
-                job_id, runs + 1, settings.TASK_MAX_ATTEMPTS,
-            )
-    return {"requeued": requeued, "given_up": given_up}
+        StartedJobRegistry(queue=queue).cleanup(exception_handlers=[abandoned_retry])
 
 
 @task()
-def rq_recover() -> dict[str, int]:
+def rq_recover() -> None:
     """Put back in the queue the RQ jobs whose worker died while running them."""
-    return abandoned_requeue()
+    abandoned_recover()

@@ -279,9 +279,13 @@ def rq_worker_run(
     from django_tasks_rq import Job
     from rq.logutils import setup_loghandlers
 
+    from kiemchung.core.rq_recovery import abandoned_retry
+
     level = "DEBUG" if verbosity >= 2 else "WARNING" if verbosity == 0 else "INFO"
     setup_loghandlers(level)
     rq_worker = get_worker(*queue_names, job_class=Job, name=name)
+    # Its maintenance queues again the jobs a dead worker abandoned, as `rq_recover` does.
+    rq_worker.push_exc_handler(abandoned_retry)
     # RQ forks a process per job; a database connection must not be shared across the fork.
     reset_db_connections()
     return bool(
