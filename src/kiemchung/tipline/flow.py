@@ -146,6 +146,8 @@ class Incoming:
     choice: str
     attachments: tuple[str, ...]
     group: str = ""
+    # The platform's references of the photos it carried, each fetched onto the tip.
+    images: tuple[str, ...] = ()
 
 
 def _incoming(inbound: InboundMessage) -> Incoming:
@@ -156,6 +158,7 @@ def _incoming(inbound: InboundMessage) -> Incoming:
         choice=str(data.get("choice", "")),
         attachments=tuple(str(a) for a in data.get("attachments", [])),
         group=str(data.get("group", "")),
+        images=tuple(str(r) for r in data.get("images", []) if r),
     )
 
 
@@ -240,7 +243,9 @@ def inbound_process(*, inbound_id: int) -> str:
         conversation.last_inbound_at = timezone.now()
         conversation.save(update_fields=["reply_address_enc", "last_inbound_at", "updated_at"])
         conversation_answer(conversation=conversation, incoming=incoming, inbound=inbound)
-        media.inbound_images_request(inbound=inbound, conversation=conversation)
+        media.inbound_images_request(
+            inbound=inbound, conversation=conversation, references=incoming.images
+        )
         # The raw copy has served its purpose; only its id stays, to recognise retries.
         InboundMessage.objects.filter(pk=inbound_id).update(
             body_enc="", conversation=conversation

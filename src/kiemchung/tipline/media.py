@@ -4,7 +4,7 @@ form attaches them, or into a note for staff saying why it did not arrive."""
 
 from __future__ import annotations
 
-import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -23,7 +23,6 @@ from kiemchung.tipline.models import (
     ConversationMode,
     InboundMessage,
     MediaDownloadState,
-    Message,
     Tip,
     TipMediaDownload,
     TipState,
@@ -33,22 +32,11 @@ from kiemchung.tipline.models import (
 MAX_IMAGES_PER_MESSAGE = 10
 
 
-def _references(inbound: InboundMessage) -> list[str]:
-    data = json.loads(decrypt(inbound.body_enc) or "{}")
-    return [str(r) for r in data.get("images", []) if r]
-
-
 def _tip_for(inbound: InboundMessage, conversation: Conversation) -> Tip | None:
     """The tip the message became; while staff chat directly, the conversation's open tip."""
-    tip_id = (
-        Message.objects.filter(inbound=inbound, tip__isnull=False)
-        .values_list("tip_id", flat=True)
-        .first()
-    )
-    if tip_id is not None:
-        return Tip.objects.filter(pk=tip_id).first()
-    if conversation.mode != ConversationMode.HUMAN:
-        return None
+    tip = Tip.objects.filter(messages__inbound=inbound).first()
+    if tip is not None or conversation.mode != ConversationMode.HUMAN:
+        return tip
     return (
         Tip.objects.filter(conversation=conversation)
         .exclude(state=TipState.CLOSED)
@@ -58,38 +46,33 @@ def _tip_for(inbound: InboundMessage, conversation: Conversation) -> Tip | None:
 
 
 def inbound_images_request(
-    *, inbound: InboundMessage, conversation: Conversation
-) -> list[TipMediaDownload]:
+    *, inbound: InboundMessage, conversation: Conversation, references: Sequence[str]
+) -> None:
     """One download per image the message carried, each fetched by a task after commit.
 
-    Called while the raw row still holds its body. An image that reached no tip (a menu
-    choice sent with a photo) is not fetched: there is nowhere for staff to see it.
+    An image that reached no tip is not fetched: there is nowhere for staff to see it. That is
+    a photo sent with a command («xóa», «trạng thái», «menu») or with the answer to the
+    instant-answer question; a photo sent with a menu choice is a tip of that category.
     """
-    references = _references(inbound)
     if not references:
-        return []
+        return
     tip = _tip_for(inbound, conversation)
     if tip is None:
-        return []
+        return
     from kiemchung.tipline.tasks_media import tip_media_download
 
-    downloads: list[TipMediaDownload] = []
     for reference in references[:MAX_IMAGES_PER_MESSAGE]:
         download = TipMediaDownload.objects.create(tip=tip, source_enc=encrypt(reference))
         enqueue_on_commit(tip_media_download, download.pk)
-        downloads.append(download)
     left_out = len(references) - MAX_IMAGES_PER_MESSAGE
     if left_out > 0:
-        downloads.append(
-            TipMediaDownload.objects.create(
-                tip=tip,
-                state=MediaDownloadState.REFUSED,
-                note=_(
-                    "Tin nhắn có hơn %(most)d ảnh; %(count)d ảnh sau không được tải về."
-                ) % {"most": MAX_IMAGES_PER_MESSAGE, "count": left_out},
-            )
+        TipMediaDownload.objects.create(
+            tip=tip,
+            state=MediaDownloadState.REFUSED,
+            note=_(
+                "Tin nhắn có hơn %(most)d ảnh; %(count)d ảnh sau không được tải về."
+            ) % {"most": MAX_IMAGES_PER_MESSAGE, "count": left_out},
         )
-    return downloads
 
 
 @dataclass(frozen=True)
