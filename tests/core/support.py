@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import shutil
 import sqlite3
 import ssl
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
@@ -267,3 +269,40 @@ def migrated_instance(template: Path, tmp_path: Path, **settings: str) -> Instan
     logs = tmp_path / "logs"
     logs.mkdir()
     return Instance(var_dir=var_dir, env=instance_env(var_dir, **settings), logs=logs)
+
+
+POSTGRES_URL = os.environ.get(
+    "KIEMCHUNG_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres"
+)
+
+
+@contextmanager
+def postgres_database() -> Iterator[str]:
+    """The URL of a fresh PostgreSQL database, dropped afterwards; the test is skipped (failed
+    in CI) when PostgreSQL is unreachable at KIEMCHUNG_TEST_POSTGRES_URL."""
+    import psycopg
+    from psycopg import sql
+
+    try:
+        admin = psycopg.connect(POSTGRES_URL, autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError as exc:
+        parts = urlsplit(POSTGRES_URL)
+        service_missing(
+            f"PostgreSQL is unreachable at {parts.hostname}:{parts.port or 5432}: {exc}"
+        )
+    name = f"kiemchung_test_{secrets.token_hex(6)}"
+    admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield urlunsplit(urlsplit(POSTGRES_URL)._replace(path=f"/{name}"))
+    finally:
+        admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+        admin.close()
+
+
+def postgres_instance(url: str, var_dir: Path, logs: Path) -> Instance:
+    """An instance on the PostgreSQL database at URL, migrated by `kiemchung migrate`."""
+    instance = Instance(
+        var_dir=var_dir, env=instance_env(var_dir, KIEMCHUNG_DATABASE_URL=url), logs=logs
+    )
+    instance.run("migrate", "--noinput", "-v", "0", timeout=180)
+    return instance

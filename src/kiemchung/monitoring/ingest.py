@@ -25,11 +25,9 @@ from kiemchung.monitoring.learner import Scorer, scorer_for
 from kiemchung.monitoring.matchers import LexicalCandidate, lexical_matcher
 from kiemchung.monitoring.models import Item, MatchStage, Sighting, Source
 from kiemchung.monitoring.nearcopy import (
-    bands,
-    is_near,
+    first_near,
     items_lock,
     items_sharing_band,
-    items_watermark,
     stored_near,
 )
 from kiemchung.monitoring.triage import clean_text, cue_list, priority_of
@@ -301,10 +299,9 @@ class IngestPlan:
     new_items: list[Item] = field(default_factory=list)
     deltas: dict[int, _Delta] = field(default_factory=dict)
     sightings: list[tuple[_Prepared, Item]] = field(default_factory=list)
-    # The highest item id before the plan read any item, the stored items it compared its new
-    # texts with, and each new item's prepared text: what the store needs to meet the items
-    # other workers stored meanwhile (nearcopy.stored_near).
-    watermark: int = 0
+    # The stored items the plan compared its new texts with, and each new item's prepared text:
+    # what the store needs to meet the items other workers stored meanwhile
+    # (nearcopy.stored_near).
     compared: set[int] = field(default_factory=set)
     prepared_of: dict[int, _Prepared] = field(default_factory=dict)
 
@@ -348,7 +345,6 @@ def items_plan(
     if not fresh:
         return plan
 
-    plan.watermark = items_watermark()
     by_hash: dict[str, Item] = {
         item.content_hash: item
         for item in Item.objects.filter(
@@ -368,6 +364,11 @@ def items_plan(
         plan.compared = {item.pk for item in near_candidates}
     candidate_clean: dict[int, str] = {}
 
+    def clean_of(candidate: Item) -> str:
+        if id(candidate) not in candidate_clean:
+            candidate_clean[id(candidate)] = clean_text(candidate.text)
+        return candidate_clean[id(candidate)]
+
     matcher = None
     scorer = scorer_for(workspace_id)
     # Items of this batch, new or known, by content hash, to fold later copies into.
@@ -375,20 +376,12 @@ def items_plan(
     for p in fresh:
         item = by_hash.get(p.digest) or target_of.get(p.digest)
         if item is None:
-            _near_fields(p)
-            for candidate in [*near_candidates, *plan.new_items]:
-                if not any(
-                    a == b for a, b in zip(bands(p.near_key), bands(candidate.near_key),
-                                           strict=True)
-                ):
-                    continue
-                clean_other = candidate_clean.get(id(candidate))
-                if clean_other is None:
-                    clean_other = clean_text(candidate.text)
-                    candidate_clean[id(candidate)] = clean_other
-                if is_near(p, candidate.near_key, clean_other):
-                    item = candidate
-                    break
+            item = first_near(
+                p,
+                [*near_candidates, *plan.new_items],
+                key=lambda candidate: candidate.near_key,
+                clean=clean_of,
+            )
         if item is None:
             if matcher is None:
                 matcher = lexical_matcher(source.workspace)
@@ -487,7 +480,6 @@ def _meet_stored(plan: IngestPlan, stored_as: dict[int, int]) -> None:
     unmatched = [item for item in plan.new_items if item.content_hash not in taken]
     near = stored_near(
         workspace_id=workspace_id,
-        after=plan.watermark,
         compared=plan.compared,
         texts=[plan.prepared_of[id(item)] for item in unmatched],
     )

@@ -2,14 +2,15 @@
 
 A batch is planned outside any transaction (the costly part), so two workers may plan near
 copies of the same new text at once, each seeing no stored item to fold it into. The store
-closes that gap: it takes the workspace's item lock, then looks again at the items stored since
-its plan began, and folds its new texts into the first of them they are near copies of.
+closes that gap: it takes the workspace's item lock, then looks again at the stored items sharing
+a band with its new texts that the plan did not compare them with, and folds each new text into
+the first of them it is a near copy of.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
-from typing import Protocol
+from collections.abc import Callable, Collection, Iterable, Sequence
+from typing import Protocol, TypeVar
 
 from django.db import connection
 from django.db.models import Q
@@ -24,10 +25,11 @@ __all__ = [
     "NEAR_MIN_WORDS",
     "NearText",
     "bands",
+    "first_near",
     "is_near",
     "items_lock",
     "items_sharing_band",
-    "items_watermark",
+    "shares_band",
     "stored_near",
 ]
 
@@ -41,6 +43,8 @@ NEAR_MIN_WORDS = 6
 # First key of the PostgreSQL advisory lock on a workspace's items (the second is the
 # workspace): an arbitrary constant, so no other lock of the instance takes the same pair.
 ITEMS_LOCK_SPACE = 0x6B63_4954
+
+C = TypeVar("C")
 
 
 class NearText(Protocol):
@@ -65,9 +69,32 @@ def is_near(text: NearText, near_key: str, clean_other: str) -> bool:
     return near_duplicate_similarity(text.clean, clean_other) >= NEAR_JACCARD
 
 
-def items_sharing_band(workspace_id: int, texts: Sequence[NearText]) -> list[Item]:
-    """Stored items within NEAR_BITS of some of these texts: found through a shared band,
-    compared on their keys, and only then read whole."""
+def shares_band(key: str, other: str) -> bool:
+    """Whether two SimHash keys have one of their four 16-bit bands in common."""
+    return any(a == b for a, b in zip(bands(key), bands(other), strict=True))
+
+
+def first_near(
+    text: NearText,
+    candidates: Iterable[C],
+    *,
+    key: Callable[[C], str],
+    clean: Callable[[C], str],
+) -> C | None:
+    """The first candidate, in order, that TEXT is a near copy of: KEY and CLEAN give a
+    candidate's SimHash key and cleaned text (read only for those sharing a band)."""
+    for candidate in candidates:
+        near_key = key(candidate)
+        if shares_band(text.near_key, near_key) and is_near(text, near_key, clean(candidate)):
+            return candidate
+    return None
+
+
+def _close_keys(
+    workspace_id: int, texts: Sequence[NearText], exclude: Collection[int] = ()
+) -> list[dict[int, str]]:
+    """For each text, the stored items (id -> key) within NEAR_BITS of it, found through a
+    shared band, in id order; items in EXCLUDE left out."""
     values: list[set[str]] = [set(), set(), set(), set()]
     for text in texts:
         for i, band in enumerate(bands(text.near_key)):
@@ -76,24 +103,30 @@ def items_sharing_band(workspace_id: int, texts: Sequence[NearText]) -> list[Ite
     for i, wanted in enumerate(values):
         query |= Q(**{f"band{i}__in": wanted})
     by_band: dict[tuple[int, str], list[tuple[int, str]]] = {}
-    rows = Item.objects.filter(workspace_id=workspace_id).filter(query)
+    rows = Item.objects.filter(workspace_id=workspace_id).filter(query).order_by("pk")
     for pk, key in rows.values_list("pk", "near_key"):
+        if pk in exclude:
+            continue
         for i, band in enumerate(bands(key)):
             by_band.setdefault((i, band), []).append((pk, key))
-    close: set[int] = set()
+    close: list[dict[int, str]] = []
     for text in texts:
+        found: dict[int, str] = {}
         for i, band in enumerate(bands(text.near_key)):
             for pk, key in by_band.get((i, band), ()):
                 if key_distance(text.near_key, key) <= NEAR_BITS:
-                    close.add(pk)
+                    found[pk] = key
+        close.append(dict(sorted(found.items())))
+    return close
+
+
+def items_sharing_band(workspace_id: int, texts: Sequence[NearText]) -> list[Item]:
+    """Stored items within NEAR_BITS of some of these texts: found through a shared band,
+    compared on their keys, and only then read whole."""
+    close = {pk for found in _close_keys(workspace_id, texts) for pk in found}
     if not close:
         return []
     return list(Item.objects.filter(pk__in=close).order_by("pk"))
-
-
-def items_watermark() -> int:
-    """The highest item id now: what a plan read before it began looking at stored items."""
-    return Item.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
 
 
 def items_lock(workspace_id: int) -> None:
@@ -102,8 +135,7 @@ def items_lock(workspace_id: int) -> None:
     On PostgreSQL a transaction-scoped advisory lock: stores of one workspace queue for a few
     milliseconds each, and a store that got the lock sees every item stored before it. On
     SQLite every transaction begins IMMEDIATE (settings.py), so the caller's transaction holds
-    the database's write lock already. Item ids then grow in the order stores commit, which
-    is what lets `stored_near` look only past a plan's watermark.
+    the database's write lock already.
     """
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
@@ -116,45 +148,28 @@ def items_lock(workspace_id: int) -> None:
 def stored_near(
     *,
     workspace_id: int,
-    after: int,
     compared: Collection[int],
     texts: Sequence[NearText],
 ) -> list[int | None]:
-    """For each text, the first item stored past the watermark AFTER that it is a near copy of,
-    or None. Items in COMPARED were already tested against these texts when they were planned.
+    """For each text, the first stored item it is a near copy of among those its plan did not
+    compare it with (COMPARED), or None.
 
-    Called under `items_lock`: the items past the watermark are the few that other workers
-    stored while this batch was planned, so they are read by id range, not through the bands.
+    Called under `items_lock`, so every item stored before is visible: the items of the
+    workspace sharing a band with the texts are looked up again, whatever their ids. Item ids
+    do not tell which items a plan saw: on PostgreSQL they come from one sequence that stores
+    of every workspace draw from, and a store draws its ids before it commits.
     """
     if not texts:
         return []
-    rows = [
-        (pk, key)
-        for pk, key in Item.objects.filter(workspace_id=workspace_id, pk__gt=after)
-        .order_by("pk")
-        .values_list("pk", "near_key")
-        if pk not in compared
-    ]
-    if not rows:
-        return [None] * len(texts)
-    close: list[list[int]] = []
-    for text in texts:
-        mine = bands(text.near_key)
-        close.append([
-            pk
-            for pk, key in rows
-            if any(a == b for a, b in zip(mine, bands(key), strict=True))
-            and key_distance(text.near_key, key) <= NEAR_BITS
-        ])
+    close = _close_keys(workspace_id, texts, exclude=compared)
     # Identical cleaned texts have the same key, so the key test keeps the short texts'
     # candidates too (they fold only when identical).
-    wanted = {pk for pks in close for pk in pks}
+    wanted = {pk for found in close for pk in found}
     if not wanted:
         return [None] * len(texts)
-    keys = dict(rows)
     cleaned = {pk: clean_text(text) for pk, text in
                Item.objects.filter(pk__in=wanted).values_list("pk", "text")}
     return [
-        next((pk for pk in pks if is_near(text, keys[pk], cleaned[pk])), None)
-        for text, pks in zip(texts, close, strict=True)
+        first_near(text, found, key=found.__getitem__, clean=cleaned.__getitem__)
+        for text, found in zip(texts, close, strict=True)
     ]
