@@ -4,18 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from kiemchung.claims import forms, services
-from kiemchung.claims.claim_page import claim_form_response, redirect_to_claim
+from kiemchung.claims.claim_page import claim_button_response, claim_form_response
 from kiemchung.claims.models import Claim, Evidence, EvidenceKind, Snapshot
-from kiemchung.claims.view_helpers import flash_errors, get_claim, newsroom
+from kiemchung.claims.view_helpers import get_claim, newsroom
 from kiemchung.publishing.archive import document_response, snapshot_response
 
 
@@ -57,14 +54,13 @@ def evidence_add(request: HttpRequest, pk: int) -> HttpResponse:
 def evidence_rearchive(request: HttpRequest, pk: int, evidence_pk: int) -> HttpResponse:
     claim = get_claim(request, pk)
     evidence = _evidence(claim, evidence_pk)
-    try:
-        with transaction.atomic():
-            services.evidence_rearchive(evidence=evidence, actor=request.user)
-    except ValidationError as exc:
-        flash_errors(request, exc)
-    else:
-        messages.success(request, _("Đang lưu trữ lại trang."))
-    return redirect_to_claim(claim, "evidence")
+    return claim_button_response(
+        request,
+        claim,
+        act=lambda: services.evidence_rearchive(evidence=evidence, actor=request.user),
+        done=_("Đang lưu trữ lại trang."),
+        anchor="evidence",
+    )
 
 
 @require_GET
