@@ -67,3 +67,18 @@ def test_a_worker_in_its_own_process_gives_way_on_sqlite_only(monkeypatch):
     started = time.monotonic()
     worker.before_task()
     assert time.monotonic() - started < 0.1, "on PostgreSQL it never waits"
+
+
+def test_a_batch_worker_gives_way_on_sqlite_too(monkeypatch):
+    from kiemchung.core.worker import LeasedWorker
+
+    burst_until = [time.monotonic() + 0.3]
+    monkeypatch.setattr(pressure, "_probes", [lambda window: time.monotonic() < burst_until[0]])
+    worker = LeasedWorker(
+        lease_seconds=60, queue_names=["default"], interval=1.0, batch=True,
+        backend_name="default", startup_delay=False, max_tasks=None, worker_id="w-batch",
+        excluded_queue_names=[],
+    )
+    started = time.monotonic()
+    worker.before_task()
+    assert time.monotonic() - started >= 0.25, "the batch worker waits for the burst"

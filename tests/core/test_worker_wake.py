@@ -82,3 +82,44 @@ def test_in_process_worker_holds_its_tasks_while_webhooks_arrive_in_a_burst(
         burst_over = True
         worker.stop()
         thread.join(timeout=10)
+
+
+def test_the_in_process_worker_counts_as_beside_requests_only_while_it_runs(database_queue):
+    from kiemchung.core import pressure
+    from kiemchung.core.worker import burst_give_way, runs_beside_requests
+
+    assert not runs_beside_requests()
+    worker, thread = worker_thread_start(lease_seconds=60, interval=30)
+    try:
+        assert _wait_for(runs_beside_requests, timeout=5) is not None
+        assert burst_give_way() is pressure.give_way, "it gives way to its own web requests"
+    finally:
+        worker.stop()
+        thread.join(timeout=10)
+    assert not runs_beside_requests(), "a stopped worker no longer counts"
+
+
+def test_the_workers_of_a_process_share_one_listening_connection(monkeypatch):
+    from kiemchung.core import wake
+
+    started: list[object] = []
+    stopped: list[object] = []
+
+    class Listener:
+        def start(self):
+            started.append(self)
+            return self
+
+        def stop(self):
+            stopped.append(self)
+
+    monkeypatch.setattr(wake, "listens_on_database", lambda: True)
+    monkeypatch.setattr(wake, "EnqueueListener", Listener)
+    with wake.listening():
+        with wake.listening():
+            assert len(started) == 1, "the second worker shares the first one's listener"
+        assert stopped == []
+    assert stopped == started, "the last worker to leave stops it"
+    with wake.listening():
+        assert len(started) == 2, "a worker started later listens again"
+    assert len(stopped) == 2

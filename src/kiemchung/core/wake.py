@@ -2,15 +2,18 @@
 
 A worker of `kiemchung run` hears its own process enqueue through Django Tasks'
 `task_enqueued` signal. On PostgreSQL the enqueue also sends `NOTIFY kiemchung_tasks`
-(delivered when the enqueuing transaction commits, never before), and every database-queue
-worker, `kiemchung worker` on another machine included, keeps one connection that LISTENs for
-it. Without PostgreSQL a worker in another process finds new tasks at its next poll.
+(delivered when the enqueuing transaction commits, never before), and every process running
+database-queue workers, `kiemchung worker` on another machine included, keeps one connection
+that LISTENs for it, shared by its workers. Without PostgreSQL a worker in another process
+finds new tasks at its next poll.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.db import DatabaseError, connections, router
@@ -93,3 +96,30 @@ class EnqueueListener:
                     enqueued.set()
         finally:
             listener.close()
+
+
+_listener_lock = threading.Lock()
+_listener: EnqueueListener | None = None
+_listener_users = 0
+
+
+@contextmanager
+def listening() -> Iterator[None]:
+    """Hear, while inside, the enqueues of other processes (on PostgreSQL); the workers of one
+    process share one listener, started by the first and stopped when the last leaves."""
+    global _listener, _listener_users
+    if not listens_on_database():
+        yield
+        return
+    with _listener_lock:
+        _listener_users += 1
+        if _listener is None:
+            _listener = EnqueueListener().start()
+    try:
+        yield
+    finally:
+        with _listener_lock:
+            _listener_users -= 1
+            stopping, _listener = (_listener, None) if _listener_users == 0 else (None, _listener)
+        if stopping is not None:
+            stopping.stop()

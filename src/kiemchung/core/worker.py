@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import signal
 import threading
 import uuid
+from collections.abc import Callable
 from datetime import timedelta
 from types import FrameType
 from typing import Any
@@ -135,7 +137,11 @@ class LeasedWorker(Worker):
             TaskLease.objects.filter(task_id=task_id, worker_id=self.worker_id).delete()
 
     def before_task(self) -> None:
-        """Called with the task claimed and its lease held, just before it runs."""
+        """Called with the task claimed and its lease held, just before it runs: while webhooks
+        arrive in a burst the task waits (the heartbeat keeps its lease alive)."""
+        give_way = burst_give_way()
+        if give_way is not None:
+            give_way()
 
     def shutdown(self, signum: int, frame: FrameType | None) -> None:
         if not self.running and self.running_task:
@@ -182,7 +188,8 @@ class LeasedWorker(Worker):
 class WakingWorker(LeasedWorker):
     """A leased worker that starts a task the moment it is enqueued instead of at its next
     poll: by this process (a request of `kiemchung run`, a task it ran), or on PostgreSQL by
-    any process (`kiemchung.core.wake`). Without PostgreSQL, tasks enqueued by other processes
+    any process (`kiemchung.core.wake`, one listening connection for all the workers of a
+    process). Without PostgreSQL, tasks enqueued by other processes
     are found within the poll interval.
 
     django-tasks-db's loop sleeps `self.interval` after a poll that found nothing; here reading
@@ -205,40 +212,49 @@ class WakingWorker(LeasedWorker):
         self.poll_interval = float(value)
 
     def run(self) -> None:
-        listener = wake.EnqueueListener().start() if wake.listens_on_database() else None
-        try:
+        with wake.listening():
             super().run()
-        finally:
-            if listener is not None:
-                listener.stop()
 
     def stop(self) -> None:
         super().stop()
         # Leave the wait at once rather than at the end of the poll interval.
         wake.enqueued.set()
 
-    def before_task(self) -> None:
-        # On SQLite, webhooks stored by the web server in a burst come first.
-        if pressure.shares_writer_with_webhooks():
-            pressure.give_way(pressure.stored_burst)
+
+_in_process_lock = threading.Lock()
+_in_process_running = 0
 
 
 class InProcessWorker(WakingWorker):
-    """The worker `kiemchung run` starts next to the web server; it gives way to the web
-    requests of its process during a burst."""
+    """The worker `kiemchung run` starts next to the web server; while it runs, its tasks
+    give way to the web requests of its process during a burst."""
 
-    def before_task(self) -> None:
-        # Webhooks of this process come first during a burst: the task waits (its lease kept
-        # alive by the heartbeat) until the burst eases.
-        pressure.give_way()
-
-
-_worker_beside_requests = threading.Event()
+    def run(self) -> None:
+        global _in_process_running
+        with _in_process_lock:
+            _in_process_running += 1
+        try:
+            super().run()
+        finally:
+            with _in_process_lock:
+                _in_process_running -= 1
 
 
 def runs_beside_requests() -> bool:
-    """Whether this process also serves web requests (the worker thread of `kiemchung run`)."""
-    return _worker_beside_requests.is_set()
+    """Whether this process also serves web requests (the worker thread of `kiemchung run`
+    is running)."""
+    return _in_process_running > 0
+
+
+def burst_give_way() -> Callable[[], float] | None:
+    """What background work waits on before each task, or each row it works through, while
+    webhooks arrive in a burst: those of this process beside the web server; those stored by
+    any process on SQLite, whose one writer it shares with them; on PostgreSQL, nothing."""
+    if runs_beside_requests():
+        return pressure.give_way
+    if pressure.shares_writer_with_webhooks():
+        return functools.partial(pressure.give_way, pressure.stored_burst)
+    return None
 
 
 def cache_shared_with_requests() -> bool:
@@ -264,7 +280,6 @@ def worker_thread_start(
         worker_id=f"run-{os.getpid()}-{uuid.uuid4().hex[:12]}",
         excluded_queue_names=[],
     )
-    _worker_beside_requests.set()
     thread = threading.Thread(target=worker.run, name="kiemchung-worker", daemon=True)
     thread.start()
     return worker, thread
