@@ -13,9 +13,11 @@ from kiemchung.core import pressure
 def quiet():
     pressure._arrivals.clear()
     pressure._working_until = 0.0
+    pressure._stored_answer = (float("-inf"), False)
     yield
     pressure._arrivals.clear()
     pressure._working_until = 0.0
+    pressure._stored_answer = (float("-inf"), False)
 
 
 def test_a_quiet_process_does_not_wait():
@@ -82,3 +84,20 @@ def test_a_batch_worker_gives_way_on_sqlite_too(monkeypatch):
     started = time.monotonic()
     worker.before_task()
     assert time.monotonic() - started >= 0.25, "the batch worker waits for the burst"
+
+
+def test_the_database_is_asked_about_a_burst_at_most_once_a_step(monkeypatch):
+    clock = [1000.0]
+    asked: list[float] = []
+
+    def probe(window: float) -> bool:
+        asked.append(clock[0])
+        return True
+
+    monkeypatch.setattr(pressure.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(pressure, "_probes", [probe])
+    monkeypatch.setattr(pressure, "_STEP_SECONDS", 0.05)
+    for _ in range(100):  # one row every 6 ms for 0.6 s
+        assert pressure.stored_burst()
+        clock[0] += 0.006
+    assert len(asked) == 12, "a busy drain asks once a step (every 9th row here), not each row"

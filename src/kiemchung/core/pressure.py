@@ -64,9 +64,20 @@ def stored_burst_probe_register(probe: Callable[[float], bool]) -> None:
         _probes.append(probe)
 
 
+_stored_answer: tuple[float, bool] = (float("-inf"), False)
+
+
 def stored_burst() -> bool:
-    """Whether webhooks are being stored at burst rate, by any process, now."""
-    return any(probe(WINDOW_SECONDS) for probe in _probes)
+    """Whether webhooks are being stored at burst rate, by any process, now; the database is
+    asked at most once every _STEP_SECONDS, however many tasks and rows ask."""
+    global _stored_answer
+    now = time.monotonic()
+    asked_at, answer = _stored_answer
+    if 0 <= now - asked_at < _STEP_SECONDS:
+        return answer
+    answer = any(probe(WINDOW_SECONDS) for probe in _probes)
+    _stored_answer = (now, answer)
+    return answer
 
 
 def shares_writer_with_webhooks() -> bool:
