@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from tests.publishing.stories import lemon
 from tests.tipline.stories import web_channel
@@ -61,3 +63,16 @@ def test_opening_and_closing_the_web_form_refreshes_the_cached_pages(
         channel.is_active = False
         channel.save(update_fields=["is_active", "updated_at"])
     assert form_url not in client.get("/p/nhom/").content.decode()
+
+
+def test_the_home_page_looks_for_the_web_form_once(client, team):
+    lemon(team)
+    web_channel(team)
+
+    with CaptureQueriesContext(connection) as queries:
+        home = client.get("/p/nhom/").content.decode()
+
+    assert 'id="send-tip"' in home and 'id="footer-tips"' in home
+    looks = [q["sql"] for q in queries.captured_queries if "tipline_channel" in q["sql"]]
+    assert len(looks) == 1, looks
+    assert "accounts_workspace" not in looks[0], "the workspace is at hand: no join"
