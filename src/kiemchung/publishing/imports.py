@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -329,11 +330,13 @@ def claimreview_source_delete(*, source: ClaimReviewSource, actor: User | Anonym
     _index_changed(workspace_id, pks)
 
 
-def sources_due(*, source_id: int | None = None) -> list[ClaimReviewSource]:
+def sources_due(*, source_id: int | None = None) -> QuerySet[ClaimReviewSource]:
     """The subscribed sources a scheduled import fetches (or just the one asked for)."""
-    sources = ClaimReviewSource.objects.select_related("workspace").exclude(
-        kind=ClaimReviewSourceKind.FILE
-    )
+    sources = ClaimReviewSource.objects.select_related("workspace")
     if source_id is not None:
-        return list(ClaimReviewSource.objects.select_related("workspace").filter(pk=source_id))
-    return list(sources.filter(is_active=True).order_by("workspace_id", "pk"))
+        return sources.filter(pk=source_id)
+    return (
+        sources.exclude(kind=ClaimReviewSourceKind.FILE)
+        .filter(is_active=True)
+        .order_by("workspace_id", "pk")
+    )

@@ -52,7 +52,7 @@ def claimreview_source_import(source_id: int) -> dict[str, Any]:
 def claimreview_sources_round() -> int:
     """Queue an import of every active subscribed ClaimReview feed and page (the schedule's
     hourly job); returns how many were queued."""
-    ids = [source.pk for source in sources_due()]
+    ids = list(sources_due().values_list("pk", flat=True))
     for source_id in ids:
         claimreview_source_import.enqueue(source_id)
     return len(ids)
