@@ -200,9 +200,9 @@ RUN_WORKER_THREADS = env_int(
 SCHEDULE = env_bool(
     "KIEMCHUNG_SCHEDULE",
     True,
-    "Run the built-in schedule of periodic jobs (fetching the sources that are due, tip "
-    "retention, ClaimReview re-import) from the worker of `kiemchung run` and from every "
-    "`kiemchung worker`. Set it to false to run those commands from cron instead.",
+    "Run the built-in schedule of periodic jobs (`kiemchung schedule` lists them) from the "
+    "worker of `kiemchung run` and from every `kiemchung worker`. Set it to false to run "
+    "their commands from cron instead.",
 )
 SCHEDULE_TICK_SECONDS = env_float(
     "KIEMCHUNG_SCHEDULE_TICK_SECONDS",

@@ -194,11 +194,13 @@ def test_the_schedule_command_lists_the_jobs_and_runs_one_now(
     assert sources == {
         "name": "sources",
         "task": "kiemchung.monitoring.tasks.sources_round",
+        "description": "Queue a fetch of every monitoring source that is due.",
         "interval_seconds": 60,
         "last_enqueued_at": None,
         "next_run_at": None,
     }
     assert "sources: every 60 s, last never" in out.getvalue()
+    assert "    Queue a fetch of every monitoring source that is due.\n" in out.getvalue()
 
     out = io.StringIO()
     with django_capture_on_commit_callbacks(execute=True) as callbacks:

@@ -20,9 +20,9 @@ def _when(value: datetime | None) -> str | None:
 
 class Command(BaseCommand):
     help = (
-        "List the periodic jobs of the built-in schedule (fetching due sources, tip retention, "
-        "ClaimReview re-import) with their interval, last and next run; `--run NAME` enqueues "
-        "one now. The last line of stdout is a JSON object."
+        "List the periodic jobs of the built-in schedule, each with what it does, its interval, "
+        "last and next run; `--run NAME` enqueues one now. The last line of stdout is a JSON "
+        "object."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -45,10 +45,12 @@ class Command(BaseCommand):
                 f"{state.job.name}: every {seconds} s, last {last or 'never'}, "
                 f"next {following or 'at the next tick'} ({state.job.task_path})"
             )
+            self.stdout.write(f"    {state.job.description}")
             jobs.append(
                 {
                     "name": state.job.name,
                     "task": state.job.task_path,
+                    "description": state.job.description,
                     "interval_seconds": seconds,
                     "last_enqueued_at": last,
                     "next_run_at": following,
@@ -61,12 +63,13 @@ class Command(BaseCommand):
         self.stdout.write(json.dumps({"enabled": settings.SCHEDULE, "jobs": jobs}))
 
     def _run(self, name: str) -> None:
-        if name not in JOBS:
+        try:
+            with transaction.atomic():
+                row = schedule_run_now(name=name)
+        except KeyError:
             raise CommandError(
                 f"no periodic job {name!r}; the jobs are: {', '.join(sorted(JOBS))}"
-            )
-        with transaction.atomic():
-            row = schedule_run_now(name=name)
+            ) from None
         self.stdout.write(
             json.dumps({"enqueued": name, "next_run_at": _when(row.next_run_at)})
         )
