@@ -111,6 +111,7 @@ def test_non_image_attachment_gets_a_clear_refusal(client, tipline, deliver):
     deliver(client, tipline.hook(tipline.zalo), body, headers)
     texts = [r.json["message"]["text"] for r in tipline.zalo_api.sent()]
     assert "chỉ nhận tin nhắn chữ và ảnh" in texts[0]
+    assert "biểu mẫu" not in texts[0], "photos are accepted here, no need for the web form"
     assert Tip.objects.count() == 0
 
 

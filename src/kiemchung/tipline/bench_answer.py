@@ -417,7 +417,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="Folder of the embedding cache kept between runs "
                         f"(default {DEFAULT_CACHE_DIR}, the project's own).")
     parser.add_argument("--separate-worker", action="store_true",
-                        help="Run the worker as its own process, polling the queue.")
+                        help="Run the worker as its own process (woken by NOTIFY on "
+                        "PostgreSQL, polling the queue on SQLite).")
     parser.add_argument("--interval", type=float, default=1.0,
                         help="Poll interval of the separate worker, in seconds (default 1).")
     parser.add_argument("--database-url", default="",

@@ -14,7 +14,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kiemchung.core.crypto import decrypt
-from kiemchung.core.tasks import enqueue_on_commit
 from kiemchung.text.normalize import fold
 from kiemchung.tipline import media, privacy, services, services_retention
 from kiemchung.tipline.channels.registry import adapter_for
@@ -301,10 +300,7 @@ def _joins_its_album(conversation: Conversation, incoming: Incoming, message: Me
         tip.text = caption
         tip.match_checked_at = None
         tip.save(update_fields=["text_enc", "match_checked_at"])
-        if tip.category == TipCategory.CHECK:
-            from kiemchung.tipline.tasks import tip_match
-
-            enqueue_on_commit(tip_match, tip.pk)
+        services.tip_match_soon(tip)
     return True
 
 
@@ -364,32 +360,30 @@ def _bot_answer(
         _reply(conversation, menu_text(conversation), menu=True)
         return
     category = _chosen_category(incoming)
+    waiting = conversation.flow_step == FlowStep.AWAITING_TEXT
+    pending_category = conversation.pending_category
     if category is not None and "image" in incoming.attachments:
-        # A photo sent with a menu choice as its caption: the photo is what they send in.
-        tip = _tip_new(conversation, incoming, category, _photo_only(), message, inbound)
-        _set_step(conversation, FlowStep.IDLE)
-        services.reply_send(conversation=conversation, text=_received_text(tip), tip=tip)
-        return
-    if category is not None:
+        # A photo sent with a menu choice as its caption: the photo is what they send in, as
+        # if the choice had come first.
+        text, waiting, pending_category = _photo_only(), True, category
+    elif category is not None:
         _set_step(conversation, FlowStep.AWAITING_TEXT, category)
         _reply(conversation, PROMPTS[category]())
         return
-    unsupported = [a for a in incoming.attachments if a != "image"]
-    if unsupported:
+    elif [a for a in incoming.attachments if a != "image"]:
         _reply(
             conversation,
             _(
                 "Chúng tôi chỉ nhận tin nhắn chữ và ảnh; tệp, âm thanh và video không được "
-                "nhận. Hãy gửi lại bằng chữ, hoặc dùng biểu mẫu trên trang web để gửi ảnh."
+                "nhận. Hãy gửi lại bằng chữ hoặc bằng ảnh (một ảnh chụp màn hình chẳng hạn)."
             ),
         )
         return
-    waiting = conversation.flow_step == FlowStep.AWAITING_TEXT
     if not text and incoming.attachments:
         text = _photo_only()
     if (waiting and text) or len(text) >= MIN_TIP_LENGTH:
-        tip_category = conversation.pending_category if waiting else TipCategory.CHECK
-        first_contact = conversation.flow_step == FlowStep.START
+        tip_category = pending_category if waiting else TipCategory.CHECK
+        first_contact = not waiting and conversation.flow_step == FlowStep.START
         tip = _tip_new(
             conversation, incoming, tip_category or TipCategory.CHECK, text, message, inbound
         )

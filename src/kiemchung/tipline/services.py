@@ -127,12 +127,17 @@ def tip_create(
         raise RuntimeError("could not find a free tracking code")
     if message is not None:
         Message.objects.filter(pk=message.pk).update(tip=tip)
-    if category == TipCategory.CHECK:
+    tip_match_soon(tip)
+    staff_notify_soon(workspace_id=conversation.workspace_id)
+    return tip
+
+
+def tip_match_soon(tip: Tip) -> None:
+    """After commit, hand a check request to the matcher (other tips are for staff alone)."""
+    if tip.category == TipCategory.CHECK:
         from kiemchung.tipline.tasks import tip_match
 
         enqueue_on_commit(tip_match, tip.pk)
-    staff_notify_soon(workspace_id=conversation.workspace_id)
-    return tip
 
 
 def _split(text: str, limit: int) -> list[str]:
