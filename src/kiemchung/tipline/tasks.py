@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
-from functools import partial
 from importlib import import_module
 from typing import Any
 
 from django_tasks import task
 
-from kiemchung.core import pressure
 from kiemchung.core.tasks import RetryableError, retryable_task, task_attempt
-from kiemchung.core.worker import cache_shared_with_requests, runs_beside_requests
+from kiemchung.core.worker import burst_give_way, cache_shared_with_requests
 from kiemchung.tipline import flow, services, services_inbound, services_retention
 from kiemchung.tipline.channels.base import ChannelError
 
@@ -50,17 +47,8 @@ def inbound_drain(channel_id: int, enqueued_ms: int, last_look: bool = False) ->
     return flow.inbound_drain(
         channel_id=channel_id,
         release_gate=release_gate,
-        give_way=_give_way(),
+        give_way=burst_give_way(),
     )
-
-
-def _give_way() -> Callable[[], object] | None:
-    """What a drain waits on before each row while webhooks arrive in a burst."""
-    if runs_beside_requests():
-        return pressure.give_way
-    if pressure.shares_writer_with_webhooks():
-        return partial(pressure.give_way, pressure.stored_burst)
-    return None
 
 
 @retryable_task()
