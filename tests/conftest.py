@@ -79,3 +79,10 @@ def _fresh_cache() -> object:
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def media_root(settings, tmp_path) -> Path:
+    """Uploaded files go to a folder of this test's own."""
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.urls import reverse
 
 from kiemchung.accounts.permissions import MATRIX, Action
 
@@ -38,8 +39,9 @@ class ViewCase:
     form: Callable[[Any, Any], dict[str, Any]] | None
     observe: Callable[[Any, Any], Any]
     after: Callable[[Any, Any, Any, Any], Any]
-    # The URL names a claim or a member of our workspace (the outsider's has no such thing);
-    # otherwise the page acts on "the current workspace", which for the outsider is theirs.
+    # The URL names an object of our workspace by its id (a claim, a member, a tip, an image,
+    # a conversation...), which the outsider's workspace has no such thing of: a 404 for them.
+    # Otherwise the page acts on "the current workspace", which for the outsider is theirs.
     names_an_object: bool = True
     # For a page that only reads: whether what it shows is our workspace's.
     shows_ours: Callable[[Any, str], bool] | None = None
@@ -47,6 +49,36 @@ class ViewCase:
     @property
     def writes(self) -> bool:
         return self.form is not None
+
+
+def nothing(team: Any) -> None:
+    """A scene with nothing in it beyond the team."""
+    return None
+
+
+def unchanged(team: Any, subject: Any, user: Any, before: Any) -> Any:
+    """`after` of a page that changes nothing."""
+    return before
+
+
+def becomes(value: Any) -> Callable[[Any, Any, Any, Any], Any]:
+    """`after`: what `observe` reads once the action went through, whatever it read before."""
+    return lambda team, subject, user, before: value
+
+
+def becomes_rows(*rows: tuple[Any, ...]) -> Callable[[Any, Any, Any, Any], list[tuple[Any, ...]]]:
+    """`after` for an `observe` that reads rows: exactly these rows."""
+    return lambda team, subject, user, before: list(rows)
+
+
+def page_url(name: str) -> Callable[[Any, Any], str]:
+    """`url` of a page about the current workspace."""
+    return lambda team, _: reverse(name)
+
+
+def object_url(name: str) -> Callable[[Any, Any], str]:
+    """`url` of a page about the scene's object, named by its id."""
+    return lambda team, subject: reverse(name, args=[subject.pk])
 
 
 def merged(*tables: dict[Action, dict[str, Any]]) -> dict[Action, dict[str, Any]]:

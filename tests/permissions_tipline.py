@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.urls import reverse
-from tests.tipline.stories import tip_received
+from tests.tipline.stories import tip_image_received, tip_received
 
 from claim_stories import claim_opened
 from kiemchung.accounts.permissions import Action
@@ -26,8 +26,17 @@ from kiemchung.tipline.models import (
     ReplyTemplate,
     Sender,
     Tip,
+    TipMedia,
 )
-from permissions_table import ServiceCase, ViewCase
+from permissions_table import (
+    ServiceCase,
+    ViewCase,
+    becomes,
+    nothing,
+    object_url,
+    page_url,
+    unchanged,
+)
 
 REPLY = "Cảm ơn bạn, nhóm đang kiểm chứng tin này."
 NEW_CLAIM = "Xe máy cũ hơn 10 năm bị cấm lưu thông ở Hà Nội từ tháng sau"
@@ -38,9 +47,14 @@ UNIT_NAME = "Sở Y tế Hà Nội"
 
 # The rows of the tipline table in docs/ROLES.md: a staff action and the cases that prove it.
 TIPLINE_ROWS: dict[str, tuple[str, ...]] = {
-    "Read the inbox, a tip, a conversation (each opening audited)": (
-        "inbox_tips", "tip_for_staff", "conversation_for_staff",
-        "tipline_staff:inbox", "tipline_staff:tip",
+    "Read the inbox, a tip, its images, a conversation (opening a tip, an image or a "
+    "conversation is audited)": (
+        "inbox_tips", "tip_for_staff", "tip_media_for_staff", "conversation_for_staff",
+        "tipline_staff:inbox", "tipline_staff:tip", "tipline_staff:media", "tipline:conversation",
+    ),
+    "Read the reply templates, the legal answers and the authority units": (
+        "tipline_staff:templates-page", "tipline_staff:legal-page",
+        "tipline_staff:authorities-page",
     ),
     "Reply to a tip": ("tip_reply", "tipline_staff:reply"),
     "Attach a tip to a claim, create a claim from it": (
@@ -124,10 +138,6 @@ def _legal_answer(team: Any) -> LegalAnswer:
     )
 
 
-def _nothing(team: Any) -> None:
-    return None
-
-
 TIPLINE_SERVICE_CASES: dict[Action, dict[str, ServiceCase]] = {
     Action.HANDLE_TIPS: {
         "inbox_tips": ServiceCase(
@@ -140,6 +150,12 @@ TIPLINE_SERVICE_CASES: dict[Action, dict[str, ServiceCase]] = {
             tip_received,
             lambda team, tip, user: inbox_selectors.tip_for_staff(
                 workspace=team.workspace, user=user, tip_id=tip.pk
+            ),
+        ),
+        "tip_media_for_staff": ServiceCase(
+            tip_image_received,
+            lambda team, media, user: inbox_selectors.tip_media_for_staff(
+                workspace=team.workspace, user=user, tip_id=media.tip_id, media_id=media.pk
             ),
         ),
         "conversation_for_staff": ServiceCase(
@@ -183,7 +199,7 @@ TIPLINE_SERVICE_CASES: dict[Action, dict[str, ServiceCase]] = {
             lambda team, sender, user: services_staff.sender_unblock(sender=sender, actor=user),
         ),
         "reply_template_save": ServiceCase(
-            _nothing,
+            nothing,
             lambda team, _, user: services_staff.reply_template_save(
                 workspace=team.workspace, actor=user, title=TEMPLATE_TITLE, text=REPLY
             ),
@@ -215,7 +231,7 @@ TIPLINE_SERVICE_CASES: dict[Action, dict[str, ServiceCase]] = {
     },
     Action.REVIEW: {
         "legal_answer_save": ServiceCase(
-            _nothing,
+            nothing,
             lambda team, _, user: services_staff.legal_answer_save(
                 workspace=team.workspace,
                 actor=user,
@@ -231,7 +247,7 @@ TIPLINE_SERVICE_CASES: dict[Action, dict[str, ServiceCase]] = {
     },
     Action.MANAGE_WORKSPACE: {
         "authority_unit_save": ServiceCase(
-            _nothing,
+            nothing,
             lambda team, _, user: services_staff.authority_unit_save(
                 workspace=team.workspace, actor=user, name=UNIT_NAME, email="tiepnhan@soyte.vn"
             ),
@@ -243,16 +259,8 @@ TIPLINE_SERVICE_CASES: dict[Action, dict[str, ServiceCase]] = {
 # What the pages change, read back from the database
 
 
-def _tip_url(name: str) -> Any:
-    return lambda team, tip: reverse(name, args=[tip.pk])
-
-
 def _scene_tip_url(name: str) -> Any:
     return lambda team, scene: reverse(name, args=[scene[0].pk])
-
-
-def _conversation_url(name: str) -> Any:
-    return lambda team, conversation: reverse(name, args=[conversation.pk])
 
 
 def _tip_fields(*fields: str) -> Any:
@@ -300,40 +308,94 @@ def _blocked_senders(team: Any, tip: Tip) -> int:
     return Sender.objects.filter(workspace=team.workspace, blocked_at__isnull=False).count()
 
 
-def _becomes(value: Any) -> Any:
-    return lambda team, subject, user, before: value
-
-
-def _unchanged(team: Any, subject: Any, user: Any, before: Any) -> Any:
-    return before
-
-
 def _shows_the_tip(team: Any, html: str) -> bool:
     return Tip.objects.get(workspace=team.workspace).tracking_code in html
+
+
+def _media_url(team: Any, media: TipMedia) -> str:
+    return reverse("tipline_staff:media", args=[media.tip_id, media.pk])
+
+
+def _media_views(team: Any, media: TipMedia) -> int:
+    return AuditEvent.objects.filter(action="tip.media.view", object_id=str(media.tip_id)).count()
+
+
+def _serves_the_image(team: Any, body: str) -> bool:
+    """The answer is the stored image itself (the body as the view tests decode it)."""
+    media = TipMedia.objects.get(tip__workspace=team.workspace)
+    with media.file.open("rb") as file:
+        return body == file.read().decode("utf-8", "surrogateescape")
+
+
+def _conversation_views(team: Any, conversation: Conversation) -> int:
+    return AuditEvent.objects.filter(
+        action="conversation.view", object_id=str(conversation.pk)
+    ).count()
+
+
+def _our_events(team: Any, _: Any) -> int:
+    return AuditEvent.objects.filter(workspace=team.workspace).count()
+
+
+def _settings_page(name: str, prepare: Any, shown: str) -> ViewCase:
+    """The GET of a list page (templates, legal answers, authority units) with one entry."""
+    return ViewCase(
+        prepare,
+        page_url(name),
+        None,
+        _our_events,
+        unchanged,
+        names_an_object=False,
+        shows_ours=lambda team, html: shown in html,
+    )
 
 
 TIPLINE_VIEW_CASES: dict[Action, dict[str, ViewCase]] = {
     Action.HANDLE_TIPS: {
         "tipline_staff:inbox": ViewCase(
             tip_received,
-            lambda team, _: reverse("tipline_staff:inbox"),
+            page_url("tipline_staff:inbox"),
             None,
             _our(AuditEvent, "action"),
-            _unchanged,
+            unchanged,
             names_an_object=False,
             shows_ours=_shows_the_tip,
         ),
         "tipline_staff:tip": ViewCase(
             tip_received,
-            _tip_url("tipline_staff:tip"),
+            object_url("tipline_staff:tip"),
             None,
             _tip_views,
             lambda team, tip, user, before: before + 1,
             shows_ours=_shows_the_tip,
         ),
+        "tipline_staff:media": ViewCase(
+            tip_image_received,
+            _media_url,
+            None,
+            _media_views,
+            lambda team, media, user, before: before + 1,
+            shows_ours=_serves_the_image,
+        ),
+        "tipline:conversation": ViewCase(
+            _conversation,
+            object_url("tipline:conversation"),
+            None,
+            _conversation_views,
+            lambda team, conversation, user, before: before + 1,
+            shows_ours=_shows_the_tip,
+        ),
+        # Reading the lists is handling tips; changing them may ask for more (below).
+        "tipline_staff:templates-page": _settings_page(
+            "tipline_staff:templates", _template, TEMPLATE_TITLE
+        ),
+        "tipline_staff:legal-page": _settings_page("tipline_staff:legal", _legal_answer, QUESTION),
+        "tipline_staff:authorities-page": _settings_page(
+            "tipline_staff:authorities", _unit, UNIT_NAME
+        ),
         "tipline_staff:reply": ViewCase(
             tip_received,
-            _tip_url("tipline_staff:reply"),
+            object_url("tipline_staff:reply"),
             lambda team, _: {"text": REPLY},
             _replies,
             lambda team, tip, user, before: (before[0] + 1, "answered"),
@@ -347,49 +409,49 @@ TIPLINE_VIEW_CASES: dict[Action, dict[str, ViewCase]] = {
         ),
         "tipline_staff:claim_create": ViewCase(
             tip_received,
-            _tip_url("tipline_staff:claim_create"),
+            object_url("tipline_staff:claim_create"),
             lambda team, _: {"text": NEW_CLAIM, "topic": "", "url": ""},
             _claim_of,
-            _becomes(NEW_CLAIM),
+            becomes(NEW_CLAIM),
         ),
         "tipline_staff:close": ViewCase(
             tip_received,
-            _tip_url("tipline_staff:close"),
+            object_url("tipline_staff:close"),
             lambda team, _: {},
             _tip_fields("state"),
-            _becomes([("closed",)]),
+            becomes([("closed",)]),
         ),
         "tipline_staff:reopen": ViewCase(
             _closed,
-            _tip_url("tipline_staff:reopen"),
+            object_url("tipline_staff:reopen"),
             lambda team, _: {},
             _tip_fields("state"),
-            _becomes([("new",)]),
+            becomes([("new",)]),
         ),
         "tipline_staff:sender_block": ViewCase(
             tip_received,
-            _tip_url("tipline_staff:sender_block"),
+            object_url("tipline_staff:sender_block"),
             lambda team, _: {},
             _blocked_senders,
-            _becomes(1),
+            becomes(1),
         ),
         "tipline_staff:sender_unblock": ViewCase(
             _blocked_tip,
-            _tip_url("tipline_staff:sender_unblock"),
+            object_url("tipline_staff:sender_unblock"),
             lambda team, _: {},
             _blocked_senders,
-            _becomes(0),
+            becomes(0),
         ),
         "tipline_staff:forward": ViewCase(
             _violation_and_unit,
             _scene_tip_url("tipline_staff:forward"),
             lambda team, scene: {"unit": scene[1].pk},
             _scene_tip_fields("state", "forwarded_to__name"),
-            _becomes([("forwarded", UNIT_NAME)]),
+            becomes([("forwarded", UNIT_NAME)]),
         ),
         "tipline_staff:templates": ViewCase(
-            _nothing,
-            lambda team, _: reverse("tipline_staff:templates"),
+            nothing,
+            page_url("tipline_staff:templates"),
             lambda team, _: {"title": TEMPLATE_TITLE, "category": "", "text": REPLY,
                              "is_active": "on"},
             _our(ReplyTemplate, "title"),
@@ -398,28 +460,28 @@ TIPLINE_VIEW_CASES: dict[Action, dict[str, ViewCase]] = {
         ),
         "tipline_staff:template_delete": ViewCase(
             _template,
-            lambda team, template: reverse("tipline_staff:template_delete", args=[template.pk]),
+            object_url("tipline_staff:template_delete"),
             lambda team, _: {},
             _our(ReplyTemplate, "title"),
-            _becomes([]),
+            becomes([]),
         ),
         "tipline:take_over": ViewCase(
             _conversation,
-            _conversation_url("tipline:take_over"),
+            object_url("tipline:take_over"),
             lambda team, _: {},
             _mode,
             lambda team, _, user, before: ("human", before[1]),
         ),
         "tipline:reply": ViewCase(
             _taken_over,
-            _conversation_url("tipline:reply"),
+            object_url("tipline:reply"),
             lambda team, _: {"text": REPLY},
             _mode,
             lambda team, _, user, before: ("human", before[1] + 1),
         ),
         "tipline:release": ViewCase(
             _taken_over,
-            _conversation_url("tipline:release"),
+            object_url("tipline:release"),
             lambda team, _: {},
             _mode,
             lambda team, _, user, before: ("bot", before[1]),
@@ -427,8 +489,8 @@ TIPLINE_VIEW_CASES: dict[Action, dict[str, ViewCase]] = {
     },
     Action.REVIEW: {
         "tipline_staff:legal": ViewCase(
-            _nothing,
-            lambda team, _: reverse("tipline_staff:legal"),
+            nothing,
+            page_url("tipline_staff:legal"),
             lambda team, _: {
                 "question": QUESTION,
                 "answer": "Có thể bị phạt tiền.",
@@ -442,16 +504,16 @@ TIPLINE_VIEW_CASES: dict[Action, dict[str, ViewCase]] = {
         ),
         "tipline_staff:legal_delete": ViewCase(
             _legal_answer,
-            lambda team, entry: reverse("tipline_staff:legal_delete", args=[entry.pk]),
+            object_url("tipline_staff:legal_delete"),
             lambda team, _: {},
             _our(LegalAnswer, "question"),
-            _becomes([]),
+            becomes([]),
         ),
     },
     Action.MANAGE_WORKSPACE: {
         "tipline_staff:authorities": ViewCase(
-            _nothing,
-            lambda team, _: reverse("tipline_staff:authorities"),
+            nothing,
+            page_url("tipline_staff:authorities"),
             lambda team, _: {"name": UNIT_NAME, "email": "tiepnhan@soyte.vn", "categories": "",
                              "note": "", "is_active": "on"},
             _our(AuthorityUnit, "name"),

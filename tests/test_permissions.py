@@ -31,12 +31,11 @@ from kiemchung.audit.models import AuditEvent
 from kiemchung.audit.selectors import audit_events
 from kiemchung.claims import services
 from kiemchung.claims.models import ArchiveStatus, Evidence, EvidenceKind
-from permissions_table import ROLES, ServiceCase, cases, expected, merged, user_for
+from permissions_table import ROLES, ServiceCase, cases, expected, merged, nothing, user_for
 from permissions_tipline import TIPLINE_ROWS, TIPLINE_SERVICE_CASES, TIPLINE_VIEW_CASES
 
-
-def _nothing(team: Any) -> None:
-    return None
+# Some scenes store an image (a tip's photo).
+pytestmark = pytest.mark.usefixtures("media_root")
 
 
 def _dismissed(team: Any) -> Any:
@@ -56,7 +55,7 @@ def _failed_archive(team: Any) -> Evidence:
 _CLAIMS_AND_ACCOUNTS: dict[Action, dict[str, ServiceCase]] = {
     Action.CREATE_CLAIM: {
         "claim_create": ServiceCase(
-            _nothing,
+            nothing,
             lambda team, _, user: services.claim_create(
                 workspace=team.workspace, actor=user, text="Nhà nước sắp cấm xe máy từ năm sau"
             ),
@@ -171,7 +170,7 @@ _CLAIMS_AND_ACCOUNTS: dict[Action, dict[str, ServiceCase]] = {
     },
     Action.MANAGE_MEMBERS: {
         "member_add": ServiceCase(
-            _nothing,
+            nothing,
             lambda team, _, user: accounts_services.member_add(
                 workspace=team.workspace,
                 actor=user,
@@ -184,7 +183,7 @@ _CLAIMS_AND_ACCOUNTS: dict[Action, dict[str, ServiceCase]] = {
     },
     Action.MANAGE_WORKSPACE: {
         "ratings_update": ServiceCase(
-            _nothing,
+            nothing,
             lambda team, _, user: services.ratings_update(
                 workspace=team.workspace,
                 actor=user,
@@ -192,7 +191,7 @@ _CLAIMS_AND_ACCOUNTS: dict[Action, dict[str, ServiceCase]] = {
             ),
         ),
         "workspace_update": ServiceCase(
-            _nothing,
+            nothing,
             lambda team, _, user: accounts_services.workspace_update(
                 workspace=team.workspace, actor=user, name="Nhóm Kiểm Chứng Miền Trung"
             ),
@@ -200,7 +199,7 @@ _CLAIMS_AND_ACCOUNTS: dict[Action, dict[str, ServiceCase]] = {
     },
     Action.VIEW_AUDIT: {
         "audit_events": ServiceCase(
-            _nothing,
+            nothing,
             lambda team, _, user: list(audit_events(workspace=team.workspace, user=user)),
             writes=False,
         ),

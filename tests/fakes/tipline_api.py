@@ -2,8 +2,9 @@
 
 Subclasses decide, per request, what the platform would answer (`answer` for POST, `answer_get`
 for the files a GET downloads); every request is recorded (method, path, query, headers, JSON
-body) so tests can check what kiemchung sent. Answers can be scripted ahead (`fail_next`, for
-either method) to play a platform that refuses or is briefly down.
+body, and how much of the answer went out) so tests can check what kiemchung sent. Answers can
+be scripted ahead (`fail_next`, for either method) to play a platform that refuses or is
+briefly down.
 """
 
 from __future__ import annotations
@@ -24,6 +25,10 @@ class Recorded:
     query: dict[str, list[str]]
     headers: dict[str, str]
     json: Any
+    # How much of the answer's body went out (the client may hang up before the end), final
+    # once `done` is set.
+    bytes_sent: int = 0
+    done: threading.Event = field(default_factory=threading.Event, repr=False, compare=False)
 
 
 @dataclass
@@ -53,16 +58,11 @@ class FakeChatApi:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
+            def record(self, payload: Any) -> tuple[Recorded, Answer | None]:
+                """The request as the tests see it, and the scripted answer it takes if any."""
                 parts = urlsplit(self.path)
-                length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length)
-                try:
-                    payload = json.loads(raw or b"null")
-                except ValueError:
-                    payload = None
                 recorded = Recorded(
-                    method="POST",
+                    method=self.command,
                     path=parts.path,
                     query=parse_qs(parts.query),
                     headers={k.lower(): v for k, v in self.headers.items()},
@@ -71,6 +71,16 @@ class FakeChatApi:
                 with fake.lock:
                     fake.requests.append(recorded)
                     scripted = fake.scripted.popleft() if fake.scripted else None
+                return recorded, scripted
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length)
+                try:
+                    payload = json.loads(raw or b"null")
+                except ValueError:
+                    payload = None
+                recorded, scripted = self.record(payload)
                 answer = scripted or fake.answer(recorded)
                 body = json.dumps(answer.body).encode()
                 self.send_response(answer.status)
@@ -78,19 +88,11 @@ class FakeChatApi:
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
+                recorded.bytes_sent = len(body)
+                recorded.done.set()
 
             def do_GET(self) -> None:
-                parts = urlsplit(self.path)
-                recorded = Recorded(
-                    method="GET",
-                    path=parts.path,
-                    query=parse_qs(parts.query),
-                    headers={k.lower(): v for k, v in self.headers.items()},
-                    json=None,
-                )
-                with fake.lock:
-                    fake.requests.append(recorded)
-                    scripted = fake.scripted.popleft() if fake.scripted else None
+                recorded, scripted = self.record(None)
                 if scripted is not None:
                     served = Served(scripted.status, json.dumps(scripted.body).encode(),
                                     "application/json")
@@ -103,9 +105,13 @@ class FakeChatApi:
                 self.end_headers()
                 try:
                     for start in range(0, len(served.content), 64 * 1024):
-                        self.wfile.write(served.content[start:start + 64 * 1024])
+                        chunk = served.content[start:start + 64 * 1024]
+                        self.wfile.write(chunk)
+                        recorded.bytes_sent += len(chunk)
                 except (BrokenPipeError, ConnectionResetError):
                     return  # the client stopped reading, as it should past its limit
+                finally:
+                    recorded.done.set()
 
             def log_message(self, format: str, *args: Any) -> None:
                 return
@@ -125,6 +131,10 @@ class FakeChatApi:
     def fail_next(self, status: int, body: dict[str, Any], times: int = 1) -> None:
         for _ in range(times):
             self.scripted.append(Answer(status, body))
+
+    def gets(self) -> list[Recorded]:
+        """The GET requests: the files downloaded from the platform."""
+        return [r for r in self.requests if r.method == "GET"]
 
     def answer(self, request: Recorded) -> Answer:
         raise NotImplementedError

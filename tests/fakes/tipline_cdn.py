@@ -55,9 +55,6 @@ class FakeImageHost(FakeChatApi):
         expires = format(int(time.time()) + expires_in, "x")
         return f"{self.url}{path}?_nc_cat=101&oh={_signature(path, expires)}&oe={expires}"
 
-    def fetched(self) -> list[Recorded]:
-        return [r for r in self.requests if r.method == "GET"]
-
     def answer(self, request: Recorded) -> Answer:
         return Answer(405, {"error": "method not allowed"})
 

@@ -89,9 +89,6 @@ class FakeTelegramApi(FakeChatApi):
         return {"file_id": file_id, "file_unique_id": file_id[-16:], "width": width,
                 "height": height, "file_size": size}
 
-    def downloads(self) -> list[Recorded]:
-        return [r for r in self.requests if r.method == "GET"]
-
     def _get_file(self, body: dict[str, Any]) -> Answer:
         found = self.files.get(str(body.get("file_id", "")))
         if found is None:

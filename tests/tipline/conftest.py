@@ -12,6 +12,7 @@ from django.urls import reverse
 from tests.fakes.tipline_messenger import FakeSendApi
 from tests.fakes.tipline_telegram import FakeTelegramApi
 from tests.fakes.tipline_zalo import FakeZaloApi
+from tests.tipline.stories import DATABASE_QUEUE, work_queue
 
 from kiemchung.tipline import services_inbound
 from kiemchung.tipline.models import Channel, ChannelKind
@@ -119,3 +120,15 @@ def deliver(django_capture_on_commit_callbacks):
             )
 
     return post
+
+
+@pytest.fixture
+def database_queue(settings, django_capture_on_commit_callbacks):
+    """Tasks go to the database queue, as in production; calling the fixture runs that queue in
+    this thread, with what each task enqueues, until it is empty."""
+    settings.TASKS = DATABASE_QUEUE
+
+    def work() -> None:
+        work_queue(django_capture_on_commit_callbacks)
+
+    return work

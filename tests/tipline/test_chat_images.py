@@ -3,17 +3,16 @@ note saying why they did not, and never pass through logs or task arguments."""
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterator
 from datetime import timedelta
 from io import BytesIO
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.apps import apps
-from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -29,9 +28,8 @@ from tests.tipline.conftest import (
     ZALO_APP_ID,
     ZALO_SECRET,
 )
-from tests.tipline.test_web_form import jpeg_with_gps
+from tests.tipline.stories import assert_clean, jpeg_with_gps, raw_rows
 
-from kiemchung.core.worker import LeasedWorker
 from kiemchung.tipline import services_retention, services_staff
 from kiemchung.tipline.models import (
     MediaDownloadState,
@@ -53,14 +51,6 @@ def image_host(settings, tmp_path) -> Iterator[FakeImageHost]:
     yield host
     host.close()
     assert not host.problems
-
-
-def _clean(media: TipMedia) -> Image.Image:
-    stored = media.file.read()
-    assert b"PhoneMaker" not in stored and b"Exif" not in stored
-    image = Image.open(BytesIO(stored))
-    assert not image.getexif()
-    return image
 
 
 def _png(size: tuple[int, int]) -> bytes:
@@ -108,14 +98,14 @@ def test_a_photo_sent_on_telegram_becomes_a_clean_image_on_the_tip(
     tip = Tip.objects.get()
     assert tip.text == CAPTION
     media = TipMedia.objects.get(tip=tip)
-    assert _clean(media).size == (64, 48), "the largest size, not the thumbnail"
+    assert assert_clean(media).size == (64, 48), "the largest size, not the thumbnail"
     download = TipMediaDownload.objects.get(tip=tip)
     assert (download.state, download.media_id, download.source_enc) == (
         MediaDownloadState.DONE, media.pk, ""
     )
     asked = [r for r in tipline.telegram_api.requests if r.path.endswith("/getFile")]
     assert [r.json["file_id"] for r in asked] == [photo[-1]["file_id"]]
-    assert [r.path for r in tipline.telegram_api.downloads()] == [
+    assert [r.path for r in tipline.telegram_api.gets()] == [
         f"/file/bot{BOT_TOKEN}/photos/file_1.jpg"
     ]
 
@@ -151,8 +141,8 @@ def test_an_image_sent_on_messenger_becomes_a_clean_image_on_the_tip(
     messenger_image(client, tipline, deliver, urls=[url], text=CAPTION)
 
     tip = Tip.objects.get()
-    assert _clean(TipMedia.objects.get(tip=tip)).size == (64, 48)
-    assert len(image_host.fetched()) == 1
+    assert assert_clean(TipMedia.objects.get(tip=tip)).size == (64, 48)
+    assert len(image_host.gets()) == 1
 
 
 def test_an_image_sent_on_zalo_becomes_a_clean_image_on_the_tip(
@@ -163,7 +153,7 @@ def test_an_image_sent_on_zalo_becomes_a_clean_image_on_the_tip(
     zalo_image(client, tipline, deliver, url=url, text=CAPTION)
 
     tip = Tip.objects.get()
-    assert _clean(TipMedia.objects.get(tip=tip)).size == (64, 48)
+    assert assert_clean(TipMedia.objects.get(tip=tip)).size == (64, 48)
 
 
 def test_a_messenger_sticker_is_not_taken_for_a_photo(client, tipline, deliver, image_host):
@@ -174,7 +164,7 @@ def test_a_messenger_sticker_is_not_taken_for_a_photo(client, tipline, deliver, 
     )
     body, headers = messenger.signed(payload, app_secret=META_SECRET)
     deliver(client, tipline.hook(tipline.messenger), body, headers)
-    assert not image_host.fetched()
+    assert not image_host.gets()
     assert not TipMediaDownload.objects.exists()
 
 
@@ -207,16 +197,17 @@ def test_an_oversized_telegram_photo_is_refused_before_it_is_downloaded(
     download = TipMediaDownload.objects.get()
     assert download.state == MediaDownloadState.REFUSED
     assert "lớn hơn 1 MB" in download.note
-    assert tipline.telegram_api.downloads() == []
+    assert tipline.telegram_api.gets() == []
 
 
 def test_an_oversized_image_is_cut_off_while_it_streams(
     client, tipline, deliver, image_host, settings
 ):
     settings.TIP_IMAGE_MAX_MB = 1
-    # No Content-Length: only counting the bytes as they come can stop it.
-    url = image_host.publish(b"\xff\xd8\xff" + b"\0" * (2 * 1024 * 1024), signed=False,
-                             declare_length=False)
+    # No Content-Length: only counting the bytes as they come can stop it. Far larger than the
+    # limit, so that what the sockets buffer cannot pass for the whole of it.
+    body = b"\xff\xd8\xff" + b"\0" * (32 * 1024 * 1024)
+    url = image_host.publish(body, signed=False, declare_length=False)
 
     zalo_image(client, tipline, deliver, url=url, text=CAPTION)
 
@@ -224,6 +215,9 @@ def test_an_oversized_image_is_cut_off_while_it_streams(
     assert download.state == MediaDownloadState.REFUSED
     assert "lớn hơn 1 MB" in download.note
     assert not TipMedia.objects.exists()
+    [fetch] = image_host.gets()
+    assert fetch.done.wait(timeout=10), "the host is still sending"
+    assert 1024 * 1024 <= fetch.bytes_sent < len(body), "the download was stopped midway"
 
 
 def test_a_briefly_unavailable_image_host_is_tried_again(
@@ -282,31 +276,10 @@ def test_an_image_sent_while_staff_chat_joins_the_open_tip(
     assert tip.media.count() == 1
 
 
-def _raw_rows(table: str) -> str:
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT * FROM {table}")  # noqa: S608
-        return json.dumps(cursor.fetchall(), default=str, ensure_ascii=False)
-
-
-def _work(capture) -> None:
-    """Run the database queue in this thread, with what each task enqueues, until it is empty."""
-    for _round in range(8):
-        with capture(execute=True) as callbacks:
-            LeasedWorker(
-                lease_seconds=60, queue_names=["default"], interval=0, batch=True,
-                backend_name="default", startup_delay=False, max_tasks=None,
-                worker_id="test-worker", excluded_queue_names=[],
-            ).run()
-        if not callbacks:
-            return
-
-
 def test_images_never_appear_in_logs_or_task_arguments(
-    client, tipline, image_host, settings, caplog, django_capture_on_commit_callbacks
+    client, tipline, image_host, settings, caplog, django_capture_on_commit_callbacks,
+    database_queue,
 ):
-    settings.TASKS = {
-        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
-    }
     settings.TASK_BACKOFF_SECONDS = 0  # the retry runs in the same pass of the queue
     photo = tipline.telegram_api.photo(jpeg_with_gps())
     url = image_host.publish(jpeg_with_gps())
@@ -327,16 +300,26 @@ def test_images_never_appear_in_logs_or_task_arguments(
             body, headers = messenger.signed(payload, app_secret=META_SECRET)
             client.post(tipline.hook(tipline.messenger), data=body,
                         content_type="application/json", headers=headers)
-        _work(django_capture_on_commit_callbacks)
+        database_queue()
 
     assert TipMedia.objects.count() == 2
     assert TipMediaDownload.objects.filter(state=MediaDownloadState.REFUSED).count() == 1
-    secrets = [photo[-1]["file_id"], url, refused, image_host.url, BOT_TOKEN, CAPTION]
-    tasks = _raw_rows(DBTaskResult._meta.db_table)
+    # Where each image was: the Telegram file path, and the addresses on the image host, whole,
+    # by their path alone and by their signature.
+    file_paths = [r.path.split(f"/file/bot{BOT_TOKEN}/", 1)[1]
+                  for r in tipline.telegram_api.gets()]
+    assert file_paths and all(p.startswith("photos/file_") for p in file_paths)
+    signatures = [parse_qs(urlsplit(u).query).get("oh", [""])[0] for u in (url, refused)]
+    assert all(signatures)
+    secrets = [
+        photo[-1]["file_id"], *file_paths, url, refused, urlsplit(url).path,
+        urlsplit(refused).path, *signatures, image_host.url, BOT_TOKEN, CAPTION,
+    ]
+    tasks = raw_rows(DBTaskResult._meta.db_table)
     stored = "".join(
-        _raw_rows(model._meta.db_table)
+        raw_rows(model._meta.db_table)
         for model in apps.get_app_config("tipline").get_models()
-    ) + _raw_rows("core_delivery")
+    ) + raw_rows("core_delivery")
     for secret in secrets:
         assert secret not in caplog.text
         assert secret not in tasks
