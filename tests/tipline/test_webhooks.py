@@ -65,6 +65,24 @@ def test_forged_telegram_secret_is_401_and_nothing_stored(client, tipline, deliv
     assert _rejected(tipline.telegram) == 2
 
 
+def test_badly_signed_requests_make_no_burst(client, tipline, deliver, monkeypatch):
+    """Junk requests are refused without making the worker give way to them."""
+    from kiemchung.core import pressure
+
+    monkeypatch.setattr(pressure, "BURST_PER_SECOND", 1)
+    monkeypatch.setattr(pressure, "WINDOW_SECONDS", 60.0)
+    monkeypatch.setattr(pressure, "_arrivals", type(pressure._arrivals)())
+    body, headers = telegram.signed(telegram.update(user_id=42, text=CLAIM), TELEGRAM_SECRET)
+    for _ in range(61):
+        response = deliver(client, tipline.hook(tipline.telegram), body,
+                           {telegram.SECRET_HEADER: "wrong"})
+        assert response.status_code == 401
+    assert not pressure.in_burst()
+    for _ in range(60):
+        assert deliver(client, tipline.hook(tipline.telegram), body, headers).status_code == 200
+    assert pressure.in_burst(), "the platform's own requests do count"
+
+
 def test_forged_zalo_signature_is_401_and_nothing_stored(client, tipline, deliver):
     payload = zalo.event(app_id=ZALO_APP_ID, user_id="8812", text=CLAIM)
     body, headers = zalo.signed(payload, app_id=ZALO_APP_ID, secret="not-the-secret")

@@ -76,7 +76,6 @@ def _refused(channel: Channel, reason: str, *, status: int = 401) -> HttpRespons
 
 
 def _receive(request: HttpRequest, kind: str, public_id: str) -> HttpResponse:
-    pressure.webhook_arrived()
     channel = _channel(kind, public_id)
     if channel is None:
         return HttpResponse("not found", status=404, content_type=_TEXT)
@@ -88,6 +87,8 @@ def _receive(request: HttpRequest, kind: str, public_id: str) -> HttpResponse:
         adapter.verify(headers=request.headers, body=body)
     except WebhookRejected as exc:
         return _refused(channel, str(exc))
+    # Only a platform's own requests make a burst the worker gives way to, not junk.
+    pressure.webhook_arrived()
     try:
         events = adapter.parse(body)
     except WebhookRejected as exc:
