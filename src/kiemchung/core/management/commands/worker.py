@@ -4,12 +4,15 @@ import math
 import os
 import uuid
 from argparse import ArgumentTypeError
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import partial
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from kiemchung.core.schedule import ScheduleTicker, schedule_ticker_start
+from kiemchung.core.schedule import schedule_ticker_start
 from kiemchung.core.worker import LeasedWorker, WakingWorker, rq_worker_run
 
 
@@ -106,6 +109,7 @@ class Command(BaseCommand):
             raise CommandError(
                 "KIEMCHUNG_TASKS=immediate runs every task inline: there is no queue to work on"
             )
+        work: Callable[[], object]
         if settings.TASKS_MODE == "rq":
             if "*" in queue_names:
                 queue_names = sorted(settings.RQ_QUEUES)
@@ -114,50 +118,49 @@ class Command(BaseCommand):
                     f"kiemchung worker {name}: RQ queues {', '.join(queue_names)} "
                     f"at {settings.REDIS_URL.split('@')[-1]}"
                 )
-            ticker = self._schedule(batch)
-            try:
-                rq_worker_run(
-                    queue_names=queue_names,
-                    batch=batch,
-                    max_tasks=max_tasks,
-                    name=name,
-                    verbosity=verbosity,
-                )
-            finally:
-                if ticker is not None:
-                    ticker.stop()
-            return
-        lease = settings.TASK_LEASE_SECONDS if lease_seconds is None else lease_seconds
-        if lease < 1:
-            raise CommandError("--lease-seconds must be at least 1")
-        # A batch run leaves when the queue is empty: there is nothing to wake.
-        worker_class = LeasedWorker if batch else WakingWorker
-        worker = worker_class(
-            lease_seconds=lease,
-            queue_names=queue_names,
-            interval=interval,
-            batch=batch,
-            backend_name="default",
-            startup_delay=startup_delay,
-            max_tasks=max_tasks,
-            worker_id=name,
-            excluded_queue_names=[],
-        )
-        if verbosity:
-            self.stdout.write(
-                f"kiemchung worker {name}: database queue, queues {', '.join(queue_names)}, "
-                f"lease {lease:g} s"
+            work = partial(
+                rq_worker_run,
+                queue_names=queue_names,
+                batch=batch,
+                max_tasks=max_tasks,
+                name=name,
+                verbosity=verbosity,
             )
-            self.stdout.flush()
-        worker.configure_signals()
-        ticker = self._schedule(batch)
+        else:
+            lease = settings.TASK_LEASE_SECONDS if lease_seconds is None else lease_seconds
+            if lease < 1:
+                raise CommandError("--lease-seconds must be at least 1")
+            # A batch run leaves when the queue is empty: there is nothing to wake.
+            worker_class = LeasedWorker if batch else WakingWorker
+            worker = worker_class(
+                lease_seconds=lease,
+                queue_names=queue_names,
+                interval=interval,
+                batch=batch,
+                backend_name="default",
+                startup_delay=startup_delay,
+                max_tasks=max_tasks,
+                worker_id=name,
+                excluded_queue_names=[],
+            )
+            if verbosity:
+                self.stdout.write(
+                    f"kiemchung worker {name}: database queue, queues {', '.join(queue_names)}, "
+                    f"lease {lease:g} s"
+                )
+                self.stdout.flush()
+            worker.configure_signals()
+            work = worker.run
+        with self._schedule(batch):
+            work()
+
+    @contextmanager
+    def _schedule(self, batch: bool) -> Iterator[None]:
+        """Tick the built-in schedule beside a long-running worker while inside; a batch run
+        only works off what is already queued."""
+        ticker = None if batch else schedule_ticker_start()
         try:
-            worker.run()
+            yield
         finally:
             if ticker is not None:
                 ticker.stop()
-
-    def _schedule(self, batch: bool) -> ScheduleTicker | None:
-        """Tick the built-in schedule beside a long-running worker; a batch run only works
-        off what is already queued."""
-        return None if batch else schedule_ticker_start()
