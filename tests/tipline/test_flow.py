@@ -11,7 +11,7 @@ from tests.fakes import tipline_zalo as zalo
 from tests.tipline.conftest import TELEGRAM_SECRET, ZALO_APP_ID, ZALO_SECRET
 
 from kiemchung.core.models import Delivery, DeliveryStatus
-from kiemchung.tipline import services_inbound, services_staff, tasks
+from kiemchung.tipline import selectors, services_inbound, services_staff, tasks
 from kiemchung.tipline.models import Conversation, Message, Tip, TipState
 
 pytestmark = pytest.mark.usefixtures("no_matcher")
@@ -417,15 +417,15 @@ def test_webhook_rows_stored_at_burst_rate_are_seen_from_another_process(tipline
     from kiemchung.tipline.models import InboundMessage
 
     window = pressure.WINDOW_SECONDS
-    assert not services_inbound.webhooks_stored_in_burst(window)
+    assert not selectors.webhooks_stored_in_burst(window)
     enough = int(pressure.BURST_PER_SECOND * window)
     events = [InboundEvent(external_id=f"b{i}", platform_user_id=str(900 + i),
                            reply_address=str(900 + i), sent_at=0.0, text="tin đồn")
               for i in range(enough)]
     services_inbound.inbound_accept(channel=tipline.telegram, events=events[:-1])
-    assert not services_inbound.webhooks_stored_in_burst(window), "one row short of a burst"
+    assert not selectors.webhooks_stored_in_burst(window), "one row short of a burst"
     services_inbound.inbound_accept(channel=tipline.telegram, events=events[-1:])
-    assert services_inbound.webhooks_stored_in_burst(window)
+    assert selectors.webhooks_stored_in_burst(window)
     assert pressure.stored_burst(), "the tipline registers its probe"
     InboundMessage.objects.update(created_at=timezone.now() - timedelta(seconds=1))
-    assert not services_inbound.webhooks_stored_in_burst(window)
+    assert not selectors.webhooks_stored_in_burst(window)

@@ -8,9 +8,9 @@ class TiplineConfig(AppConfig):
     def ready(self) -> None:
         from kiemchung.core.pressure import stored_burst_probe_register
         from kiemchung.core.schedule import periodic_job_register
-        from kiemchung.tipline import receivers, services_inbound, signals  # noqa: F401
+        from kiemchung.tipline import receivers, selectors, signals  # noqa: F401
 
-        stored_burst_probe_register(services_inbound.webhooks_stored_in_burst)
+        stored_burst_probe_register(selectors.webhooks_stored_in_burst)
 
         periodic_job_register(
             name="tip_retention",

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, TypeAlias
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from kiemchung.accounts.models import Member, Workspace
 from kiemchung.accounts.permissions import Action, require
@@ -15,10 +16,10 @@ from kiemchung.tipline.models import (
     Channel,
     ChannelKind,
     Conversation,
+    InboundMessage,
     Message,
     MessageDirection,
     Tip,
-    TipState,
 )
 
 if TYPE_CHECKING:
@@ -65,19 +66,6 @@ def conversation_messages(*, conversation: Conversation) -> QuerySet[Message]:
     return Message.objects.filter(conversation=conversation).select_related("delivery", "author")
 
 
-def tips_for_staff(*, workspace: Workspace, user: Actor) -> QuerySet[Tip]:
-    """The workspace's tips, newest first, for listing (no text is decrypted here)."""
-    _staff(workspace, user)
-    return Tip.objects.filter(workspace=workspace).select_related(
-        "conversation__sender", "conversation__channel"
-    )
-
-
-def new_tip_count(*, workspace: Workspace) -> int:
-    """How many tips nobody has handled yet: the only thing staff notifications say."""
-    return Tip.objects.filter(workspace=workspace, state=TipState.NEW).count()
-
-
 def tip_by_code(*, workspace: Workspace, code: str) -> Tip | None:
     return (
         Tip.objects.select_related("forwarded_to")
@@ -118,3 +106,18 @@ def web_channel(*, workspace_slug: str) -> Channel | None:
 
 def public_channels(*, workspace: Workspace) -> QuerySet[Channel]:
     return Channel.objects.filter(workspace=workspace, is_active=True).order_by("kind", "id")
+
+
+def webhooks_stored_in_burst(window_seconds: float) -> bool:
+    """Whether webhook rows were stored at burst rate (`pressure.BURST_PER_SECOND`) over the
+    last `window_seconds`: the newest rows, by primary key, are that recent."""
+    from kiemchung.core.pressure import BURST_PER_SECOND
+
+    enough = max(1, int(BURST_PER_SECOND * window_seconds))
+    oldest_of_newest = (
+        InboundMessage.objects.order_by("-pk").values_list("created_at", flat=True)[
+            enough - 1 : enough
+        ]
+    )
+    since = timezone.now() - timedelta(seconds=window_seconds)
+    return any(created >= since for created in oldest_of_newest)

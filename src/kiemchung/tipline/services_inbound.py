@@ -196,22 +196,6 @@ def inbound_accept(*, channel: Channel, events: Sequence[InboundEvent]) -> Accep
     return result
 
 
-
-def webhooks_stored_in_burst(window_seconds: float) -> bool:
-    """Whether webhook rows were stored at burst rate (`pressure.BURST_PER_SECOND`) over the
-    last `window_seconds`: the newest rows, by primary key, are that recent."""
-    from kiemchung.core.pressure import BURST_PER_SECOND
-
-    enough = max(1, int(BURST_PER_SECOND * window_seconds))
-    oldest_of_newest = (
-        InboundMessage.objects.order_by("-pk").values_list("created_at", flat=True)[
-            enough - 1 : enough
-        ]
-    )
-    since = timezone.now() - timedelta(seconds=window_seconds)
-    return any(created >= since for created in oldest_of_newest)
-
-
 def inbound_requeue_stuck(*, older_than: datetime) -> int:
     """Drain again channels with raw rows still queued long after they arrived (a process
     died in between); how many rows were waiting."""

@@ -238,12 +238,10 @@ def conversation_release(*, conversation: Conversation, actor: Actor) -> Convers
     return conversation
 
 
-def staff_reply(
-    *, conversation: Conversation, actor: Actor, text: str, tip: Tip | None = None
-) -> list[Message]:
+def staff_reply(*, conversation: Conversation, actor: Actor, text: str) -> list[Message]:
     """A staff member's own words to the tipster, sent through the channel."""
     user = _acting(conversation.workspace_id, actor, Action.HANDLE_TIPS)
-    messages = reply_send(conversation=conversation, text=text, author=actor, tip=tip)
+    messages = reply_send(conversation=conversation, text=text, author=actor)
     audit_record(
         workspace=conversation.workspace,
         actor=user,
