@@ -81,6 +81,22 @@ def _fresh_cache() -> object:
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _quiet_pressure() -> object:
+    """Each test starts with no webhook burst seen by this process (nor a remembered answer of
+    the stored-burst probe)."""
+    from kiemchung.core import pressure
+
+    def quiet() -> None:
+        pressure._arrivals.clear()
+        pressure._working_until = 0.0
+        pressure._stored_answer = (float("-inf"), False)
+
+    quiet()
+    yield
+    quiet()
+
+
 @pytest.fixture
 def media_root(settings, tmp_path) -> Path:
     """Uploaded files go to a folder of this test's own."""

@@ -4,20 +4,7 @@ from __future__ import annotations
 
 import time
 
-import pytest
-
 from kiemchung.core import pressure
-
-
-@pytest.fixture(autouse=True)
-def quiet():
-    pressure._arrivals.clear()
-    pressure._working_until = 0.0
-    pressure._stored_answer = (float("-inf"), False)
-    yield
-    pressure._arrivals.clear()
-    pressure._working_until = 0.0
-    pressure._stored_answer = (float("-inf"), False)
 
 
 def test_a_quiet_process_does_not_wait():

@@ -12,15 +12,13 @@ import pytest
 from django.core import mail
 from django.core.cache import cache
 from django.core.management import call_command
-from django.db import connection
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 from tests.fakes import tipline_telegram as telegram
 from tests.tipline.conftest import TELEGRAM_SECRET
-from tests.tipline.stories import tip_received
+from tests.tipline.stories import DATABASE_QUEUE, raw_rows, tip_received, work_queue
 
 from kiemchung.audit.models import AuditEvent
-from kiemchung.core.worker import LeasedWorker
 from kiemchung.tipline import inbox_selectors, privacy, services, services_staff
 from kiemchung.tipline.models import (
     Conversation,
@@ -33,31 +31,6 @@ from kiemchung.tipline.models import (
 )
 
 pytestmark = pytest.mark.usefixtures("no_matcher")
-
-DATABASE_QUEUE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
-
-
-def _work(capture=None) -> None:
-    """Run the database queue in this thread until nothing is ready, and what that enqueues."""
-    if capture is not None:
-        for _round in range(6):
-            with capture(execute=True) as callbacks:
-                _work()
-            if not callbacks:
-                return
-        return
-    LeasedWorker(
-        lease_seconds=60, queue_names=["default"], interval=0, batch=True,
-        backend_name="default", startup_delay=False, max_tasks=None,
-        worker_id="test-worker", excluded_queue_names=[],
-    ).run()
-
-
-def _raw_rows(table: str) -> str:
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT * FROM {table}")  # noqa: S608
-        return json.dumps(cursor.fetchall(), default=str, ensure_ascii=False)
-
 
 def test_tip_text_never_in_logs_or_task_args(
     client, tipline, settings, caplog, django_capture_on_commit_callbacks
@@ -78,22 +51,22 @@ def test_tip_text_never_in_logs_or_task_args(
                                        content_type="application/json", headers=headers)
                 assert response.status_code == 200
                 assert marker.encode() not in response.content
-        _work(django_capture_on_commit_callbacks)
+        work_queue(django_capture_on_commit_callbacks)
 
     assert Tip.objects.count() == 2, "the tips were made"
     assert DBTaskResult.objects.count() >= 6
     assert marker not in caplog.text
-    assert marker not in _raw_rows(DBTaskResult._meta.db_table)
+    assert marker not in raw_rows(DBTaskResult._meta.db_table)
     # At rest, every table holds it only encrypted.
     for model in (Tip, Message, InboundMessage, Conversation):
-        assert marker not in _raw_rows(model._meta.db_table)
-    assert "chat not found" in _raw_rows("core_delivery")
+        assert marker not in raw_rows(model._meta.db_table)
+    assert "chat not found" in raw_rows("core_delivery")
 
 
 def test_senders_are_known_only_by_a_keyed_hash_and_a_pseudonym(chat_as_telegram_user):
     chat_as_telegram_user(123456789, "Có phải chính phủ sắp thu hồi tiền mặt không?")
     sender = Sender.objects.get()
-    stored = _raw_rows("tipline_sender") + _raw_rows("tipline_conversation")
+    stored = raw_rows("tipline_sender") + raw_rows("tipline_conversation")
     assert "123456789" not in stored
     assert sender.sender_hash == privacy.sender_hash("telegram", "123456789")
     assert sender.label == f"Người gửi {sender.pseudonym:04d}"
@@ -150,7 +123,7 @@ def test_flood_slows_only_that_sender(
     later = [t for t in drains if now < t.run_after < now + timedelta(days=1)]
     assert later, "a drain waits for the flooder's next window"
 
-    _work(django_capture_on_commit_callbacks)
+    work_queue(django_capture_on_commit_callbacks)
 
     held = InboundMessage.objects.filter(state="queued")
     assert held.count() == 7, "the messages over the rate wait"
@@ -216,7 +189,7 @@ def test_blocked_sender_is_dropped_but_acknowledged(team, client, tipline, deliv
 def test_retention_deletes_closed_tips_and_media(team, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     settings.TIP_RETENTION_DAYS = 30
-    from tests.tipline.test_web_form import jpeg_with_gps
+    from tests.tipline.stories import jpeg_with_gps
 
     from kiemchung.tipline.images import image_clean
 
