@@ -9,6 +9,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 
 from kiemchung.accounts.models import ApiToken, Member, Role, TotpDevice, Workspace
+from kiemchung.accounts.permissions import Action, require
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -23,6 +24,23 @@ def member_for(*, user: User | AnonymousUser, workspace: Workspace) -> Member | 
         .filter(workspace=workspace, user=user, is_active=True)
         .first()
     )
+
+
+def member_acting(
+    *, actor: User | AnonymousUser, workspace_id: int, action: Action
+) -> Member:
+    """The actor's active membership of the workspace; PermissionDenied unless it allows
+    `action`. Every service that acts for a member starts here."""
+    member = (
+        Member.objects.select_related("user", "workspace")
+        .filter(workspace_id=workspace_id, user_id=actor.pk, is_active=True)
+        .first()
+        if actor.is_authenticated
+        else None
+    )
+    require(member, action)
+    assert member is not None  # require() refuses a missing membership
+    return member
 
 
 def memberships_of(*, user: User | AnonymousUser) -> QuerySet[Member]:

@@ -11,8 +11,8 @@ from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from kiemchung.accounts.models import Member, Workspace
-from kiemchung.accounts.permissions import Action, require
-from kiemchung.accounts.selectors import member_for
+from kiemchung.accounts.permissions import Action
+from kiemchung.accounts.selectors import member_acting
 from kiemchung.claims.models import ClaimState, FactCheckState
 
 if TYPE_CHECKING:
@@ -75,10 +75,7 @@ URL_MAX_LENGTH = 2000
 
 def acting_member(*, actor: Actor, workspace: Workspace, action: Action) -> Member:
     """The actor's active membership in the workspace; PermissionDenied unless it allows action."""
-    member = member_for(user=actor, workspace=workspace)
-    require(member, action)
-    assert member is not None  # require() refuses a missing membership
-    return member
+    return member_acting(actor=actor, workspace_id=workspace.pk, action=action)
 
 
 def acting_user(*, actor: Actor, workspace: Workspace, action: Action) -> User:

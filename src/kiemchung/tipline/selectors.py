@@ -10,7 +10,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from kiemchung.accounts.models import Member, Workspace
-from kiemchung.accounts.permissions import Action, require
+from kiemchung.accounts.permissions import Action
+from kiemchung.accounts.selectors import member_acting
 from kiemchung.audit.services import audit_record
 from kiemchung.tipline.models import (
     Channel,
@@ -31,14 +32,7 @@ if TYPE_CHECKING:
 
 def _staff(workspace: Workspace, user: Actor) -> Member:
     """The user's membership, once the matrix lets them handle tips (else PermissionDenied)."""
-    member = (
-        Member.objects.select_related("user").filter(workspace=workspace, user_id=user.pk).first()
-        if user.is_authenticated
-        else None
-    )
-    require(member, Action.HANDLE_TIPS)
-    assert member is not None
-    return member
+    return member_acting(actor=user, workspace_id=workspace.pk, action=Action.HANDLE_TIPS)
 
 
 def conversation_for_staff(

@@ -13,8 +13,9 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kiemchung.accounts.models import Member, Workspace
-from kiemchung.accounts.permissions import Action, require
+from kiemchung.accounts.models import Workspace
+from kiemchung.accounts.permissions import Action
+from kiemchung.accounts.selectors import member_acting
 from kiemchung.audit.services import audit_record
 from kiemchung.claims import services as claims_services
 from kiemchung.claims.models import Appearance, Claim, ClaimState, FactCheck, FactCheckState
@@ -51,16 +52,7 @@ _URL_RE = re.compile(r"https?://[^\s<>\"'«»]+", re.IGNORECASE)
 
 def _acting(workspace_id: int, actor: Actor, action: Action) -> User:
     """The actor's user once their membership of the workspace allows `action`."""
-    member = (
-        Member.objects.select_related("user")
-        .filter(workspace_id=workspace_id, user_id=actor.pk)
-        .first()
-        if actor.is_authenticated
-        else None
-    )
-    require(member, action)
-    assert member is not None  # require() refuses a missing membership
-    return member.user
+    return member_acting(actor=actor, workspace_id=workspace_id, action=action).user
 
 
 def _required(value: str | None, *, field: str, limit: int, message: str) -> str:
