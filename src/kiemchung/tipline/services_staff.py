@@ -246,25 +246,24 @@ def staff_reply(*, conversation: Conversation, actor: Actor, text: str) -> list[
 
 def sender_block(*, sender: Sender, actor: Actor) -> Sender:
     """Drop everything this sender sends from now on (the webhooks still answer 200)."""
-    user = _acting(sender.workspace_id, actor, Action.HANDLE_TIPS)
-    sender.blocked_at = timezone.now()
-    sender.blocked_by_id = actor.pk
-    sender.save(update_fields=["blocked_at", "blocked_by", "updated_at"])
-    privacy.blocklist_forget(sender.workspace_id)
-    audit_record(
-        workspace=sender.workspace, actor=user, action="sender.block", obj=sender
-    )
-    return sender
+    return _sender_blocked_set(sender, actor, blocked=True)
 
 
 def sender_unblock(*, sender: Sender, actor: Actor) -> Sender:
+    return _sender_blocked_set(sender, actor, blocked=False)
+
+
+def _sender_blocked_set(sender: Sender, actor: Actor, *, blocked: bool) -> Sender:
     user = _acting(sender.workspace_id, actor, Action.HANDLE_TIPS)
-    sender.blocked_at = None
-    sender.blocked_by = None
+    sender.blocked_at = timezone.now() if blocked else None
+    sender.blocked_by_id = actor.pk if blocked else None
     sender.save(update_fields=["blocked_at", "blocked_by", "updated_at"])
     privacy.blocklist_forget(sender.workspace_id)
     audit_record(
-        workspace=sender.workspace, actor=user, action="sender.unblock", obj=sender
+        workspace=sender.workspace,
+        actor=user,
+        action="sender.block" if blocked else "sender.unblock",
+        obj=sender,
     )
     return sender
 
