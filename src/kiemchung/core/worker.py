@@ -189,8 +189,8 @@ class WakingWorker(LeasedWorker):
     """A leased worker that starts a task the moment it is enqueued instead of at its next
     poll: by this process (a request of `kiemchung run`, a task it ran), or on PostgreSQL by
     any process (`kiemchung.core.wake`, one listening connection for all the workers of a
-    process). Without PostgreSQL, tasks enqueued by other processes
-    are found within the poll interval.
+    process). Without PostgreSQL, tasks enqueued by other processes are found within the poll
+    interval.
 
     django-tasks-db's loop sleeps `self.interval` after a poll that found nothing; here reading
     that value waits on the enqueue event for at most the poll interval, then lets the loop
