@@ -28,6 +28,7 @@ from kiemchung.monitoring.nearcopy import (
     first_near,
     items_lock,
     items_sharing_band,
+    items_watermark,
     stored_near,
 )
 from kiemchung.monitoring.triage import clean_text, cue_list, priority_of
@@ -299,9 +300,10 @@ class IngestPlan:
     new_items: list[Item] = field(default_factory=list)
     deltas: dict[int, _Delta] = field(default_factory=dict)
     sightings: list[tuple[_Prepared, Item]] = field(default_factory=list)
-    # The stored items the plan compared its new texts with, and each new item's prepared text:
-    # what the store needs to meet the items other workers stored meanwhile
-    # (nearcopy.stored_near).
+    # The workspace's highest item id before the plan read any item, the stored items it
+    # compared its new texts with, and each new item's prepared text: what the store needs to
+    # meet the items other workers stored meanwhile (nearcopy.stored_near).
+    watermark: int = 0
     compared: set[int] = field(default_factory=set)
     prepared_of: dict[int, _Prepared] = field(default_factory=dict)
 
@@ -345,6 +347,7 @@ def items_plan(
     if not fresh:
         return plan
 
+    plan.watermark = items_watermark(workspace_id)
     by_hash: dict[str, Item] = {
         item.content_hash: item
         for item in Item.objects.filter(
@@ -480,6 +483,7 @@ def _meet_stored(plan: IngestPlan, stored_as: dict[int, int]) -> None:
     unmatched = [item for item in plan.new_items if item.content_hash not in taken]
     near = stored_near(
         workspace_id=workspace_id,
+        after=plan.watermark,
         compared=plan.compared,
         texts=[plan.prepared_of[id(item)] for item in unmatched],
     )

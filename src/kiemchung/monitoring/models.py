@@ -152,6 +152,8 @@ class Item(WorkspaceScoped):
             models.Index(fields=["workspace", "band1"]),
             models.Index(fields=["workspace", "band2"]),
             models.Index(fields=["workspace", "band3"]),
+            # The workspace's newest items: a plan's watermark and the store's id-range look.
+            models.Index(fields=["workspace", "id"]),
         ]
 
     def __str__(self) -> str:

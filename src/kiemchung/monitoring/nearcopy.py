@@ -90,11 +90,9 @@ def first_near(
     return None
 
 
-def _close_keys(
-    workspace_id: int, texts: Sequence[NearText], exclude: Collection[int] = ()
-) -> list[dict[int, str]]:
+def _close_keys(workspace_id: int, texts: Sequence[NearText]) -> list[dict[int, str]]:
     """For each text, the stored items (id -> key) within NEAR_BITS of it, found through a
-    shared band, in id order; items in EXCLUDE left out."""
+    shared band, in id order."""
     values: list[set[str]] = [set(), set(), set(), set()]
     for text in texts:
         for i, band in enumerate(bands(text.near_key)):
@@ -105,8 +103,6 @@ def _close_keys(
     by_band: dict[tuple[int, str], list[tuple[int, str]]] = {}
     rows = Item.objects.filter(workspace_id=workspace_id).filter(query).order_by("pk")
     for pk, key in rows.values_list("pk", "near_key"):
-        if pk in exclude:
-            continue
         for i, band in enumerate(bands(key)):
             by_band.setdefault((i, band), []).append((pk, key))
     close: list[dict[int, str]] = []
@@ -145,23 +141,53 @@ def items_lock(workspace_id: int) -> None:
             )
 
 
+def items_watermark(workspace_id: int) -> int:
+    """The highest id among the workspace's items now: what a plan read before it began
+    looking at stored items."""
+    return (
+        Item.objects.filter(workspace_id=workspace_id)
+        .order_by("-pk")
+        .values_list("pk", flat=True)
+        .first()
+        or 0
+    )
+
+
 def stored_near(
     *,
     workspace_id: int,
+    after: int,
     compared: Collection[int],
     texts: Sequence[NearText],
 ) -> list[int | None]:
-    """For each text, the first stored item it is a near copy of among those its plan did not
-    compare it with (COMPARED), or None.
+    """For each text, the first item of the workspace stored past the watermark AFTER that it
+    is a near copy of, or None. Items in COMPARED were already tested against these texts.
 
-    Called under `items_lock`, so every item stored before is visible: the items of the
-    workspace sharing a band with the texts are looked up again, whatever their ids. Item ids
-    do not tell which items a plan saw: on PostgreSQL they come from one sequence that stores
-    of every workspace draw from, and a store draws its ids before it commits.
+    Called under `items_lock`. Items of one workspace are only added under that lock, held
+    until the store commits, so their ids grow in the order the stores of the workspace commit:
+    every item the plan could not see has an id past its watermark, whatever ids other
+    workspaces drew from a shared sequence meanwhile. They are the few items other workers
+    stored while this batch was planned, so they are read by id range, not through the bands.
     """
     if not texts:
         return []
-    close = _close_keys(workspace_id, texts, exclude=compared)
+    rows = [
+        (pk, key)
+        for pk, key in Item.objects.filter(workspace_id=workspace_id, pk__gt=after)
+        .order_by("pk")
+        .values_list("pk", "near_key")
+        if pk not in compared
+    ]
+    if not rows:
+        return [None] * len(texts)
+    close: list[dict[int, str]] = [
+        {
+            pk: key
+            for pk, key in rows
+            if shares_band(text.near_key, key) and key_distance(text.near_key, key) <= NEAR_BITS
+        }
+        for text in texts
+    ]
     # Identical cleaned texts have the same key, so the key test keeps the short texts'
     # candidates too (they fold only when identical).
     wanted = {pk for found in close for pk in found}

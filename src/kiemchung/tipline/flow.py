@@ -188,8 +188,9 @@ def inbound_drain(
     Rows held back because their sender was over the rate (`held_until` still ahead) are
     left for a later drain. When no row is left and `release_gate` is given, it is called (it
     opens the webhooks' enqueue gate, or arranges a later look when this process cannot) and
-    the drain looks once more, so a row stored while the gate was closed is not left waiting. `give_way` is called before
-    each row (a drain beside the web server waits there while webhooks arrive in a burst).
+    the drain looks once more, so a row stored while the gate was closed is not left waiting.
+    `give_way` is called before each row (a drain beside the web server waits there while
+    webhooks arrive in a burst).
     """
     done = 0
     looked_again = release_gate is None
