@@ -145,6 +145,9 @@ def test_status_page_shows_the_teams_replies_but_not_who_wrote_them(client, form
             text="Chúng tôi đang kiểm chứng.\nXem thêm: https://example.org/bao-hiem",
         )
 
+    # The note is about the tip, not a wording of the claim: matching never indexes it.
+    assert not claim.appearances.get().wording
+
     page = client.get(status_url, {"code": tip.tracking_code}).content.decode()
     assert "Chúng tôi đang kiểm chứng.<br>" in page
     assert '<a href="https://example.org/bao-hiem"' in page

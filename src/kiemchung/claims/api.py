@@ -143,6 +143,11 @@ class MatchOut(Schema):
     publisher: str | None = Field(
         description="Who published an external fact-check; null for the team's own work"
     )
+    matched_wording: str | None = Field(
+        None,
+        description="The known wording of the claim that the text matched (a post it was seen "
+        "in, a claim merged into it); null when the text matched the claim or fact-check itself",
+    )
 
 
 class AlreadyCheckedOut(Schema):
@@ -277,7 +282,13 @@ def _match_out(record: matching.Similar) -> dict[str, Any]:
     }
     if isinstance(record, matching.ExternalMatch):
         return {**out, "claim_id": None, "state": None, "publisher": record.publisher}
-    return {**out, "claim_id": record.claim.pk, "state": record.claim.state, "publisher": None}
+    return {
+        **out,
+        "claim_id": record.claim.pk,
+        "state": record.claim.state,
+        "publisher": None,
+        "matched_wording": record.wording or None,
+    }
 
 
 @router.get(

@@ -2,8 +2,11 @@
 
 The database is the source of truth. The index of a workspace holds its unfinished claims
 (`claim:<pk>`, the wording), its published fact-checks (`factcheck:<pk>`, the claim with the
-title and the summary) and the fact-checks other teams published that it imported as
-ClaimReview (`external:<pk>`, the claim they reviewed; written by `publishing.imports`). A
+title and the summary), the fact-checks other teams published that it imported as
+ClaimReview (`external:<pk>`, the claim they reviewed; written by `publishing.imports`), and
+known wordings of its claims: claims merged into another (`claim:<pk>` still) and the text of
+appearances (`appearance:<pk>`, a post the claim was seen in). A search that finds a known
+wording shows the claim it belongs to, or that claim's fact-check once published (`resolve`). A
 service that changes any of them calls `index_touch` or `index_changed` inside its
 transaction: the workspace's `MatchIndexState` moves to the next generation and
 `MatchIndexChange` rows say which records to read again. Every process (web or worker) keeps
@@ -29,6 +32,7 @@ from django.utils.translation import gettext as _
 from kiemchung.accounts.models import Workspace
 from kiemchung.claims.matching_records import (
     INDEXED_CLAIM_STATES,
+    KIND_APPEARANCE,
     KIND_CLAIM,
     KIND_EXTERNAL,
     KIND_FACTCHECK,
@@ -40,7 +44,7 @@ from kiemchung.claims.matching_records import (
     records_now,
     workspace_records,
 )
-from kiemchung.claims.matching_results import ExternalMatch, Similar, SimilarRecord, hydrate
+from kiemchung.claims.matching_results import ExternalMatch, Similar, SimilarRecord, resolve
 from kiemchung.claims.matching_sync import (
     MARKER,
     ProgressFn,
@@ -55,7 +59,13 @@ from kiemchung.claims.matching_sync import (
     workspace_index,
     workspace_lock,
 )
-from kiemchung.claims.models import Claim, FactCheck, MatchIndexChange, MatchIndexState
+from kiemchung.claims.models import (
+    Appearance,
+    Claim,
+    FactCheck,
+    MatchIndexChange,
+    MatchIndexState,
+)
 from kiemchung.claims.selectors import published_factchecks
 from kiemchung.core.tasks import enqueue_on_commit
 
@@ -63,6 +73,7 @@ __all__ = [
     "CHANGES_KEPT",
     "INDEXED_CLAIM_STATES",
     "KINDS",
+    "KIND_APPEARANCE",
     "KIND_CLAIM",
     "KIND_EXTERNAL",
     "KIND_FACTCHECK",
@@ -88,6 +99,7 @@ __all__ = [
     "published_matches",
     "record_id",
     "records_now",
+    "resolve",
     "shared_embedder",
     "similar_records",
     "tqdm_progress",
@@ -132,7 +144,8 @@ def index_changed(*, workspace_id: int, records: Sequence[str]) -> int:
 
 
 def index_touch(*, claims: Iterable[Claim]) -> int:
-    """Index records of these claims (and of their fact-checks) must be read again."""
+    """Index records of these claims (and of their fact-checks and known wordings) must be
+    read again."""
     claims = list(claims)
     workspaces = {claim.workspace_id for claim in claims}
     if len(workspaces) != 1:
@@ -142,6 +155,13 @@ def index_touch(*, claims: Iterable[Claim]) -> int:
     records += [
         record_id(KIND_FACTCHECK, pk)
         for pk in FactCheck.objects.filter(claim_id__in=pks).values_list("pk", flat=True)
+    ]
+    # A claim set aside takes its wordings out of the index; reopened, it brings them back.
+    records += [
+        record_id(KIND_APPEARANCE, pk)
+        for pk in Appearance.objects.filter(claim_id__in=pks, wording=True)
+        .exclude(text="")
+        .values_list("pk", flat=True)
     ]
     return index_changed(workspace_id=workspaces.pop(), records=records)
 
@@ -254,20 +274,11 @@ def similar_records(
         raise ValueError(f"kinds are {OWN_KINDS}; imported fact-checks come with external=True")
     if external:
         wanted.add(KIND_EXTERNAL)
-    excluded: set[str] = set()
-    if exclude_claim is not None:
-        excluded.add(record_id(KIND_CLAIM, exclude_claim.pk))
-        own = FactCheck.objects.filter(claim_id=exclude_claim.pk).values_list("pk", flat=True)
-        excluded.update(record_id(KIND_FACTCHECK, pk) for pk in own)
     with workspace_index(workspace) as index:
         # Every candidate the index scores, so that filtering still leaves the true top k.
         matches = index.search(query, k=2 * index.candidates)
-    kept = [
-        m
-        for m in matches
-        if m.id not in excluded and (parse_record(m.id) or ("", 0))[0] in wanted
-    ]
-    return hydrate(workspace, kept, k)
+    excluded = exclude_claim.pk if exclude_claim is not None else None
+    return resolve(workspace, matches, k, kinds=wanted, exclude_claim=excluded)
 
 
 def published_matches(*, text: str, k: int = 5) -> list[Similar]:

@@ -8,7 +8,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from kiemchung.claims.models import Claim, ClaimState, FactCheck
+from django.db.models import Q
+
+from kiemchung.claims.models import Appearance, Claim, ClaimState, FactCheck
 from kiemchung.claims.selectors import published_factchecks
 
 if TYPE_CHECKING:
@@ -17,13 +19,17 @@ if TYPE_CHECKING:
     from kiemchung.accounts.models import Workspace
 
 # Bump when what a record holds (its text or its id) changes meaning: saved copies written
-# under another version are rebuilt. 2: imported fact-checks of other teams joined.
-RECORDS_VERSION = 2
+# under another version are rebuilt. 2: imported fact-checks of other teams joined. 3: known
+# wordings joined (merged claims, the text of appearances).
+RECORDS_VERSION = 3
 KIND_CLAIM = "claim"
 KIND_FACTCHECK = "factcheck"
 # Another team's fact-check imported as ClaimReview; publishing.imports writes these records.
 KIND_EXTERNAL = "external"
-KINDS = (KIND_CLAIM, KIND_FACTCHECK, KIND_EXTERNAL)
+# The text of a place where a claim was seen (a post, a merged duplicate's wording); a search
+# that finds it shows the claim, or its fact-check once published.
+KIND_APPEARANCE = "appearance"
+KINDS = (KIND_CLAIM, KIND_FACTCHECK, KIND_EXTERNAL, KIND_APPEARANCE)
 INDEXED_CLAIM_STATES = (ClaimState.OPEN, ClaimState.IN_PROGRESS, ClaimState.IN_REVIEW)
 
 Record = tuple[str, str, dict[str, Any]]
@@ -56,6 +62,11 @@ def _claim_record(claim: Claim) -> Record:
     return record_id(KIND_CLAIM, claim.pk), claim.text, meta
 
 
+def _appearance_record(appearance: Appearance) -> Record:
+    meta = {"kind": KIND_APPEARANCE, "claim": appearance.claim_id}
+    return record_id(KIND_APPEARANCE, appearance.pk), appearance.text, meta
+
+
 def _factcheck_record(factcheck: FactCheck) -> Record:
     # Each part ends a sentence, so the claim's own wording is also a passage of its own.
     parts = (factcheck.claim.text, factcheck.title, factcheck.summary)
@@ -65,7 +76,21 @@ def _factcheck_record(factcheck: FactCheck) -> Record:
 
 
 def indexed_claims(workspace_id: int) -> QuerySet[Claim]:
-    return Claim.objects.filter(workspace_id=workspace_id, state__in=INDEXED_CLAIM_STATES)
+    """Claims the index holds: the unfinished ones, and those merged into another claim (their
+    wording still finds the claim they went into)."""
+    return Claim.objects.filter(workspace_id=workspace_id).filter(
+        Q(state__in=INDEXED_CLAIM_STATES) | Q(merged_into__isnull=False)
+    )
+
+
+def indexed_appearances(workspace_id: int) -> QuerySet[Appearance]:
+    """Appearances whose text is a wording of a claim still in the newsroom's work (unfinished,
+    published, or merged into another claim): not those of a claim set aside."""
+    return (
+        Appearance.objects.filter(claim__workspace_id=workspace_id, wording=True)
+        .exclude(text="")
+        .exclude(claim__state=ClaimState.DISMISSED, claim__merged_into__isnull=True)
+    )
 
 
 def indexed_factchecks(workspace: Workspace) -> QuerySet[FactCheck]:
@@ -78,17 +103,25 @@ def _external_records(workspace_id: int, pks: Iterable[int] | None = None) -> li
     return external_records(workspace_id=workspace_id, pks=pks)
 
 
-def workspace_records(workspace: Workspace, *, external: bool = False) -> list[Record]:
-    """The workspace's own records, read from the database: its unfinished claims and its
-    published fact-checks; with `external`, also the fact-checks it imported from other teams
-    (everything its index holds).
+def workspace_records(
+    workspace: Workspace, *, external: bool = False, wordings: bool = True
+) -> list[Record]:
+    """The workspace's own records, read from the database: its unfinished claims, its
+    published fact-checks and, unless `wordings` is false, the known wordings of its claims
+    (merged claims, the text of appearances); with `external`, also the fact-checks it
+    imported from other teams (everything its index holds).
 
     Records of imported fact-checks carry no claim in their metadata, only the publisher and
     the link (`publishing.imports.external_record`).
     """
     claims = indexed_claims(workspace.pk).order_by("pk")
+    if not wordings:
+        claims = claims.filter(state__in=INDEXED_CLAIM_STATES)
     factchecks = indexed_factchecks(workspace).order_by("pk")
     records = [*(_claim_record(c) for c in claims), *(_factcheck_record(f) for f in factchecks)]
+    if wordings:
+        appearances = indexed_appearances(workspace.pk).order_by("pk")
+        records += [_appearance_record(a) for a in appearances]
     if external:
         records += _external_records(workspace.pk)
     return records
@@ -100,8 +133,13 @@ def records_now(workspace: Workspace, records: Iterable[str]) -> tuple[list[Reco
     claim_pks = pks_of(wanted, KIND_CLAIM)
     fc_pks = pks_of(wanted, KIND_FACTCHECK)
     external_pks = pks_of(wanted, KIND_EXTERNAL)
+    appearance_pks = pks_of(wanted, KIND_APPEARANCE)
     present = [_claim_record(c) for c in indexed_claims(workspace.pk).filter(pk__in=claim_pks)]
     present += [_factcheck_record(f) for f in indexed_factchecks(workspace).filter(pk__in=fc_pks)]
+    present += [
+        _appearance_record(a)
+        for a in indexed_appearances(workspace.pk).filter(pk__in=appearance_pks)
+    ]
     if external_pks:
         present += _external_records(workspace.pk, external_pks)
     return present, wanted - {rid for rid, _text, _meta in present}

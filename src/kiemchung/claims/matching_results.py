@@ -5,24 +5,28 @@ Reached through `kiemchung.claims.matching`; kept apart only to keep each module
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.db.models import Q
 from django.urls import reverse
 
 from kiemchung.claims.matching_records import (
     INDEXED_CLAIM_STATES,
+    KIND_APPEARANCE,
     KIND_CLAIM,
     KIND_EXTERNAL,
     KIND_FACTCHECK,
-    indexed_claims,
+    indexed_appearances,
     indexed_factchecks,
     parse_record,
     pks_of,
+    record_id,
 )
-from kiemchung.claims.models import Claim, FactCheck, rating_text_display
+from kiemchung.claims.models import Claim, ClaimState, FactCheck, rating_text_display
 
 if TYPE_CHECKING:
     from kiemchung.accounts.models import Workspace
@@ -40,6 +44,9 @@ class SimilarRecord:
     decision: str  # "auto", "suggest" or "none", by the workspace's thresholds
     claim: Claim
     factcheck: FactCheck | None
+    # The known wording that matched (a post the claim appeared in, a claim merged into it),
+    # when the text matched that rather than the claim or fact-check itself.
+    wording: str = ""
 
     is_external = False
 
@@ -178,41 +185,118 @@ def _external_rows(workspace: Workspace, pks: list[int]) -> dict[int, ExternalFa
     return {row.pk: row for row in external_factchecks(workspace=workspace).filter(pk__in=pks)}
 
 
-def hydrate(workspace: Workspace, matches: list[Match], k: int) -> list[Similar]:
-    """The matches as the database has them now: rows gone or no longer indexed are dropped."""
-    ids = [m.id for m in matches]
-    claims = {
+# Merges chain (a claim merged into one that was merged in turn); no chain is this long.
+MERGE_DEPTH = 20
+
+
+def _final_claims(workspace_id: int, pks: set[int]) -> tuple[dict[int, Claim], dict[int, Claim]]:
+    """Each of these claims as it is now, or the claim it was merged into, followed to the end;
+    and the claims themselves."""
+    fields = ("workspace", "assignee")
+    rows = {
         c.pk: c
-        for c in indexed_claims(workspace.pk)
-        .filter(pk__in=pks_of(ids, KIND_CLAIM))
-        .select_related("workspace", "assignee")
+        for c in Claim.objects.filter(workspace_id=workspace_id, pk__in=pks).select_related(*fields)
     }
-    factchecks = {
-        f.pk: f for f in indexed_factchecks(workspace).filter(pk__in=pks_of(ids, KIND_FACTCHECK))
+    final = {pk: rows[pk] for pk in pks if pk in rows}
+    for _ in range(MERGE_DEPTH):
+        wanted = {c.merged_into_id for c in final.values() if c.merged_into_id} - rows.keys()
+        if wanted:
+            more = Claim.objects.filter(workspace_id=workspace_id, pk__in=wanted)
+            rows.update((c.pk, c) for c in more.select_related(*fields))
+        moved = {
+            pk: rows[c.merged_into_id]
+            for pk, c in final.items()
+            if c.merged_into_id and c.merged_into_id in rows
+        }
+        if not moved:
+            break
+        final.update(moved)
+    return final, rows
+
+
+def resolve(
+    workspace: Workspace,
+    matches: list[Match],
+    k: int,
+    *,
+    kinds: Collection[str] = (KIND_CLAIM, KIND_FACTCHECK, KIND_EXTERNAL),
+    exclude_claim: int | None = None,
+) -> list[Similar]:
+    """The matches as the database has them now, best first, at most `k`.
+
+    A known wording (an appearance's text, a merged claim) shows the claim it belongs to, or
+    that claim's fact-check once published; so does a claim published since the index saw it.
+    Each claim or fact-check is shown once, with its best score. Rows gone or set aside are
+    dropped, and so are results of other `kinds` (claim, factcheck, external) and the claim
+    `exclude_claim` with its fact-check and wordings.
+    """
+    keys = [(m, key) for m in matches if (key := parse_record(m.id)) is not None]
+    ids = [m.id for m in matches]
+    appearances = {
+        pk: (claim_pk, text)
+        for pk, claim_pk, text in indexed_appearances(workspace.pk)
+        .filter(pk__in=pks_of(ids, KIND_APPEARANCE))
+        .values_list("pk", "claim_id", "text")
     }
-    externals = _external_rows(workspace, pks_of(ids, KIND_EXTERNAL))
+    claims, rows = _final_claims(
+        workspace.pk, {*pks_of(ids, KIND_CLAIM), *(c for c, _text in appearances.values())}
+    )
+    published = [c.pk for c in claims.values() if c.state == ClaimState.PUBLISHED]
+    factchecks = indexed_factchecks(workspace).filter(
+        Q(pk__in=pks_of(ids, KIND_FACTCHECK)) | Q(claim_id__in=published)
+    )
+    by_pk = {f.pk: f for f in factchecks}
+    by_claim = {f.claim_id: f for f in by_pk.values()}
+    external_pks = pks_of(ids, KIND_EXTERNAL) if KIND_EXTERNAL in kinds else []
+    externals = _external_rows(workspace, external_pks)
     thresholds = workspace.match_thresholds
     out: list[Similar] = []
-    for match in matches:
-        key = parse_record(match.id)
-        if key is None:
-            continue
-        kind, pk = key
+    seen: set[str] = set()
+    for match, (kind, pk) in keys:
         decision = thresholds.decide(match.score)
         found: Similar | None = None
         if kind == KIND_EXTERNAL:
             if pk in externals:
                 found = ExternalMatch(match.id, match.score, decision, externals[pk])
         elif kind == KIND_FACTCHECK:
-            if pk in factchecks:
-                factcheck = factchecks[pk]
+            if pk in by_pk:
+                factcheck = by_pk[pk]
                 found = SimilarRecord(
                     match.id, kind, match.score, decision, factcheck.claim, factcheck
                 )
-        elif pk in claims:
-            found = SimilarRecord(match.id, kind, match.score, decision, claims[pk], None)
-        if found is not None:
-            out.append(found)
+        else:
+            # The wording that matched, when it is not the shown claim's own.
+            if kind == KIND_APPEARANCE:
+                claim_pk, wording = appearances.get(pk, (0, ""))
+            else:
+                claim_pk, wording = pk, ""
+            claim = claims.get(claim_pk)
+            if claim is None:
+                continue
+            if kind == KIND_CLAIM and claim.pk != pk:
+                wording = rows[pk].text
+            published_as = by_claim.get(claim.pk)
+            if published_as is not None:
+                shown = record_id(KIND_FACTCHECK, published_as.pk)
+            elif claim.state in INDEXED_CLAIM_STATES:
+                shown = record_id(KIND_CLAIM, claim.pk)
+            else:
+                continue
+            found = SimilarRecord(
+                shown,
+                KIND_FACTCHECK if published_as else KIND_CLAIM,
+                match.score,
+                decision,
+                claim,
+                published_as,
+                wording,
+            )
+        if found is None or found.kind not in kinds or found.record_id in seen:
+            continue
+        if isinstance(found, SimilarRecord) and found.claim.pk == exclude_claim:
+            continue
+        seen.add(found.record_id)
+        out.append(found)
         if len(out) >= k:
             break
     return out

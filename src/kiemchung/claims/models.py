@@ -82,6 +82,9 @@ class Appearance(TimeStamped):
     platform = models.CharField(_("nền tảng"), max_length=40, blank=True)
     seen_at = models.DateTimeField(_("thời điểm xuất hiện"), null=True, blank=True)
     text = models.TextField(_("nội dung"), blank=True)
+    # The text is the claim as it was worded there (a post, a merged duplicate), so matching
+    # finds the claim by it; a note about the sighting (a tip's code and channel) is not.
+    wording = models.BooleanField(_("là cách diễn đạt của nhận định"), default=True)
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )

@@ -24,7 +24,7 @@ from kiemchung.accounts.models import Member, Workspace
 from kiemchung.accounts.permissions import Action, can, require
 from kiemchung.accounts.selectors import member_for
 from kiemchung.audit.services import audit_record
-from kiemchung.claims.matching import index_touch
+from kiemchung.claims.matching import KIND_APPEARANCE, index_changed, index_touch, record_id
 from kiemchung.claims.merge import claim_merge
 from kiemchung.claims.models import (
     Appearance,
@@ -383,8 +383,13 @@ def appearance_add(
     platform: str = "",
     seen_at: datetime | None = None,
     text: str = "",
+    wording: bool = True,
 ) -> Appearance:
-    """Record one more place where the claim was seen."""
+    """Record one more place where the claim was seen.
+
+    Its `text`, when given, is the claim as it was worded there, and matching finds the claim
+    by it; pass `wording=False` when the text is a note about the sighting instead.
+    """
     user = acting_user(actor=actor, workspace=claim.workspace, action=Action.EDIT)
     clean = clean_url(url)
     body = (text or "").strip()
@@ -394,7 +399,13 @@ def appearance_add(
     if clean and Appearance.objects.filter(claim=claim, url=clean).exists():
         raise ValidationError({"url": _("Đường dẫn này đã được ghi nhận cho nhận định.")})
     appearance = Appearance.objects.create(
-        claim=claim, url=clean, platform=clean_platform, seen_at=seen_at, text=body, added_by=user
+        claim=claim,
+        url=clean,
+        platform=clean_platform,
+        seen_at=seen_at,
+        text=body,
+        wording=wording,
+        added_by=user,
     )
     audit_record(
         workspace=claim.workspace,
@@ -408,6 +419,10 @@ def appearance_add(
             "seen_at": seen_at.isoformat() if seen_at else None,
         },
     )
+    if body and wording:
+        index_changed(
+            workspace_id=claim.workspace_id, records=[record_id(KIND_APPEARANCE, appearance.pk)]
+        )
     return appearance
 
 

@@ -4,8 +4,9 @@ Every incoming item gets it at ingestion, so thousands of items an hour are matc
 waiting for the embedder; the full hybrid search of `kiemchung.claims.matching` (dense and
 lexical, calibrated) then runs in a task for the items that deserve it (tasks.py).
 
-Each process keeps one lexical copy per workspace of what the workspace's matching index
-holds (`claims.matching.workspace_records`), rebuilt when the index's generation moves.
+Each process keeps one lexical copy per workspace of the claims and fact-checks the workspace's
+matching index holds (`claims.matching.workspace_records`, without the known wordings), rebuilt
+when the index's generation moves.
 """
 
 from __future__ import annotations
@@ -242,7 +243,10 @@ def lexical_matcher(workspace: Workspace) -> LexicalMatcher:
         if copy is None or copy.epoch != epoch or copy.generation != state.generation:
             known = copy.matcher.words_of if copy is not None and copy.epoch == epoch \
                 else _saved_words(workspace, epoch)
-            matcher = LexicalMatcher(workspace_records(workspace, external=True), known)
+            # Claims and fact-checks only: a known wording would name a claim other than the
+            # one to show (the semantic stage resolves them, `claims.matching.resolve`).
+            records = workspace_records(workspace, external=True, wordings=False)
+            matcher = LexicalMatcher(records, known)
             if matcher.computed:
                 _save_words(workspace, epoch, matcher)
             copy = _Copy(epoch, state.generation, matcher)

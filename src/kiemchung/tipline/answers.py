@@ -21,15 +21,14 @@ from django.utils.translation import gettext as _
 
 from kiemchung.accounts.models import Workspace
 from kiemchung.claims.matching import (
-    INDEXED_CLAIM_STATES,
     KIND_CLAIM,
     KIND_FACTCHECK,
     QUERY_MAX_CHARS,
     SimilarRecord,
-    parse_record,
+    resolve,
     workspace_index,
 )
-from kiemchung.claims.models import Claim, FactCheck, FactCheckState
+from kiemchung.claims.models import Claim, FactCheck
 from kiemchung.text.normalize import fold
 from kiemchung.tipline import notifications, services
 from kiemchung.tipline.channels.registry import adapter_for
@@ -108,7 +107,8 @@ class TipMatches:
 
 def _best_records(workspace: Workspace, text: str, k: int) -> list[SimilarRecord]:
     """The workspace's own claims and fact-checks best matching `text`, as the database has
-    them now (rows gone or no longer indexed are left out), best first.
+    them now (rows gone or no longer indexed are left out, known wordings show their claim),
+    best first.
 
     Only the few best candidates are read back, each by primary key: on the answer path this
     costs the same with 100 fact-checks or 100,000.
@@ -116,40 +116,8 @@ def _best_records(workspace: Workspace, text: str, k: int) -> list[SimilarRecord
     with workspace_index(workspace) as index:
         # Room for candidates dropped below (imported fact-checks, rows changed meanwhile).
         matches = index.search(text, k=2 * k + 5)
-    keys = [(m, parse_record(m.id)) for m in matches]
-    fc_pks = [key[1] for _m, key in keys if key is not None and key[0] == KIND_FACTCHECK]
-    claim_pks = [key[1] for _m, key in keys if key is not None and key[0] == KIND_CLAIM]
-    factchecks = {
-        f.pk: f
-        for f in FactCheck.objects.select_related("claim__workspace", "rating").filter(
-            pk__in=fc_pks, state=FactCheckState.PUBLISHED, published_at__isnull=False
-        )
-        if f.claim.workspace_id == workspace.pk
-    }
-    claims = {
-        c.pk: c
-        for c in Claim.objects.select_related("workspace").filter(
-            pk__in=claim_pks, state__in=INDEXED_CLAIM_STATES
-        )
-        if c.workspace_id == workspace.pk
-    }
-    thresholds = workspace.match_thresholds
-    found: list[SimilarRecord] = []
-    for match, key in keys:
-        if key is None:
-            continue
-        kind, pk = key
-        factcheck = factchecks.get(pk) if kind == KIND_FACTCHECK else None
-        claim = factcheck.claim if factcheck is not None else (
-            claims.get(pk) if kind == KIND_CLAIM else None
-        )
-        if claim is None:
-            continue
-        decision = thresholds.decide(match.score)
-        found.append(SimilarRecord(match.id, kind, match.score, decision, claim, factcheck))
-        if len(found) >= k:
-            break
-    return found
+    found = resolve(workspace, matches, k, kinds=(KIND_CLAIM, KIND_FACTCHECK))
+    return [record for record in found if isinstance(record, SimilarRecord)]
 
 
 def tip_matches(*, tip: Tip) -> TipMatches:

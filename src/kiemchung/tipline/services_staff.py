@@ -103,6 +103,8 @@ def tip_attach(
         platform=_("Tin báo"),
         seen_at=tip.created_at,
         text=(note or "").strip() or appearance_note(tip),
+        # A note about the tip, never its words (they stay encrypted with the tip).
+        wording=False,
     )
     before = {"claim": tip.claim_id, "state": tip.state}
     tip.claim = claim
