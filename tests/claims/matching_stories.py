@@ -13,6 +13,17 @@ VACCINE = "Tiêm vắc xin COVID-19 gây vô sinh ở phụ nữ trẻ"
 MOTORBIKE = "Từ tháng sau, xe máy chạy xăng bị cấm vào nội thành Hà Nội"
 GARLIC = "Ăn tỏi sống mỗi ngày giúp phòng được bệnh cúm"
 BANKNOTES = "Ngân hàng Nhà nước sắp đổi tiền, tiền cũ hết giá trị từ năm sau"
+# The same claim as MOTORBIKE, in other words, and as a phone would type it.
+MOTORBIKE_AGAIN = "Thủ đô sắp không cho xe gắn máy dùng xăng đi vào các quận trung tâm nữa"
+MOTORBIKE_AGAIN_TYPED = "thu do sap khong cho xe gan may dung xang di vao cac quan trung tam nua"
+# A post that said VACCINE in its own words.
+VACCINE_POST = (
+    "Chị em đừng đi chích ngừa corona nha, bác sĩ quen mình nói mũi đó làm hỏng khả năng có con"
+)
+VACCINE_POST_RESHARED = (
+    "chi em dung di chich ngua corona nha bac si quen minh noi mui do lam hong kha nang co con "
+    "😱😱 share gấp cho mọi người"
+)
 
 
 def opened(team: Any, text: str, *, by: Any = None, workspace: Any = None) -> Claim:

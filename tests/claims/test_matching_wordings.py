@@ -8,25 +8,22 @@ from __future__ import annotations
 import re
 
 import pytest
-from tests.claims.matching_stories import GARLIC, MOTORBIKE, VACCINE, opened, publish
+from tests.claims.matching_stories import (
+    GARLIC,
+    MOTORBIKE,
+    MOTORBIKE_AGAIN,
+    MOTORBIKE_AGAIN_TYPED,
+    VACCINE,
+    VACCINE_POST,
+    VACCINE_POST_RESHARED,
+    opened,
+    publish,
+)
 
 from kiemchung.accounts import services as accounts_services
 from kiemchung.claims import matching, services
 
 pytestmark = pytest.mark.usefixtures("index_in_tmp")
-
-# The same claim as MOTORBIKE, in other words, and as a phone would type it.
-MOTORBIKE_AGAIN = "Thủ đô sắp không cho xe gắn máy dùng xăng đi vào các quận trung tâm nữa"
-MOTORBIKE_AGAIN_TYPED = "thu do sap khong cho xe gan may dung xang di vao cac quan trung tam nua"
-# A post that said VACCINE in its own words.
-VACCINE_POST = (
-    "Chị em đừng đi chích ngừa corona nha, bác sĩ quen mình nói mũi đó làm hỏng khả năng có con"
-)
-VACCINE_POST_RESHARED = (
-    "chi em dung di chich ngua corona nha bac si quen minh noi mui do lam hong kha nang co con "
-    "😱😱 share gấp cho mọi người"
-)
-
 
 def search(workspace, text, **options):
     return matching.similar_records(workspace=workspace, text=text, **options)

@@ -318,3 +318,27 @@ def test_bot_stays_silent_when_staff_have_taken_over(
     tip.refresh_from_db()
     # Matched all the same: staff see the fact-check on the tip's page.
     assert tip.state == TipState.NEW and tip.match_checked_at is not None
+
+
+def test_a_tip_worded_as_a_merged_duplicate_gets_the_published_answer(team, tipline, say):
+    from tests.claims.matching_stories import MOTORBIKE, MOTORBIKE_AGAIN, MOTORBIKE_AGAIN_TYPED
+
+    from kiemchung.claims import services as claims_services
+
+    bike = opened(team, MOTORBIKE, by=team.checker2)
+    again = opened(team, MOTORBIKE_AGAIN)
+    claims_services.claim_merge(source=again, target=bike, actor=team.editor)
+    factcheck = publish(
+        team,
+        bike,
+        title="Hà Nội chưa cấm xe máy chạy xăng vào nội thành",
+        summary="Sai: thành phố mới lấy ý kiến về vùng phát thải thấp, chưa có lệnh cấm.",
+    )
+
+    sent = say(MOTORBIKE_AGAIN_TYPED + " co that ko", user="7002")
+
+    tip = Tip.objects.get()
+    assert tip.state == TipState.ANSWERED and tip.claim_id == bike.pk
+    answer = _answer_requests(sent)
+    assert len(answer) == 1, [text_of(r) for r in sent]
+    assert factcheck.title in text_of(answer[0])
