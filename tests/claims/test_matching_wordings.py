@@ -5,9 +5,12 @@ database; the texts are written for these tests."""
 
 from __future__ import annotations
 
+import json
 import re
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from tests.claims.matching_stories import (
     GARLIC,
     MOTORBIKE,
@@ -155,3 +158,9 @@ def test_already_checked_shows_the_wording_that_matched(team, client):
         "/api/claims/already-checked", {"q": VACCINE, "k": 1}, HTTP_AUTHORIZATION=f"Bearer {raw}"
     ).json()
     assert direct["results"][0]["matched_wording"] is None
+
+    out, err = StringIO(), StringIO()
+    call_command("match", VACCINE_POST_RESHARED, workspace="nhom", k=1, stdout=out, stderr=err)
+    printed = json.loads(out.getvalue().strip().splitlines()[-1])["results"][0]
+    assert printed["id"] == f"claim:{vaccine.pk}"
+    assert printed["matched_wording"] == VACCINE_POST

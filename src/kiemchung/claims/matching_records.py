@@ -135,7 +135,13 @@ def records_now(workspace: Workspace, records: Iterable[str]) -> tuple[list[Reco
     external_pks = pks_of(wanted, KIND_EXTERNAL)
     appearance_pks = pks_of(wanted, KIND_APPEARANCE)
     present = [_claim_record(c) for c in indexed_claims(workspace.pk).filter(pk__in=claim_pks)]
-    present += [_factcheck_record(f) for f in indexed_factchecks(workspace).filter(pk__in=fc_pks)]
+    # By key, the workspace checked here (filtered by workspace in SQL, SQLite walks all of
+    # the workspace's claims).
+    present += [
+        _factcheck_record(f)
+        for f in published_factchecks().filter(pk__in=fc_pks).order_by()
+        if f.claim.workspace_id == workspace.pk
+    ]
     present += [
         _appearance_record(a)
         for a in indexed_appearances(workspace.pk).filter(pk__in=appearance_pks)

@@ -21,12 +21,12 @@ from kiemchung.claims.matching_records import (
     KIND_EXTERNAL,
     KIND_FACTCHECK,
     indexed_appearances,
-    indexed_factchecks,
     parse_record,
     pks_of,
     record_id,
 )
 from kiemchung.claims.models import Claim, ClaimState, FactCheck, rating_text_display
+from kiemchung.claims.selectors import published_factchecks
 
 if TYPE_CHECKING:
     from kiemchung.accounts.models import Workspace
@@ -242,10 +242,14 @@ def resolve(
         workspace.pk, {*pks_of(ids, KIND_CLAIM), *(c for c, _text in appearances.values())}
     )
     published = [c.pk for c in claims.values() if c.state == ClaimState.PUBLISHED]
-    factchecks = indexed_factchecks(workspace).filter(
-        Q(pk__in=pks_of(ids, KIND_FACTCHECK)) | Q(claim_id__in=published)
+    # Read by key, the workspace checked here: filtered by workspace in SQL, SQLite walks the
+    # workspace's claims (50 ms at 10,000 fact-checks) instead of looking up a handful of keys.
+    factchecks = (
+        published_factchecks()
+        .filter(Q(pk__in=pks_of(ids, KIND_FACTCHECK)) | Q(claim_id__in=published))
+        .order_by()
     )
-    by_pk = {f.pk: f for f in factchecks}
+    by_pk = {f.pk: f for f in factchecks if f.claim.workspace_id == workspace.pk}
     by_claim = {f.claim_id: f for f in by_pk.values()}
     external_pks = pks_of(ids, KIND_EXTERNAL) if KIND_EXTERNAL in kinds else []
     externals = _external_rows(workspace, external_pks)

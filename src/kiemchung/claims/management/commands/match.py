@@ -14,6 +14,7 @@ from kiemchung.claims import matching
 
 def _result(record: matching.Similar) -> dict[str, Any]:
     publisher = record.publisher if isinstance(record, matching.ExternalMatch) else None
+    wording = record.wording if isinstance(record, matching.SimilarRecord) else ""
     return {
         "id": record.record_id,
         "kind": record.kind,
@@ -25,6 +26,7 @@ def _result(record: matching.Similar) -> dict[str, Any]:
         "date": record.date.isoformat() if record.date is not None else None,
         "url": record.url,
         "publisher": publisher,
+        "matched_wording": wording or None,
     }
 
 
