@@ -164,3 +164,27 @@ def test_already_checked_shows_the_wording_that_matched(team, client):
     printed = json.loads(out.getvalue().strip().splitlines()[-1])["results"][0]
     assert printed["id"] == f"claim:{vaccine.pk}"
     assert printed["matched_wording"] == VACCINE_POST
+
+
+def test_results_never_show_another_workspaces_rows_whatever_the_index_holds(team):
+    from tests.claims.matching_stories import lemon_published
+
+    from kiemchung.matching.index import Match
+
+    theirs = lemon_published(team)  # published in team.workspace
+    their_claim = opened(team, GARLIC)
+    appearance = services.appearance_add(claim=their_claim, actor=team.checker, text=VACCINE_POST)
+    stray = [
+        Match(record, 0.95, 0.9, 0.9, 0.9, 1, 1)
+        for record in (
+            f"factcheck:{theirs.pk}",
+            f"claim:{their_claim.pk}",
+            f"appearance:{appearance.pk}",
+        )
+    ]
+
+    assert matching.resolve(team.other_workspace, stray, 5) == []
+    assert [r.record_id for r in matching.resolve(team.workspace, stray, 5)] == [
+        f"factcheck:{theirs.pk}",
+        f"claim:{their_claim.pk}",
+    ]
