@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from claim_stories import rating
-from kiemchung.claims import services
+from kiemchung.claims import matching, services
 from kiemchung.claims.models import Claim, EvidenceKind, FactCheck
 
 LEMON = "Uống nước chanh ấm mỗi sáng giúp chữa khỏi ung thư"
@@ -71,3 +71,14 @@ def lemon_published(team: Any) -> FactCheck:
         summary="Sai: chưa có nghiên cứu nào cho thấy nước chanh chữa được ung thư; Bộ Y tế "
         "khuyến cáo người bệnh không bỏ điều trị.",
     )
+
+
+def search(workspace: Any, text: str, **options: Any) -> list[Any]:
+    return matching.similar_records(workspace=workspace, text=text, **options)
+
+
+def held(workspace: Any) -> set[str]:
+    """The records this process's copy of the index holds (searches also re-check the
+    database, so what the index itself holds is asserted separately)."""
+    with matching.workspace_index(workspace) as index:
+        return set(index.ids())

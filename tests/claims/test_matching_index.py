@@ -20,10 +20,12 @@ from tests.claims.matching_stories import (
     LEMON,
     MOTORBIKE,
     VACCINE,
+    held,
     lemon_published,
     opened,
     publish,
     published,
+    search,
 )
 
 from claim_stories import rating
@@ -35,19 +37,8 @@ from kiemchung.matching.index import INDEX_FORMAT
 pytestmark = pytest.mark.usefixtures("index_in_tmp")
 
 
-def search(workspace, text, **options):
-    return matching.similar_records(workspace=workspace, text=text, **options)
-
-
 def ids(workspace, text, k=10):
     return [record.record_id for record in search(workspace, text, k=k)]
-
-
-def held(workspace):
-    """The records this process's copy of the index holds (searches also re-check the
-    database, so what the index itself holds is asserted separately)."""
-    with matching.workspace_index(workspace) as index:
-        return set(index.ids())
 
 
 def test_unaccented_query_finds_published_factcheck(team):

@@ -19,22 +19,16 @@ from tests.claims.matching_stories import (
     VACCINE,
     VACCINE_POST,
     VACCINE_POST_RESHARED,
+    held,
     opened,
     publish,
+    search,
 )
 
 from kiemchung.accounts import services as accounts_services
 from kiemchung.claims import matching, services
 
 pytestmark = pytest.mark.usefixtures("index_in_tmp")
-
-def search(workspace, text, **options):
-    return matching.similar_records(workspace=workspace, text=text, **options)
-
-
-def held(workspace):
-    with matching.workspace_index(workspace) as index:
-        return set(index.ids())
 
 
 def test_a_merged_claims_wording_finds_the_claim_it_went_into_then_its_factcheck(team):
