@@ -68,6 +68,31 @@ def test_a_merged_claims_wording_finds_the_claim_it_went_into_then_its_factcheck
     # Readers of the public search find the fact-check by the merged wording too.
     public = matching.published_matches(text=MOTORBIKE_AGAIN_TYPED, k=3)
     assert public[0].record_id == f"factcheck:{factcheck.pk}"
+    # ...without the newsroom's wording that matched.
+    assert public[0].wording == ""
+
+
+def test_wordings_follow_the_claim_they_went_into_out_of_the_index_and_back(team):
+    workspace = team.workspace
+    bike = opened(team, MOTORBIKE)
+    again = opened(team, MOTORBIKE_AGAIN)
+    post = services.appearance_add(claim=again, actor=team.checker, text=VACCINE_POST)
+    bike.appearances.create(url="https://x.com/a/1")  # a link only: not a wording
+    services.claim_merge(source=again, target=bike, actor=team.editor)
+    wordings = {f"claim:{again.pk}", f"appearance:{post.pk}"}
+    assert wordings <= held(workspace)
+
+    services.claim_dismiss(claim=bike, actor=team.editor, reason="Không đủ lan truyền.")
+    assert not wordings & held(workspace)
+    services.claim_reopen(claim=bike, actor=team.editor)
+    assert wordings <= held(workspace)
+
+    services.claim_delete(claim=bike, actor=team.editor)
+    assert not wordings & held(workspace)
+    # A rebuild from the database agrees with the copy kept up to date.
+    matching.forget_replicas()
+    matching.index_rebuild(workspace=workspace)
+    assert not wordings & held(workspace)
 
 
 def test_the_text_of_an_appearance_finds_its_claim_while_the_claim_is_worked_on(team):

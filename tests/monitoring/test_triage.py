@@ -124,3 +124,20 @@ def test_learner_survives_saving_and_loading():
     rows = [learner.prepare_text(t) for t in texts]
     assert loaded is not None
     assert loaded.scores(rows) == pytest.approx(trained.scores(rows), abs=1e-5)
+
+
+def test_a_promoted_post_is_a_known_wording_but_a_tiplines_words_never_are(team):
+    from kiemchung.monitoring.models import SourceKind
+
+    public, tipline = source(team), source(team, name="Đường dây tin báo", kind=SourceKind.TIPLINE)
+    rumour = "Nghe nói tháng sau mỗi hộ phải đóng phí 500 nghìn để giữ sổ đỏ, share gấp"
+    services.items_ingest(source=public, posts=[post(rumour, url="https://facebook.com/p/9")])
+    services.items_ingest(source=tipline, posts=[post(rumour + " (gửi qua tin báo)")])
+
+    for src, expected in ((public, True), (tipline, False)):
+        item = Item.objects.get(source=src)
+        services.items_decide(workspace=team.workspace, actor=team.checker, items=[item],
+                              decision="promote")
+        item.refresh_from_db()
+        appearance = item.claim.appearances.get()
+        assert appearance.text and appearance.wording is expected, src.kind

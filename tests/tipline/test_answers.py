@@ -342,3 +342,27 @@ def test_a_tip_worded_as_a_merged_duplicate_gets_the_published_answer(team, tipl
     answer = _answer_requests(sent)
     assert len(answer) == 1, [text_of(r) for r in sent]
     assert factcheck.title in text_of(answer[0])
+
+
+def test_many_wordings_of_one_claim_do_not_crowd_out_the_answer(team):
+    from kiemchung.claims import services as claims_services
+    from kiemchung.matching.index import Match
+
+    factcheck = lemon_published(team)
+    viral = opened(team, NEW_RUMOUR)
+    posts = [
+        claims_services.appearance_add(
+            claim=viral, actor=team.checker, text=f"{NEW_RUMOUR}, bài chia sẻ lần {i}"
+        )
+        for i in range(3 * answers.MATCH_CANDIDATES + 5)
+    ]
+    # The viral claim's posts score above the fact-check, filling the first read-back.
+    matches = [
+        Match(f"appearance:{post.pk}", 0.99 - i / 1000, 0.9, 0.9, 0.9, i + 1, i + 1)
+        for i, post in enumerate(posts)
+    ] + [Match(f"factcheck:{factcheck.pk}", 0.95, 0.9, 0.9, 0.9, 30, 30)]
+
+    found = answers._distinct_records(team.workspace, matches, answers.MATCH_CANDIDATES)
+
+    assert [r.record_id for r in found] == [f"claim:{viral.pk}", f"factcheck:{factcheck.pk}"]
+    assert found[0].wording == f"{NEW_RUMOUR}, bài chia sẻ lần 0"

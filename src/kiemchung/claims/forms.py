@@ -203,6 +203,10 @@ class AppearanceForm(IdPrefixForm):
     )
     text = forms.CharField(
         label=_("Nội dung tại nơi xuất hiện"),
+        help_text=_(
+            "Chép nguyên văn lời bài đăng: khi nhận định quay lại với cách nói này, ô “Đã kiểm "
+            "chứng chưa?” và đường dây tin báo sẽ nhận ra ngay."
+        ),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )

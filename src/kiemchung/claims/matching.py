@@ -23,6 +23,7 @@ What records hold lives in `matching_records`, the copy each process keeps in
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from typing import Literal, overload
 
 from django.core.exceptions import ValidationError
@@ -144,13 +145,16 @@ def index_changed(*, workspace_id: int, records: Sequence[str]) -> int:
 
 
 def index_touch(*, claims: Iterable[Claim]) -> int:
-    """Index records of these claims (and of their fact-checks and known wordings) must be
-    read again."""
+    """Index records of these claims (and of their fact-checks and known wordings, the claims
+    merged into them among these) must be read again."""
     claims = list(claims)
     workspaces = {claim.workspace_id for claim in claims}
     if len(workspaces) != 1:
         raise ValueError("index_touch takes claims of one workspace")
     pks = [claim.pk for claim in claims]
+    # Claims merged into these are their wordings: they follow them out of the index (set
+    # aside, deleted) and back in (reopened).
+    pks += Claim.objects.filter(merged_into_id__in=pks).values_list("pk", flat=True)
     records = [record_id(KIND_CLAIM, pk) for pk in pks]
     records += [
         record_id(KIND_FACTCHECK, pk)
@@ -302,5 +306,8 @@ def published_matches(*, text: str, k: int = 5) -> list[Similar]:
     for record in found:
         if record.url not in seen:
             seen.add(record.url)
+            # The wording that matched is the newsroom's (a merged claim, a post): not for all.
+            if isinstance(record, SimilarRecord) and record.wording:
+                record = replace(record, wording="")
             unique.append(record)
     return unique[:k]

@@ -75,11 +75,18 @@ def _factcheck_record(factcheck: FactCheck) -> Record:
     return record_id(KIND_FACTCHECK, factcheck.pk), text, meta
 
 
+# A merged claim whose claim was set aside in turn (dismissed, not merged): its wording has
+# nothing left to find.
+_SET_ASIDE_TARGET = Q(
+    merged_into__state=ClaimState.DISMISSED, merged_into__merged_into__isnull=True
+)
+
+
 def indexed_claims(workspace_id: int) -> QuerySet[Claim]:
     """Claims the index holds: the unfinished ones, and those merged into another claim (their
     wording still finds the claim they went into)."""
     return Claim.objects.filter(workspace_id=workspace_id).filter(
-        Q(state__in=INDEXED_CLAIM_STATES) | Q(merged_into__isnull=False)
+        Q(state__in=INDEXED_CLAIM_STATES) | (Q(merged_into__isnull=False) & ~_SET_ASIDE_TARGET)
     )
 
 
@@ -90,6 +97,10 @@ def indexed_appearances(workspace_id: int) -> QuerySet[Appearance]:
         Appearance.objects.filter(claim__workspace_id=workspace_id, wording=True)
         .exclude(text="")
         .exclude(claim__state=ClaimState.DISMISSED, claim__merged_into__isnull=True)
+        .exclude(
+            claim__merged_into__state=ClaimState.DISMISSED,
+            claim__merged_into__merged_into__isnull=True,
+        )
     )
 
 

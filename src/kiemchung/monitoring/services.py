@@ -234,7 +234,9 @@ RETRAIN_EVERY = 10
 
 def _appearance_for(item: Item, claim: Claim, actor: Actor) -> None:
     # Every public copy becomes an appearance, up to a handful: the first post is enough to
-    # find the rest, and they all stay on the item.
+    # find the rest, and they all stay on the item. Its text is a known wording of the claim,
+    # unless it came from the tipline: a tip's words are never searched or shown as one.
+    wording = item.source.kind != SourceKind.TIPLINE
     urls = [item.url] if item.url else []
     for url in item.sightings.exclude(url="").values_list("url", flat=True)[:5]:
         if url not in urls:
@@ -251,6 +253,7 @@ def _appearance_for(item: Item, claim: Claim, actor: Actor) -> None:
             platform=item.platform,
             seen_at=item.published_at or item.first_seen_at,
             text=item.text[:2000] if not added else "",
+            wording=wording,
         )
         added = True
     if not added and not urls:
@@ -260,6 +263,7 @@ def _appearance_for(item: Item, claim: Claim, actor: Actor) -> None:
             platform=item.platform,
             seen_at=item.published_at or item.first_seen_at,
             text=item.text[:2000],
+            wording=wording,
         )
 
 

@@ -18,7 +18,9 @@ DEMO_CLAIMS: list[dict[str, Any]] = [
         "text": "Uống nước chanh ấm mỗi sáng giúp chữa khỏi ung thư giai đoạn cuối.",
         "topic": "sức khỏe",
         "state": "open",
-        "appearance": "Bài đăng lan truyền trên mạng xã hội, kèm lời kêu gọi \"share gấp\".",
+        # The post as it was shared: searching its words finds the claim ("known wordings").
+        "appearance": "Mọi người ơi, sáng nào cũng uống một cốc nước chanh ấm là khỏi ung thư, "
+        "bác sĩ bảo đấy!!! Share gấp cho người thân nhé 🙏",
     },
     {
         "text": "Từ ngày 1/1/2027, xe máy đã dùng quá 10 năm sẽ bị cấm lưu thông trong nội thành.",
