@@ -345,6 +345,7 @@ def test_a_tip_worded_as_a_merged_duplicate_gets_the_published_answer(team, tipl
 
 
 def test_many_wordings_of_one_claim_do_not_crowd_out_the_answer(team):
+    from kiemchung.claims import matching
     from kiemchung.claims import services as claims_services
     from kiemchung.matching.index import Match
 
@@ -362,7 +363,10 @@ def test_many_wordings_of_one_claim_do_not_crowd_out_the_answer(team):
         for i, post in enumerate(posts)
     ] + [Match(f"factcheck:{factcheck.pk}", 0.95, 0.9, 0.9, 0.9, 30, 30)]
 
-    found = answers._distinct_records(team.workspace, matches, answers.MATCH_CANDIDATES)
+    # What the tipline reads back (`answers._best_records`), from these matches.
+    found = matching.resolve(
+        team.workspace, matches, answers.MATCH_CANDIDATES, kinds=("claim", "factcheck")
+    )
 
     assert [r.record_id for r in found] == [f"claim:{viral.pk}", f"factcheck:{factcheck.pk}"]
     assert found[0].wording == f"{NEW_RUMOUR}, bài chia sẻ lần 0"

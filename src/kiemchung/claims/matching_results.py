@@ -20,13 +20,12 @@ from kiemchung.claims.matching_records import (
     KIND_CLAIM,
     KIND_EXTERNAL,
     KIND_FACTCHECK,
-    indexed_appearances,
     parse_record,
     pks_of,
+    published_by_key,
     record_id,
 )
-from kiemchung.claims.models import Claim, ClaimState, FactCheck, rating_text_display
-from kiemchung.claims.selectors import published_factchecks
+from kiemchung.claims.models import Appearance, Claim, ClaimState, FactCheck, rating_text_display
 
 if TYPE_CHECKING:
     from kiemchung.accounts.models import Workspace
@@ -229,78 +228,92 @@ def resolve(
     Each claim or fact-check is shown once, with its best score. Rows gone or set aside are
     dropped, and so are results of other `kinds` (claim, factcheck, external) and the claim
     `exclude_claim` with its fact-check and wordings.
+
+    Matches are read back a few more at a time than wanted (room for rows dropped), each by
+    key; only when those leave fewer than `k` (the wordings of one claim filling the room) is
+    the next few read.
     """
+    window = 2 * k + 5
+    out: list[Similar] = []
+    seen: set[str] = set()
+    for start in range(0, len(matches), window):
+        for found in _read_back(workspace, matches[start : start + window], kinds):
+            if found.kind not in kinds or found.record_id in seen:
+                continue
+            if isinstance(found, SimilarRecord) and found.claim.pk == exclude_claim:
+                continue
+            seen.add(found.record_id)
+            out.append(found)
+            if len(out) >= k:
+                return out
+    return out
+
+
+def _read_back(
+    workspace: Workspace, matches: list[Match], kinds: Collection[str]
+) -> list[Similar]:
+    """Each match as it is shown now (see `resolve`), in order; rows gone are left out."""
     keys = [(m, key) for m in matches if (key := parse_record(m.id)) is not None]
     ids = [m.id for m in matches]
+    # Read by key; the claims they name are read in the workspace only.
     appearances = {
         pk: (claim_pk, text)
-        for pk, claim_pk, text in indexed_appearances(workspace.pk)
-        .filter(pk__in=pks_of(ids, KIND_APPEARANCE))
-        .values_list("pk", "claim_id", "text")
+        for pk, claim_pk, text in Appearance.objects.filter(
+            pk__in=pks_of(ids, KIND_APPEARANCE), wording=True
+        ).values_list("pk", "claim_id", "text")
     }
     claims, rows = _final_claims(
         workspace.pk, {*pks_of(ids, KIND_CLAIM), *(c for c, _text in appearances.values())}
     )
     published = [c.pk for c in claims.values() if c.state == ClaimState.PUBLISHED]
-    # Read by key, the workspace checked here: filtered by workspace in SQL, SQLite walks the
-    # workspace's claims (50 ms at 10,000 fact-checks) instead of looking up a handful of keys.
-    factchecks = (
-        published_factchecks()
-        .filter(Q(pk__in=pks_of(ids, KIND_FACTCHECK)) | Q(claim_id__in=published))
-        .order_by()
-    )
-    by_pk = {f.pk: f for f in factchecks if f.claim.workspace_id == workspace.pk}
+    by_pk = {
+        f.pk: f
+        for f in published_by_key(
+            workspace, Q(pk__in=pks_of(ids, KIND_FACTCHECK)) | Q(claim_id__in=published)
+        )
+    }
     by_claim = {f.claim_id: f for f in by_pk.values()}
     external_pks = pks_of(ids, KIND_EXTERNAL) if KIND_EXTERNAL in kinds else []
     externals = _external_rows(workspace, external_pks)
     thresholds = workspace.match_thresholds
     out: list[Similar] = []
-    seen: set[str] = set()
     for match, (kind, pk) in keys:
         decision = thresholds.decide(match.score)
-        found: Similar | None = None
         if kind == KIND_EXTERNAL:
             if pk in externals:
-                found = ExternalMatch(match.id, match.score, decision, externals[pk])
-        elif kind == KIND_FACTCHECK:
+                out.append(ExternalMatch(match.id, match.score, decision, externals[pk]))
+            continue
+        if kind == KIND_FACTCHECK:
             if pk in by_pk:
                 factcheck = by_pk[pk]
-                found = SimilarRecord(
+                out.append(SimilarRecord(
                     match.id, kind, match.score, decision, factcheck.claim, factcheck
-                )
+                ))
+            continue
+        # The wording that matched, when it is not the shown claim's own.
+        if kind == KIND_APPEARANCE:
+            claim_pk, wording = appearances.get(pk, (0, ""))
         else:
-            # The wording that matched, when it is not the shown claim's own.
-            if kind == KIND_APPEARANCE:
-                claim_pk, wording = appearances.get(pk, (0, ""))
-            else:
-                claim_pk, wording = pk, ""
-            claim = claims.get(claim_pk)
-            if claim is None:
-                continue
-            if kind == KIND_CLAIM and claim.pk != pk:
-                wording = rows[pk].text
-            published_as = by_claim.get(claim.pk)
-            if published_as is not None:
-                shown = record_id(KIND_FACTCHECK, published_as.pk)
-            elif claim.state in INDEXED_CLAIM_STATES:
-                shown = record_id(KIND_CLAIM, claim.pk)
-            else:
-                continue
-            found = SimilarRecord(
-                shown,
-                KIND_FACTCHECK if published_as else KIND_CLAIM,
-                match.score,
-                decision,
-                claim,
-                published_as,
-                wording,
-            )
-        if found is None or found.kind not in kinds or found.record_id in seen:
+            claim_pk, wording = pk, ""
+        claim = claims.get(claim_pk)
+        if claim is None:
             continue
-        if isinstance(found, SimilarRecord) and found.claim.pk == exclude_claim:
+        if kind == KIND_CLAIM and claim.pk != pk:
+            wording = rows[pk].text
+        published_as = by_claim.get(claim.pk)
+        if published_as is not None:
+            shown = record_id(KIND_FACTCHECK, published_as.pk)
+        elif claim.state in INDEXED_CLAIM_STATES:
+            shown = record_id(KIND_CLAIM, claim.pk)
+        else:
             continue
-        seen.add(found.record_id)
-        out.append(found)
-        if len(out) >= k:
-            break
+        out.append(SimilarRecord(
+            shown,
+            KIND_FACTCHECK if published_as else KIND_CLAIM,
+            match.score,
+            decision,
+            claim,
+            published_as,
+            wording,
+        ))
     return out

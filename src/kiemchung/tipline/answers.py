@@ -29,7 +29,6 @@ from kiemchung.claims.matching import (
     workspace_index,
 )
 from kiemchung.claims.models import Claim, FactCheck
-from kiemchung.matching.index import Match
 from kiemchung.text.normalize import fold
 from kiemchung.tipline import notifications, services
 from kiemchung.tipline.channels.registry import adapter_for
@@ -115,25 +114,10 @@ def _best_records(workspace: Workspace, text: str, k: int) -> list[SimilarRecord
     costs the same with 100 fact-checks or 100,000.
     """
     with workspace_index(workspace) as index:
-        # Every candidate the index scored (they are scored all the same).
+        # Every candidate the index scored; `resolve` reads back only as many as it needs.
         matches = index.search(text, k=2 * index.candidates)
-    return _distinct_records(workspace, matches, k)
-
-
-def _distinct_records(workspace: Workspace, matches: list[Match], k: int) -> list[SimilarRecord]:
-    """The `k` best claims and fact-checks the matches show, each once.
-
-    Reads back a few more matches than wanted (room for imported fact-checks and rows changed
-    meanwhile); only when the known wordings of one claim fill that room does it read on.
-    """
-    window = 2 * k + 5
-    found: list[SimilarRecord] = []
-    for end in range(window, len(matches) + window, window):
-        kept = resolve(workspace, matches[:end], k, kinds=(KIND_CLAIM, KIND_FACTCHECK))
-        found = [record for record in kept if isinstance(record, SimilarRecord)]
-        if len(found) >= k or end >= len(matches):
-            break
-    return found
+    found = resolve(workspace, matches, k, kinds=(KIND_CLAIM, KIND_FACTCHECK))
+    return [record for record in found if isinstance(record, SimilarRecord)]
 
 
 def tip_matches(*, tip: Tip) -> TipMatches:
