@@ -49,7 +49,11 @@ class TipForm(forms.Form):
         widget=_MultipleImages(attrs={"accept": "image/jpeg,image/png,image/webp"}),
     )
     # Left empty by people; filled by bots that fill every field.
-    website = forms.CharField(required=False, label=gettext_lazy("Để trống ô này"))
+    website = forms.CharField(
+        required=False,
+        label=gettext_lazy("Để trống ô này"),
+        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
+    )
 
     def clean_images(self) -> list[CleanImage]:
         uploads: list[UploadedFile] = self.cleaned_data.get("images") or []
