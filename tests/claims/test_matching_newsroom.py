@@ -256,6 +256,22 @@ def test_a_failing_duplicate_check_does_not_stop_a_claim_being_recorded(
     assert "duplicate check failed" in caplog.text
 
 
+def test_a_wording_longer_than_a_search_is_checked_by_its_beginning(
+    team, client, monkeypatch, caplog
+):
+    from kiemchung.claims import matching
+
+    monkeypatch.setattr(matching, "QUERY_MAX_CHARS", 40)
+    target = opened(team, VACCINE)
+    client.force_login(team.checker)
+
+    response = client.post("/claims/new/", {"text": VACCINE + ". " + "Lan truyền rộng. " * 5})
+
+    assert "vẫn được tạo" not in page(response)
+    assert "duplicate check failed" not in caplog.text
+    assert f'data-record="claim:{target.pk}"' in page(response)
+
+
 # The "already checked?" box
 
 

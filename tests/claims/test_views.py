@@ -4,6 +4,7 @@ evidence and its archived copies."""
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 from html.parser import HTMLParser
 
@@ -205,10 +206,35 @@ def test_new_claim_form_errors_are_in_vietnamese(client, team):
 def test_service_errors_are_shown_on_the_form_field(client, team):
     as_user(client, team.checker)
 
-    response = client.post("/claims/new/", {"text": "x" * 2001})
+    tags = ", ".join(f"t{n}" for n in range(21))
+
+    response = client.post("/claims/new/", {"text": "Vắc-xin gây vô sinh", "tags": tags})
 
     assert response.status_code == 400
-    assert "Tối đa 2000 ký tự." in page_text(response)
+    assert "Tối đa 20 thẻ." in page_text(response)
+
+
+def test_an_overlong_claim_is_refused_next_to_its_field_with_the_limit(client, team, caplog):
+    as_user(client, team.checker)
+    text = ("Tin đồn " * 2775).strip()  # 22,199 characters
+
+    response = client.post("/claims/new/", {"text": text})
+
+    page = page_text(response)
+    assert response.status_code == 400
+    errors = re.search(r'<ul class="errorlist" id="claim-text_error">(.*?)</ul>', page, re.S)
+    assert errors and "dài 22199 ký tự; tối đa 2000 ký tự" in errors.group(1)
+    assert "vẫn được tạo" not in page
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert not Claim.objects.exists()
+
+
+def test_the_new_claim_form_states_the_length_limit(client, team):
+    page = page_text(as_user(client, team.checker).get("/claims/new/"))
+
+    assert "tối đa 2000 ký tự." in page
+    textarea = re.search(r"<textarea[^>]*>", page).group(0)
+    assert "maxlength" not in textarea  # a browser would cut a long paste short unsaid
 
 
 def test_checker_does_not_get_the_assignee_field(client, team):

@@ -9,11 +9,13 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from kiemchung.accounts.models import Role, Workspace
 from kiemchung.claims.matching import QUERY_MAX_CHARS
 from kiemchung.claims.models import ClaimState, EvidenceKind, Rating, ReviewDecision
+from kiemchung.claims.services import CLAIM_TEXT_MAX
 
 User = get_user_model()
 
@@ -64,12 +66,31 @@ class IdPrefixForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
+class ClaimTextField(forms.CharField):
+    """The claim's wording, at most CLAIM_TEXT_MAX characters.
+
+    No maxlength attribute: a browser would cut a long paste short without a word, where the
+    form says how long the text is and how long it may be.
+    """
+
+    def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
+        attrs = super().widget_attrs(widget)
+        attrs.pop("maxlength", None)
+        return attrs
+
+
 class ClaimForm(IdPrefixForm):
     id_prefix = "claim-edit"
-    text = forms.CharField(
+    text = ClaimTextField(
         label=_("Nội dung nhận định"),
+        max_length=CLAIM_TEXT_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("Chép đúng nguyên văn câu cần kiểm chứng."),
+        error_messages={
+            "max_length": _(
+                "Nội dung nhận định dài %(show_value)d ký tự; tối đa %(limit_value)d ký tự. "
+                "Hãy chỉ chép câu cần kiểm chứng."
+            )
+        },
     )
     topic = forms.CharField(
         label=_("Chủ đề"),
@@ -81,6 +102,12 @@ class ClaimForm(IdPrefixForm):
         required=False,
         help_text=_("Cách nhau bằng dấu phẩy."),
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["text"].help_text = gettext(
+            "Chép đúng nguyên văn câu cần kiểm chứng, tối đa %(max)d ký tự."
+        ) % {"max": CLAIM_TEXT_MAX}
 
 
 class ClaimCreateForm(ClaimForm):

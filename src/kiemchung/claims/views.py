@@ -94,12 +94,13 @@ def _duplicates(request: HttpRequest, text: str) -> list[matching.Similar]:
     of other teams that checked it (shown, never offered to merge into).
 
     A failing matching engine must not stop the newsroom from recording claims: the failure
-    is logged and the person told that nothing was checked.
+    is logged and the person told that nothing was checked. A wording longer than a search
+    may be is looked up by its beginning, which is where a claim's words are.
     """
     try:
         found = matching.similar_records(
             workspace=request.workspace,  # type: ignore[attr-defined]
-            text=text,
+            text=text.strip()[: matching.QUERY_MAX_CHARS],
             k=DUPLICATES_SHOWN,
             external=True,
         )
