@@ -122,6 +122,11 @@ def test_claim_to_published_factcheck(browser, newsroom_server, shots):
     visitor = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
     visitor.goto(server.url + public_url if public_url.startswith("/") else public_url)
     assert visitor.inner_text("#rating").strip() == "Sai"
+    # "Sai" in the orange-red of the share card, not the pale yellow every verdict once shared.
+    colours = visitor.eval_on_selector(
+        "#rating", "e => [getComputedStyle(e).backgroundColor, getComputedStyle(e).color]"
+    )
+    assert colours == ["rgb(183, 65, 14)", "rgb(255, 255, 255)"]
     assert CLAIM in visitor.inner_text("#claim-quote")
     assert visitor.locator("#sources .source-archive").count() == 2
     shots.take(visitor, "public-page-on-a-phone")

@@ -102,3 +102,96 @@ def test_the_default_scale_is_given_once(team):
 
     assert len(again) == 5
     assert Rating.objects.filter(workspace=team.workspace).count() == 5
+
+
+def test_the_default_scale_says_what_each_step_means(team):
+    tones = dict(
+        Rating.objects.filter(workspace=team.workspace).values_list("label", "tone")
+    )
+
+    assert tones == {
+        "Đúng": "true",
+        "Gần đúng": "mostly_true",
+        "Gây hiểu lầm": "misleading",
+        "Sai": "false",
+        "Chưa đủ căn cứ": "unproven",
+    }
+
+
+def test_an_admin_sets_what_a_step_means_and_a_step_left_alone_keeps_it(team):
+    false, unproven = rating(team, "Sai"), rating(team, "Chưa đủ căn cứ")
+
+    services.ratings_update(
+        workspace=team.workspace,
+        actor=team.admin,
+        ratings=[
+            {"id": false.pk, "label": "Sai"},
+            {"label": "Bịa đặt", "tone": "false"},
+            {"id": unproven.pk, "label": "Chưa xác minh được", "tone": "unproven"},
+            {"label": "Khác"},
+        ],
+    )
+
+    tones = dict(Rating.objects.filter(workspace=team.workspace).values_list("label", "tone"))
+    assert tones == {
+        "Sai": "false",
+        "Bịa đặt": "false",
+        "Chưa xác minh được": "unproven",
+        "Khác": "unproven",
+    }
+    with pytest.raises(ValidationError):
+        services.ratings_update(
+            workspace=team.workspace,
+            actor=team.admin,
+            ratings=[{"label": "Sai", "tone": "purple"}],
+        )
+
+
+def _contrast(one: str, two: str) -> float:
+    def luminance(colour: str) -> float:
+        channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+        r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    high, low = sorted((luminance(one), luminance(two)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_every_verdict_colour_reads_at_wcag_aa():
+    pairs = {**services.TONE_COLOURS, "neutral": services.NEUTRAL_COLOURS}
+
+    assert set(services.TONE_COLOURS) == {"true", "mostly_true", "misleading", "false", "unproven"}
+    low = {
+        tone: round(_contrast(c.background, c.ink), 2)
+        for tone, c in pairs.items()
+        if _contrast(c.background, c.ink) < 4.5
+    }
+    assert low == {}
+
+
+def test_the_verdict_colours_carry_their_meaning():
+    def hue(colour: str) -> float:
+        import colorsys
+
+        r, g, b = (int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5))
+        return colorsys.rgb_to_hls(r, g, b)[0] * 360
+
+    colours = services.TONE_COLOURS
+    assert hue(colours["false"].background) < 30  # red to orange
+    assert 35 <= hue(colours["misleading"].background) <= 50  # amber
+    assert 80 <= hue(colours["mostly_true"].background) <= 160  # green
+    assert 120 <= hue(colours["true"].background) <= 160  # green
+    assert 190 <= hue(colours["unproven"].background) <= 240  # blue
+    assert len({c.background for c in colours.values()}) == len(colours)
+
+
+def test_the_stylesheet_is_written_from_the_table_of_colours():
+    from pathlib import Path
+
+    import kiemchung
+
+    css = Path(kiemchung.__file__).parent / "static" / "kiemchung" / "verdicts.css"
+    assert css.read_text(encoding="utf-8") == services.tone_css(), (
+        "static/kiemchung/verdicts.css differs from TONE_COLOURS; write it again with "
+        "kiemchung.claims.services.tone_css()"
+    )

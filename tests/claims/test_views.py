@@ -671,6 +671,26 @@ def test_admin_reorders_renames_and_adds_rating_steps(client, team):
                       "Bịa đặt"]
 
 
+def test_admin_says_what_each_step_means_and_everyone_sees_its_colour(client, team):
+    steps = list(Rating.objects.filter(workspace=team.workspace).order_by("position"))
+    as_user(client, team.admin)
+    assert 'name="ratings-0-tone"' in page_text(client.get("/claims/ratings/"))
+    rows = [
+        {"id": str(r.pk), "label": r.label, "position": str(i), "is_active": "on", "tone": r.tone}
+        for i, r in enumerate(steps, start=1)
+    ]
+    rows.append({"id": "", "label": "Bịa đặt", "position": "6", "is_active": "on",
+                 "tone": "false"})
+
+    response = client.post("/claims/ratings/", _rating_post(rows))
+
+    assert response.status_code == 302
+    assert Rating.objects.get(workspace=team.workspace, label="Bịa đặt").tone == "false"
+    page = page_text(as_user(client, team.editor).get("/claims/ratings/"))
+    assert '<strong class="rating-badge tone-false">Bịa đặt</strong>' in page
+    assert '<strong class="rating-badge tone-unproven">Chưa đủ căn cứ</strong>' in page
+
+
 def test_rating_scale_errors_are_in_vietnamese(client, team):
     as_user(client, team.admin)
 

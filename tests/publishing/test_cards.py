@@ -40,7 +40,7 @@ def _content(claim: str = CLAIM_TEXT, **changes) -> cards.CardContent:
         "team": "Nhóm Kiểm Chứng Sự Thật",
         "claim": claim,
         "rating": "Sai sự thật",
-        "rating_rank": 0.0,
+        "tone": "false",
         "url": "https://kiemchung.example/p/nhom/12/sai-su-that-nuoc-chanh/",
         "labels": ("KIỂM CHỨNG", "Nhận định", "Kết luận"),
     }
@@ -163,6 +163,29 @@ def _another_rating(factcheck):
         .exclude(pk=factcheck.rating_id)
         .first()
     )
+
+
+@pytest.mark.parametrize(
+    ("tone", "label"),
+    [("false", "Sai"), ("misleading", "Gây hiểu lầm"), ("true", "Đúng"),
+     ("unproven", "Chưa đủ căn cứ")],
+)
+def test_the_card_badge_has_the_colours_of_the_pages(tone, label):
+    content = _content(rating=label, tone=tone)
+    size = cards.SIZES["og"]
+    badge = cards.layout(content, size).badge
+    rating = next(b for b in cards.layout(content, size).blocks if b.role == "rating")
+    image = Image.open(io.BytesIO(cards.render(content, size))).convert("RGB")
+
+    colours = services.TONE_COLOURS[tone]
+    assert image.getpixel((badge.x + 4, badge.y + badge.height // 2)) == colours.rgb("background")
+    assert rating.fill == colours.rgb("ink")
+
+
+def test_a_card_follows_its_rating_step_s_meaning(team):
+    factcheck = verdict_published(team)  # rated "Sai"
+
+    assert cards.card_content(factcheck).tone == "false"
 
 
 def test_unpublished_fact_check_has_no_card(client, team):

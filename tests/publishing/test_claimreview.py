@@ -17,6 +17,8 @@ from kiemchung.claims import services
 
 pytestmark = pytest.mark.django_db
 
+GARLIC_UNPROVEN = "Nước tỏi ngâm qua đêm làm giảm huyết áp trong một tuần"
+
 # Google's ClaimReview structured data: required, then recommended, properties.
 REQUIRED = ("claimReviewed", "reviewRating", "url")
 RECOMMENDED = ("author", "datePublished", "itemReviewed")
@@ -100,6 +102,36 @@ def test_the_property_check_catches_what_is_missing(client, team):
     broken = {**review, "reviewRating": out_of_scale}
     assert "reviewRating lacks alternateName" in problems(broken)
     assert "ratingValue outside worstRating..bestRating" in problems(broken)
+
+
+def test_the_numeric_scale_runs_from_false_to_true(client, team):
+    values = {}
+    for label in ("Đúng", "Gần đúng", "Gây hiểu lầm", "Sai"):
+        factcheck = publish(team, f"Nhận định được xếp “{label}”", title=label, label=label)
+        values[label] = page_review(client, factcheck)["reviewRating"]
+
+    assert {label: r["ratingValue"] for label, r in values.items()} == {
+        "Đúng": 4,
+        "Gần đúng": 3,
+        "Gây hiểu lầm": 2,
+        "Sai": 1,
+    }
+    assert {(r["worstRating"], r["bestRating"]) for r in values.values()} == {(1, 4)}
+
+
+def test_an_unproven_verdict_has_its_words_and_no_place_below_false(client, team):
+    factcheck = with_appearance(
+        team, publish(team, GARLIC_UNPROVEN, title="Chưa đủ căn cứ", label="Chưa đủ căn cứ")
+    )
+
+    review = page_review(client, factcheck)
+
+    assert review["reviewRating"] == {"@type": "Rating", "alternateName": "Chưa đủ căn cứ"}
+    feed = client.get("/p/nhom/claimreview.json").json()
+    assert feed["dataFeedElement"][0]["reviewRating"] == {
+        "@type": "Rating",
+        "alternateName": "Chưa đủ căn cứ",
+    }
 
 
 def test_corrected_factcheck_claimreview_has_date_modified(client, team):

@@ -76,7 +76,7 @@ def test_published_fact_check_is_readable_without_login(client, team):
     assert TITLE in page
     quote = f'<blockquote class="claim-quote" id="claim-quote"><p>{CLAIM_TEXT}</p></blockquote>'
     assert quote in page
-    assert '<strong class="rating-badge" id="rating">Sai</strong>' in page
+    assert '<strong class="rating-badge tone-false" id="rating">Sai</strong>' in page
     assert 'id="published-at"' in page
     assert 'id="corrected-at"' not in page
     assert "Nhóm Kiểm Chứng" in page
@@ -138,11 +138,11 @@ def test_claim_review_json_ld_has_the_required_keys(client, team):
     assert data["claimReviewed"] == CLAIM_TEXT
     assert data["url"] == f"http://127.0.0.1:8000{public_url(factcheck)}"
     assert data["datePublished"] == timezone.localdate().isoformat()
-    # "Sai" is step 4 of the 5-step scale, 1 being the most accurate.
+    # "Sai" is the least accurate of the 4 graded steps ("Chưa đủ căn cứ" has no number).
     assert data["reviewRating"] == {
         "@type": "Rating",
-        "ratingValue": 2,
-        "bestRating": 5,
+        "ratingValue": 1,
+        "bestRating": 4,
         "worstRating": 1,
         "alternateName": "Sai",
     }

@@ -14,7 +14,13 @@ from django.utils.translation import gettext_lazy as _
 
 from kiemchung.accounts.models import Role, Workspace
 from kiemchung.claims.matching import QUERY_MAX_CHARS
-from kiemchung.claims.models import ClaimState, EvidenceKind, Rating, ReviewDecision
+from kiemchung.claims.models import (
+    ClaimState,
+    EvidenceKind,
+    Rating,
+    RatingTone,
+    ReviewDecision,
+)
 from kiemchung.claims.services import CLAIM_TEXT_MAX
 
 User = get_user_model()
@@ -372,6 +378,13 @@ class RatingStepForm(forms.Form):
     )
     position = forms.IntegerField(label=_("Thứ tự"), min_value=1, required=False)
     is_active = forms.BooleanField(label=_("Đang dùng"), required=False, initial=True)
+    tone = forms.ChoiceField(
+        label=_("Ý nghĩa"),
+        choices=RatingTone.choices,
+        initial=RatingTone.UNPROVEN,
+        required=False,  # a step sent without one keeps its own
+        help_text=_("Cho mức này màu của nó trên trang và ảnh chia sẻ."),
+    )
 
 
 class BaseRatingFormSet(forms.BaseFormSet):

@@ -187,6 +187,28 @@ DEFAULT_RATINGS: list[tuple[str, str]] = [
 _DEFAULT_RATING_TEXTS = frozenset(text for pair in DEFAULT_RATINGS for text in pair)
 
 
+class RatingTone(models.TextChoices):
+    """What a step of the scale means, whatever the team calls it: it gives the step its colour
+    on every page and share card, and says whether it has a place on ClaimReview's numeric
+    scale (an unproven verdict has none: it is neither truer nor falser than "false")."""
+
+    TRUE = "true", _("Đúng (xanh lá)")
+    MOSTLY_TRUE = "mostly_true", _("Gần đúng (xanh ô liu)")
+    MISLEADING = "misleading", _("Gây hiểu lầm (vàng hổ phách)")
+    FALSE = "false", _("Sai (cam đỏ)")
+    UNPROVEN = "unproven", _("Chưa kết luận được (xanh lam, ngoài thang điểm)")
+
+
+# The meaning of each step of the default scale, by its label.
+DEFAULT_RATING_TONES: dict[str, str] = {
+    "Đúng": RatingTone.TRUE,
+    "Gần đúng": RatingTone.MOSTLY_TRUE,
+    "Gây hiểu lầm": RatingTone.MISLEADING,
+    "Sai": RatingTone.FALSE,
+    "Chưa đủ căn cứ": RatingTone.UNPROVEN,
+}
+
+
 def rating_text_display(text: str) -> str:
     """A rating label or description in the reader's language if it is still the default's.
 
@@ -203,6 +225,9 @@ class Rating(WorkspaceScoped):
     position = models.PositiveSmallIntegerField(_("thứ tự"))
     description = models.TextField(_("giải thích"), blank=True)
     is_active = models.BooleanField(default=True)
+    tone = models.CharField(
+        _("ý nghĩa"), max_length=12, choices=RatingTone.choices, default=RatingTone.UNPROVEN
+    )
 
     class Meta:
         ordering = ["position", "id"]

@@ -37,7 +37,15 @@ from kiemchung.claims.models import (
     FactCheck,
     Snapshot,
 )
-from kiemchung.claims.ratings import DEFAULT_RATINGS, ratings_ensure_default, ratings_update
+from kiemchung.claims.ratings import (
+    DEFAULT_RATINGS,
+    NEUTRAL_COLOURS,
+    TONE_COLOURS,
+    ToneColours,
+    ratings_ensure_default,
+    ratings_update,
+    tone_css,
+)
 from kiemchung.claims.verdicts import (
     factcheck_correct,
     factcheck_publish,
@@ -67,6 +75,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_RATINGS",
+    "NEUTRAL_COLOURS",
+    "TONE_COLOURS",
+    "ToneColours",
     "appearance_add",
     "claim_assign",
     "claim_create",
@@ -87,6 +98,7 @@ __all__ = [
     "ratings_update",
     "review_submit",
     "slug_for_title",
+    "tone_css",
 ]
 
 CLAIM_TEXT_MAX = 2000

@@ -349,6 +349,7 @@ def _rating_initial(workspace: Any) -> list[dict[str, Any]]:
             "description": rating.description,
             "position": index,
             "is_active": rating.is_active,
+            "tone": rating.tone,
         }
         for index, rating in enumerate(
             Rating.objects.filter(workspace=workspace).order_by("position", "id"), start=1
@@ -372,6 +373,7 @@ def ratings_edit(request: HttpRequest) -> HttpResponse:
                     "label": step["label"],
                     "description": step.get("description", ""),
                     "is_active": step.get("is_active", False),
+                    "tone": step.get("tone") or None,
                 }
                 for step in formset.ordered_steps()
             ]

@@ -31,20 +31,18 @@ from django.utils.translation import gettext as _
 from PIL import Image, ImageDraw, ImageFont
 
 from kiemchung.claims.models import FactCheck
-from kiemchung.publishing.jsonld import absolute_url, factcheck_path, rating_scale
+from kiemchung.claims.services import NEUTRAL_COLOURS, TONE_COLOURS, ToneColours
+from kiemchung.publishing.jsonld import absolute_url, factcheck_path
 
 FONT_FAMILY = "Be Vietnam Pro"
 ELLIPSIS = "…"
 # Bump when the drawing changes, so cards already kept are drawn again.
-DESIGN_VERSION = 1
+DESIGN_VERSION = 2
 
 _INK = (255, 255, 255)
 _MUTED = (176, 190, 204)
 _BACKGROUND = (15, 30, 46)
 _ACCENT = (242, 201, 76)
-# Rating colours from the least to the most accurate end of the scale.
-_RATING_COLOURS = ((192, 57, 43), (211, 84, 0), (183, 149, 11), (30, 132, 73))
-_NEUTRAL_RATING = (93, 109, 126)
 
 
 @dataclass(frozen=True)
@@ -67,14 +65,14 @@ class CardContent:
     team: str
     claim: str
     rating: str
-    # 0 for the least accurate step of the scale, 1 for the most accurate; None without one.
-    rating_rank: float | None
+    # What the rating means (a RatingTone), which gives its badge the colours of the pages.
+    tone: str
     url: str
     labels: tuple[str, str, str]
 
     def digest(self, size: CardSize) -> str:
         data = [DESIGN_VERSION, size.name, self.team, self.claim, self.rating,
-                self.rating_rank, self.url, list(self.labels)]
+                self.tone, self.url, list(self.labels)]
         blob = json.dumps(data, ensure_ascii=False).encode("utf-8")
         return hashlib.sha256(blob).hexdigest()[:16]
 
@@ -104,6 +102,7 @@ class Badge:
     width: int
     height: int
     fill: tuple[int, int, int]
+    ink: tuple[int, int, int]
 
 
 @dataclass(frozen=True)
@@ -216,11 +215,8 @@ def wrap(
     return lines, True
 
 
-def _rating_colour(rank: float | None) -> tuple[int, int, int]:
-    if rank is None:
-        return _NEUTRAL_RATING
-    index = min(len(_RATING_COLOURS) - 1, int(rank * len(_RATING_COLOURS)))
-    return _RATING_COLOURS[index]
+def _tone_colours(tone: str) -> ToneColours:
+    return TONE_COLOURS.get(tone, NEUTRAL_COLOURS)
 
 
 def _display_url(url: str) -> str:
@@ -230,17 +226,13 @@ def _display_url(url: str) -> str:
 
 def card_content(factcheck: FactCheck) -> CardContent:
     """What the card of a published fact-check shows, in the site's language."""
-    scale = rating_scale(factcheck)
-    rank = None
-    if scale and scale["bestRating"] > 1:
-        rank = (scale["ratingValue"] - 1) / (scale["bestRating"] - 1)
     with translation.override(settings.LANGUAGE_CODE):
         labels = (_("KIỂM CHỨNG"), _("Nhận định"), _("Kết luận"))
     return CardContent(
         team=factcheck.claim.workspace.name,
         claim=factcheck.claim.text,
         rating=factcheck.rating.label if factcheck.rating else "",
-        rating_rank=rank,
+        tone=factcheck.rating.tone if factcheck.rating else "",
         url=absolute_url(factcheck_path(factcheck)),
         labels=labels,
     )
@@ -301,12 +293,13 @@ def layout(content: CardContent, size: CardSize) -> CardLayout:
         badge_pad = 24
         text_width = inner - (badge_x - pad) - 2 * badge_pad
         rating_text = fit_line(drawable(content.rating), rating_face, text_width)
+        colours = _tone_colours(content.tone)
         badge = Badge(badge_x, rating_y,
                       math.ceil(_width(rating_text, rating_face)) + 2 * badge_pad, rating_height,
-                      _rating_colour(content.rating_rank))
+                      colours.rgb("background"), colours.rgb("ink"))
         blocks.append(TextBlock("rating", (rating_text,), rating_face, badge_x + badge_pad,
                                 rating_y + (rating_height - round(rating_face.size * 1.2)) // 2,
-                                text_width, rating_height, _INK))
+                                text_width, rating_height, badge.ink))
 
     label_face = font(400, 26 if not square else 30)
     label_y = pad + head_height + (28 if not square else 56)

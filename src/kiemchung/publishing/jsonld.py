@@ -16,7 +16,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 
 from kiemchung.accounts.models import Workspace
-from kiemchung.claims.models import Appearance, FactCheck, Rating
+from kiemchung.claims.models import Appearance, FactCheck, Rating, RatingTone
 
 # The share card size made for link previews (OpenGraph, Twitter/X, Zalo, Facebook).
 SHARE_CARD = "og"
@@ -43,24 +43,33 @@ def factcheck_path(factcheck: FactCheck) -> str:
 
 
 def scale_steps(workspace_id: int) -> list[int]:
-    """The ids of the workspace's active rating steps, most accurate first."""
+    """The ids of the workspace's active graded rating steps, most accurate first.
+
+    Unproven steps are left out: they have no place between "true" and "false".
+    """
     return list(
         Rating.objects.filter(workspace_id=workspace_id, is_active=True)
+        .exclude(tone=RatingTone.UNPROVEN)
         .order_by("position", "id")
         .values_list("pk", flat=True)
     )
 
 
 def rating_scale(factcheck: FactCheck, steps: list[int] | None = None) -> dict[str, Any]:
-    """The rating as numbers: the scale's steps counted so that the most accurate is highest.
+    """The rating as numbers: the scale's graded steps counted so that the most accurate is
+    highest, with the team's words for it (alternateName).
 
     A workspace orders its scale with position 1 the most accurate; schema.org wants
-    worstRating < bestRating, so the step at rank r of n is given the value n - r + 1.
+    worstRating < bestRating, so the graded step at rank r of n is given the value n - r + 1.
+    An unproven verdict ("Chưa đủ căn cứ") is not a degree of truth: it gets its words only,
+    no ratingValue, so that no reader of the data takes it for something falser than "false".
     `steps` (from scale_steps) saves a query per fact-check when many are built at once.
     """
     rating = factcheck.rating
     if rating is None:
         return {}
+    if rating.tone == RatingTone.UNPROVEN:
+        return {"@type": "Rating", "alternateName": rating.label}
     steps = list(scale_steps(rating.workspace_id) if steps is None else steps)
     if rating.pk not in steps:
         steps.append(rating.pk)
