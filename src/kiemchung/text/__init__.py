@@ -5,6 +5,15 @@ media clean-up and near-duplicate hashing.
 """
 
 from kiemchung.text.abbreviations import ABBREVIATIONS, expand_abbreviations
+from kiemchung.text.keyfacts import (
+    KINDS,
+    Conflict,
+    KeyFact,
+    KeyFacts,
+    conflicts,
+    key_facts,
+    shared,
+)
 from kiemchung.text.neardup import (
     key_distance,
     minhash,
@@ -27,23 +36,30 @@ from kiemchung.text.tokenize import folded_terms, stopwords, tokenize
 
 __all__ = [
     "ABBREVIATIONS",
+    "KINDS",
     "CleanPost",
+    "Conflict",
+    "KeyFact",
+    "KeyFacts",
     "Restorer",
     "accent_ratio",
     "builtin_restorer",
     "clean_post",
+    "conflicts",
     "content_hash",
     "expand_abbreviations",
     "fold",
     "folded_terms",
     "has_diacritics",
     "key_distance",
+    "key_facts",
     "minhash",
     "near_duplicate_key",
     "near_duplicate_similarity",
     "normalize",
     "normalize_tone_placement",
     "restore_diacritics",
+    "shared",
     "simhash",
     "split_hashtag",
     "stopwords",
