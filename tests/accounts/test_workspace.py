@@ -43,6 +43,17 @@ def test_admin_updates_workspace_settings(client, team):
     assert "slug" not in event.after
 
 
+def test_settings_labels_start_with_a_capital_letter(client, team):
+    client.force_login(team.admin)
+
+    html = client.get(SETTINGS).content.decode()
+
+    labels = re.findall(r"<label[^>]*>([^<]+)</label>", html)
+    assert "Tên nhóm:" in labels
+    assert len(labels) >= 6
+    assert [label for label in labels if label[:1].islower()] == []
+
+
 def test_unchanged_settings_write_no_audit_event(team):
     services.workspace_update(workspace=team.workspace, actor=team.admin, name="Nhóm Kiểm Chứng")
     assert not AuditEvent.objects.filter(action="workspace.update").exists()

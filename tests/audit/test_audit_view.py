@@ -123,3 +123,66 @@ def test_the_log_is_paginated(team, client):
     assert len(_actions(second)) == 6
     assert "Trang 1/2" in first.content.decode()
     assert _actions(second)[-1] == "claim.create"
+
+
+def _visible(html: str) -> str:
+    """The page's text as a reader sees it: no tags, no attributes."""
+    import re
+
+    return re.sub(r"<[^>]+>", " ", html)
+
+
+def test_the_log_tells_actions_fields_and_states_in_words(team, client):
+    claim = claim_opened(team, by=team.editor)
+    services.claim_dismiss(claim=claim, actor=team.editor, reason="Ý kiến cá nhân")
+    client.force_login(team.admin)
+
+    html = client.get(URL).content.decode()
+
+    text = _visible(html)
+    assert "Bỏ qua nhận định" in text
+    assert "Tạo nhận định" in text
+    assert "Lý do bỏ qua" in text
+    assert "Mới" in text and "Đã bỏ qua" in text
+    for raw in ("claim.dismiss", "claim.create", "dismiss_reason", "open", "dismissed"):
+        assert raw not in text.split(), raw
+    assert '<option value="claim.dismiss">Bỏ qua nhận định</option>' in html
+
+
+def test_the_log_is_in_english_once_chosen(team, client):
+    claim = claim_opened(team, by=team.editor)
+    services.claim_dismiss(claim=claim, actor=team.editor, reason="Ý kiến cá nhân")
+    client.force_login(team.admin)
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+
+    text = _visible(client.get(URL).content.decode())
+
+    assert "Dismiss claim" in text
+    assert "Reason for dismissing" in text
+    assert "New" in text and "Dismissed" in text
+
+
+def test_every_recorded_action_has_words():
+    import ast
+    from pathlib import Path
+
+    import kiemchung
+    from kiemchung.audit.labels import ACTIONS
+
+    recorded = set()
+    for path in Path(kiemchung.__file__).parent.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "audit_record":
+                for keyword in node.keywords:
+                    if keyword.arg == "action":
+                        recorded |= {
+                            c.value
+                            for c in ast.walk(keyword.value)
+                            if isinstance(c, ast.Constant) and isinstance(c.value, str)
+                        }
+    # f"items.{decision}" and the like leave only their prefix here: those are listed below.
+    recorded = {action for action in recorded if "." in action.strip(".")}
+    decisions = {f"items.{d}" for d in ("promote", "attach", "dismiss")}
+    decisions |= {f"factcheck.{d}" for d in ("approve", "request_changes")}
+    assert recorded - set(ACTIONS) == set()
+    assert decisions - set(ACTIONS) == set()

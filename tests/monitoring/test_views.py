@@ -57,6 +57,22 @@ def test_queue_filters_by_topic_and_language(client, team, items):
     assert "triage-empty" in body
 
 
+def test_topic_badges_name_the_topic_as_the_filter_does(client, team, items):
+    from kiemchung.monitoring.models import TOPIC_LABELS
+    from kiemchung.monitoring.triage import TOPICS
+
+    html = _login(client, team.checker).get(QUEUE).content.decode()
+
+    assert items[FLOOD].topic == "disaster"
+    assert '<span class="badge topic">Thiên tai</span>' in html
+    assert '<span class="badge topic">disaster</span>' not in html
+    assert '<option value="disaster">Thiên tai</option>' in html
+    assert set(TOPIC_LABELS) == set(TOPICS)
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    english = client.get(QUEUE).content.decode()
+    assert '<span class="badge topic">Natural disasters</span>' in english
+
+
 def test_checker_promotes_an_item_to_a_claim_with_its_appearance(client, team, items):
     rumour = items[RUMOUR]
     answer = _login(client, team.checker).post(QUEUE, {"act": f"promote:{rumour.pk}"})

@@ -6,7 +6,9 @@ from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib.auth import authenticate
+from django.db.models import Field
 from django.http import HttpRequest
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from kiemchung.accounts import ratelimit, selectors
@@ -171,26 +173,33 @@ class MemberRoleForm(forms.Form):
     role = forms.ChoiceField(label=_("Vai trò"), choices=ROLE_CHOICES)
 
 
+def _field_label(name: str) -> Any:
+    """A Workspace field's name as a form label: capitalised, still translated when shown."""
+    field = Workspace._meta.get_field(name)
+    assert isinstance(field, Field)
+    return capfirst(field.verbose_name)
+
+
 class WorkspaceSettingsForm(forms.Form):
     name = forms.CharField(
-        label=Workspace._meta.get_field("name").verbose_name,
+        label=_field_label("name"),
         max_length=120,
         widget=forms.TextInput(attrs=_attrs(autofocus=True, autocomplete="organization")),
     )
     description = forms.CharField(
-        label=Workspace._meta.get_field("description").verbose_name,
+        label=_field_label("description"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
     corrections_email = forms.EmailField(
-        label=Workspace._meta.get_field("corrections_email").verbose_name,
+        label=_field_label("corrections_email"),
         required=False,
         help_text=Workspace._meta.get_field("corrections_email").help_text,
         error_messages=EMAIL_ERRORS,
         widget=forms.EmailInput(attrs=_attrs(autocomplete="email")),
     )
     require_2fa = forms.BooleanField(
-        label=Workspace._meta.get_field("require_2fa").verbose_name,
+        label=_field_label("require_2fa"),
         required=False,
         help_text=_(
             "Quản trị viên và biên tập viên chưa bật sẽ được đưa đến trang cài đặt trước khi "
@@ -198,7 +207,7 @@ class WorkspaceSettingsForm(forms.Form):
         ),
     )
     match_suggest_threshold = forms.FloatField(
-        label=Workspace._meta.get_field("match_suggest_threshold").verbose_name,
+        label=_field_label("match_suggest_threshold"),
         required=False,
         min_value=0.0,
         max_value=1.0,
@@ -208,7 +217,7 @@ class WorkspaceSettingsForm(forms.Form):
         ),
     )
     match_auto_threshold = forms.FloatField(
-        label=Workspace._meta.get_field("match_auto_threshold").verbose_name,
+        label=_field_label("match_auto_threshold"),
         required=False,
         min_value=0.0,
         max_value=1.0,

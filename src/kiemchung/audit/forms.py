@@ -36,7 +36,7 @@ class AuditFilterForm(forms.Form):
         all_label = str(_("Tất cả"))
         self.fields["action"].choices = [  # type: ignore[attr-defined]
             ("", all_label),
-            *((a, a) for a in selectors.audit_actions(workspace=workspace)),
+            *selectors.audit_actions(workspace=workspace),
         ]
         self.fields["object_type"].choices = [  # type: ignore[attr-defined]
             ("", all_label),

@@ -9,10 +9,12 @@ from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
 from django.db.models import QuerySet
+from django.utils.text import capfirst
 
 from kiemchung.accounts.models import Workspace
 from kiemchung.accounts.permissions import Action, require
 from kiemchung.accounts.selectors import member_for
+from kiemchung.audit import labels
 from kiemchung.audit.models import AuditEvent
 
 if TYPE_CHECKING:
@@ -33,19 +35,24 @@ def _display(value: Any) -> str:
 
 @dataclass(frozen=True)
 class Change:
-    """One field of an event: its value before and after."""
+    """One field of an event: its value before and after, and their words for people."""
 
     field: str
     before: Any
     after: Any
+    object_type: str = ""
+
+    @property
+    def label(self) -> str:
+        return labels.field_label(self.object_type, self.field)
 
     @property
     def before_text(self) -> str:
-        return _display(self.before)
+        return _display(labels.value_label(self.object_type, self.field, self.before))
 
     @property
     def after_text(self) -> str:
-        return _display(self.after)
+        return _display(labels.value_label(self.object_type, self.field, self.after))
 
 
 def audit_events(
@@ -77,11 +84,12 @@ def audit_events(
     return events.order_by("-at", "-id")
 
 
-def audit_actions(*, workspace: Workspace) -> list[str]:
-    """The distinct actions recorded in the workspace, for the filter."""
-    return sorted(
-        set(AuditEvent.objects.filter(workspace=workspace).values_list("action", flat=True))
-    )
+def audit_actions(*, workspace: Workspace) -> list[tuple[str, str]]:
+    """(action, its words) of every action recorded in the workspace, for the filter."""
+    recorded = AuditEvent.objects.filter(workspace=workspace).values_list("action", "object_type")
+    found = dict(recorded.order_by().distinct())
+    named = [(action, labels.action_label(action, kind)) for action, kind in found.items()]
+    return sorted(named, key=lambda pair: pair[1])
 
 
 def audit_object_types(*, workspace: Workspace) -> list[tuple[str, str]]:
@@ -94,7 +102,7 @@ def audit_object_types(*, workspace: Workspace) -> list[tuple[str, str]]:
 def object_type_name(label: str) -> str:
     """The model's verbose name for an "app.model" label, or the label itself."""
     try:
-        return str(apps.get_model(label)._meta.verbose_name)
+        return capfirst(str(apps.get_model(label)._meta.verbose_name))
     except (LookupError, ValueError):
         return label
 
@@ -105,4 +113,12 @@ def event_changes(event: AuditEvent) -> list[Change]:
     after = event.after if isinstance(event.after, dict) else {}
     # JSON objects keep no key order on PostgreSQL, so fields are shown alphabetically.
     names = sorted(set(before) | set(after))
-    return [Change(field=name, before=before.get(name), after=after.get(name)) for name in names]
+    return [
+        Change(
+            field=name,
+            before=before.get(name),
+            after=after.get(name),
+            object_type=event.object_type,
+        )
+        for name in names
+    ]

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from kiemchung.accounts.permissions import Action, require
-from kiemchung.audit import selectors
+from kiemchung.audit import labels, selectors
 from kiemchung.audit.forms import AuditFilterForm
 
 PAGE_SIZE = 50
@@ -38,6 +38,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
     rows = [
         {
             "event": event,
+            "action": labels.action_label(event.action, event.object_type),
             "type_name": selectors.object_type_name(event.object_type),
             "changes": selectors.event_changes(event),
         }

@@ -9,17 +9,15 @@ from django.utils.translation import gettext_lazy as _
 
 from kiemchung.accounts.models import Workspace
 from kiemchung.monitoring.importers import FIELDS
-from kiemchung.monitoring.models import ImportFormat, ItemState, Source, SourceKind
+from kiemchung.monitoring.models import (
+    TOPIC_LABELS,
+    ImportFormat,
+    ItemState,
+    Source,
+    SourceKind,
+)
 
-TOPIC_CHOICES = [
-    ("", _("Mọi chủ đề")),
-    ("health", _("Sức khỏe")),
-    ("scam", _("Lừa đảo")),
-    ("disaster", _("Thiên tai")),
-    ("finance", _("Tài chính")),
-    ("policy", _("Chính sách")),
-    ("none", _("Chưa rõ")),
-]
+TOPIC_CHOICES = [("", _("Mọi chủ đề")), *TOPIC_LABELS.items(), ("none", _("Chưa rõ"))]
 PERIOD_CHOICES = [
     ("", _("Mọi lúc")),
     ("24h", _("24 giờ qua")),

@@ -84,6 +84,16 @@ class MatchStage(models.TextChoices):
     DENSE = "dense", _("Đối chiếu đầy đủ")
 
 
+# The topics triage gives an item (triage.TOPICS), in the newsroom's words.
+TOPIC_LABELS = {
+    "health": _("Sức khỏe"),
+    "scam": _("Lừa đảo"),
+    "disaster": _("Thiên tai"),
+    "finance": _("Tài chính"),
+    "policy": _("Chính sách"),
+}
+
+
 class Item(WorkspaceScoped):
     """One piece of public content, with the copies of it folded in."""
 
@@ -166,6 +176,11 @@ class Item(WorkspaceScoped):
     @property
     def is_vietnamese(self) -> bool:
         return self.language == "vi"
+
+    @property
+    def topic_label(self) -> str:
+        """The topic in the reader's words, as the queue's filter names it."""
+        return str(TOPIC_LABELS.get(self.topic, self.topic))
 
 
 class Sighting(TimeStamped):
