@@ -140,25 +140,25 @@ def test_publication_date_reads_published_while_the_button_reads_publish(client,
 def test_default_rating_label_is_english_on_public_pages_but_stored_in_claimreview(client, team):
     factcheck = lemon(team)  # rated "Sai", the default label
     html = public_html(english_client(client, team.editor), factcheck)
-    assert '<strong class="rating-badge" id="rating">False</strong>' in html
+    assert '<strong class="rating-badge tone-false" id="rating">False</strong>' in html
     assert "The claim is inaccurate." in html
     assert claim_review(html)["reviewRating"]["alternateName"] == "Sai"
     index = page(client.get(reverse("publishing:workspace_index", args=["nhom"])))
-    assert '<span class="badge rating-badge">False</span>' in index
+    assert '<span class="badge rating-badge tone-false">False</span>' in index
 
 
 def test_renamed_rating_label_is_shown_as_stored_in_english(client, team):
     Rating.objects.filter(workspace=team.workspace, label="Sai").update(label="Sai sự thật")
     factcheck = publish(team, "Ăn tỏi sống chữa được cúm", title="Tỏi", label="Sai sự thật")
     html = public_html(english_client(client, team.editor), factcheck)
-    assert '<strong class="rating-badge" id="rating">Sai sự thật</strong>' in html
+    assert '<strong class="rating-badge tone-false" id="rating">Sai sự thật</strong>' in html
     assert claim_review(html)["reviewRating"]["alternateName"] == "Sai sự thật"
 
 
 def test_default_rating_label_stays_vietnamese_by_default(client, team):
     factcheck = lemon(team)
     html = public_html(client, factcheck)
-    assert '<strong class="rating-badge" id="rating">Sai</strong>' in html
+    assert '<strong class="rating-badge tone-false" id="rating">Sai</strong>' in html
 
 
 def test_rating_text_display_translates_only_the_default_wording():

@@ -528,6 +528,9 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 CSRF_TRUSTED_ORIGINS = [SITE_URL] if SITE_URL.startswith("http") else []
+# A refused form gets the site's own page (its layout, the reader's language, no inline style
+# for the CSP to block) saying to load the page again, not Django's bare English one.
+CSRF_FAILURE_VIEW = "kiemchung.core.views.csrf_failure"
 
 if EMAIL_URL == "smtp":
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"

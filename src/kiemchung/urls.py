@@ -1,11 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from kiemchung.api import api
+from kiemchung.core import views as core_views
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="claims:my_work", permanent=False), name="home"),
+    path("", core_views.home, name="home"),
+    path("favicon.ico", core_views.favicon, name="favicon"),
     path("accounts/", include("kiemchung.accounts.urls")),
     path("claims/", include("kiemchung.claims.urls")),
     path("monitoring/", include("kiemchung.monitoring.urls")),

@@ -94,7 +94,8 @@ def test_methodology_shows_the_workspace_scale_with_descriptions(client, team):
 
     page = client.get("/p/nhom/methodology/").content.decode()
 
-    labels = re.findall(r'<dt><span class="badge rating-badge">([^<]+)</span></dt>', page)
+    badge = r'<dt><span class="badge rating-badge tone-[a-z_]+">([^<]+)</span></dt>'
+    labels = re.findall(badge, page)
     expected = list(
         Rating.objects.filter(workspace=team.workspace, is_active=True)
         .order_by("position")
