@@ -57,3 +57,76 @@ def test_registering_a_setting_without_help_is_refused():
 
     with pytest.raises(env.SettingError):
         env.env_str("KIEMCHUNG_TEST_UNDOCUMENTED", "", "  ")
+
+
+def _markdown_files() -> list[Path]:
+    return [*sorted(DOCS.glob("*.md")), DOCS.parent / "README.md"]
+
+
+def _code_in(text: str) -> list[str]:
+    """The code of a Markdown page: fenced blocks and inline `spans`."""
+    import re
+
+    fenced = re.findall(r"```.*?```", text, re.S)
+    rest = re.sub(r"```.*?```", "", text, flags=re.S)
+    return fenced + re.findall(r"`[^`\n]+`", rest)
+
+
+def test_the_docs_name_only_commands_that_exist():
+    import re
+
+    from django.core.management import get_commands
+
+    known = set(get_commands()) | {"bench"}  # `kiemchung bench ...` runs without Django
+    named: dict[str, set[str]] = {}
+    for page in _markdown_files():
+        for code in _code_in(page.read_text(encoding="utf-8")):
+            for found in re.finditer(r"(?<![\w/.-])kiemchung ([a-z][a-z_-]*)", code):
+                named.setdefault(found.group(1), set()).add(page.name)
+    assert {"run", "worker", "schedule"} <= set(named)
+    unknown = {name: sorted(pages) for name, pages in named.items() if name not in known}
+    assert unknown == {}
+
+
+def test_every_page_the_docs_point_to_is_in_the_repo():
+    import re
+
+    missing = []
+    for page in _markdown_files():
+        text = page.read_text(encoding="utf-8")
+        for name in set(re.findall(r"\b([A-Z][A-Z_]+\.md)\b", text)):
+            if not ((DOCS / name).exists() or (DOCS.parent / name).exists()):
+                missing.append(f"{page.name} -> {name}")
+        for target in re.findall(r"\]\(([^)#\s]+\.md)\)", text):
+            if not (page.parent / target).exists():
+                missing.append(f"{page.name} -> {target}")
+    assert missing == []
+    readme = (DOCS.parent / "README.md").read_text(encoding="utf-8")
+    assert "(docs/ARCHITECTURE.md)" in readme
+
+
+def test_the_architecture_page_names_every_app_and_the_layer_contracts():
+    import re
+    import tomllib
+
+    page = (DOCS / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    root = Path(kiemchung.__file__).parent
+    packages = {
+        p.name for p in root.iterdir() if p.is_dir() and (p / "__init__.py").exists()
+    }
+    layout = page.split("## Layout", 1)[1].split("##", 1)[0]
+    listed = set(re.findall(r"^  ([a-z]+)/ ", layout, re.M)) - {"templates", "static", "locale"}
+    assert listed == packages, "docs/ARCHITECTURE.md's layout differs from src/kiemchung"
+    pyproject = tomllib.loads((DOCS.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    contracts = pyproject["tool"]["importlinter"]["contracts"]
+    forbidden = {c["name"] for c in contracts}
+    assert "text and matching are pure Python (no Django, no apps)" in forbidden
+    assert "nothing imports the CLI" in forbidden
+    assert "`[tool.importlinter]`" in page and "lint-imports" in page
+
+
+def test_the_readme_names_where_to_start():
+    readme = (DOCS.parent / "README.md").read_text(encoding="utf-8")
+
+    for address in ("/p/demo/", "/tin/gui/demo/", "/accounts/login/"):
+        assert f"http://127.0.0.1:8000{address}" in readme

@@ -26,3 +26,32 @@ def test_the_worker_refuses_a_lease_too_short_to_renew(settings):
     settings.TASKS_MODE = "db"
     with pytest.raises(CommandError, match="--lease-seconds"):
         call_command("worker", "--batch", "--lease-seconds", "0.2")
+
+
+def test_the_demo_prints_the_public_site_the_tipline_and_the_newsroom(db, settings, tmp_path):
+    import io
+
+    from kiemchung.claims import matching
+
+    settings.VAR_DIR = tmp_path
+    settings.MATCHING_INDEX_ROOT = tmp_path / "index"
+    settings.HOST, settings.PORT = "0.0.0.0", 8000  # noqa: S104
+    matching.forget_replicas()
+    out = io.StringIO()
+
+    call_command("seed_demo", stdout=out)
+
+    lines = out.getvalue().splitlines()
+    assert any(
+        "Public site" in line and line.endswith("http://127.0.0.1:8000/p/demo/") for line in lines
+    )
+    tipline = "http://127.0.0.1:8000/tin/gui/demo/"
+    assert any("Tipline" in line and tipline in line for line in lines)
+    assert any(
+        "Newsroom" in line and line.endswith("http://127.0.0.1:8000/accounts/login/")
+        for line in lines
+    )
+    again = io.StringIO()
+    call_command("seed_demo", stdout=again)  # a second `make run` prints them too
+    assert "http://127.0.0.1:8000/p/demo/" in again.getvalue()
+    matching.forget_replicas()

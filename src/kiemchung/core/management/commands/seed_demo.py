@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
+from django.urls import reverse
 
 from kiemchung.accounts.models import Workspace
 
@@ -76,7 +77,10 @@ DEMO_CLAIMS: list[dict[str, Any]] = [
 
 
 class Command(BaseCommand):
-    help = "Create the demo workspace, its members and claims in every state; print its login."
+    help = (
+        "Create the demo workspace, its members and claims in every state; print its public "
+        "site, tipline and newsroom addresses and its logins."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
@@ -97,9 +101,25 @@ class Command(BaseCommand):
         self._print_login(password)
 
     def _print_login(self, password: str) -> None:
-        url = f"http://{settings.HOST}:{settings.PORT}/accounts/login/"
+        """The three addresses people start from, then the demo's logins."""
+        from kiemchung.tipline.selectors import web_channel
+
+        # A server listening on every interface is reached on this machine at 127.0.0.1.
+        everywhere = ("", "0.0.0.0", "::")  # noqa: S104
+        host = "127.0.0.1" if settings.HOST in everywhere else settings.HOST
+        base = f"http://{host}:{settings.PORT}"
+        team = {"workspace_slug": DEMO_SLUG}
+        public = base + reverse("publishing:workspace_index", kwargs=team)
+        tipline = base + reverse("tipline:form", kwargs=team)
+        if web_channel(workspace_slug=DEMO_SLUG) is None:
+            tipline += (
+                f"  (off / đang tắt: kiemchung tipline_channel --workspace {DEMO_SLUG} --kind web)"
+            )
+        newsroom = base + reverse("accounts:login")
         self.stdout.write(self.style.SUCCESS("Demo workspace ready / Nhóm demo đã sẵn sàng"))
-        self.stdout.write(f"  {url}")
+        self.stdout.write(f"  Public site / Trang công khai:  {public}")
+        self.stdout.write(f"  Tipline / Gửi tin cho nhóm:     {tipline}")
+        self.stdout.write(f"  Newsroom / Phòng biên tập:      {newsroom}")
         self.stdout.write(f"  admin: demo-admin / {password}")
         self.stdout.write(f"  editor: demo-bientap / {password}")
         self.stdout.write(f"  checker: demo-kiemchung / {password}")
