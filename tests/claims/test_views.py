@@ -117,6 +117,21 @@ def test_my_work_shows_my_claims_and_verdicts_waiting_for_my_review(client, team
     assert published.title not in editor_page
 
 
+def test_my_work_shows_no_card_a_role_cannot_fill(client, team):
+    checker_page = page_text(as_user(client, team.checker).get("/claims/"))
+    assert 'id="my-reviews"' not in checker_page  # a checker never reviews
+    assert "chờ tôi duyệt" not in checker_page
+    assert 'id="my-claims"' in checker_page
+
+    editor_page = page_text(as_user(client, team.editor).get("/claims/"))
+    assert 'id="my-reviews"' in editor_page
+    assert "Không có kết luận nào chờ bạn duyệt." in editor_page
+
+    viewer_page = page_text(as_user(client, team.viewer).get("/claims/"))
+    assert 'id="my-reviews"' not in viewer_page and 'id="my-claims"' not in viewer_page
+    assert 'id="nothing-to-do"' in viewer_page
+
+
 def test_claim_list_filters_by_state_and_finds_text_typed_without_accents(client, team):
     open_claim = claim_opened(team, text="Giá xăng sẽ tăng gấp đôi vào tháng tới", topic="kinh tế")
     dismissed = services.claim_dismiss(
@@ -487,6 +502,94 @@ def test_evidence_url_is_required_for_url_evidence(client, team):
     assert response.status_code == 400
     assert "Hãy nhập đường dẫn của nguồn." in page_text(response)
     assert not Evidence.objects.exists()
+
+
+def test_an_invalid_evidence_url_is_explained_once(client, team):
+    claim = claim_opened(team)
+    as_user(client, team.checker)
+
+    response = client.post(f"/claims/{claim.pk}/evidence/", {"kind": "url", "url": "không phải"})
+
+    page = page_text(response)
+    assert response.status_code == 400
+    errors = re.search(r'<ul class="errorlist" id="evidence-url_error">(.*?)</ul>', page, re.S)
+    assert errors is not None
+    assert errors.group(1).count("<li>") == 1
+    assert "Nhập một URL hợp lệ." in errors.group(1)
+    assert "Hãy nhập đường dẫn của nguồn." not in page
+
+
+def _docx() -> bytes:
+    import io
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", "<w:document/>")
+    return out.getvalue()
+
+
+def _zip() -> bytes:
+    import io
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("chuong-trinh.exe", "MZ")
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("ghi-chu.txt", "Công văn số 12 của Bộ Y tế".encode()),
+        ("bang.csv", b"ngay,so ca\n1/1,12\n"),
+        ("van-ban.pdf", b"Day khong phai PDF, chi la chu"),  # a name is not a content
+        ("trang.html", b"<html><script>alert(1)</script></html>"),
+        ("goi.zip", _zip()),
+        ("utf16.txt", "\ufeffvăn bản".encode("utf-16")),
+    ],
+)
+def test_what_is_not_a_document_is_refused_by_its_content(client, team, name, content):
+    claim = claim_opened(team)
+    as_user(client, team.checker)
+    upload = SimpleUploadedFile(name, content, content_type="application/pdf")
+
+    response = client.post(
+        f"/claims/{claim.pk}/evidence/", {"kind": "document", "document": upload}
+    )
+
+    page = page_text(response)
+    assert response.status_code == 400
+    assert "Tệp này không phải là một tài liệu được nhận." in page
+    assert "Văn bản thuần hãy dán vào một ghi chú." in page
+    assert not Evidence.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "stored"),
+    [
+        ("cong-van.pdf", b"%PDF-1.7\n...", "cong-van.pdf"),
+        ("ban-chup.txt", b"%PDF-1.4\n...", "ban-chup.pdf"),  # a PDF, whatever its name
+        ("bien-ban.docx", _docx(), "bien-ban.docx"),
+        ("anh", b"\x89PNG\r\n\x1a\n" + b"\x00" * 20, "anh.png"),
+        ("ghi-am.mp3", b"ID3\x04\x00" + b"\x00" * 20, "ghi-am.mp3"),
+    ],
+)
+def test_documents_are_known_by_their_content(client, team, name, content, stored):
+    claim = claim_opened(team)
+    as_user(client, team.checker)
+    upload = SimpleUploadedFile(name, content)
+
+    response = client.post(
+        f"/claims/{claim.pk}/evidence/", {"kind": "document", "document": upload}
+    )
+
+    assert response.status_code == 302
+    evidence = Evidence.objects.get(claim=claim, kind=EvidenceKind.DOCUMENT)
+    assert evidence.document.name.rsplit("/", 1)[-1].startswith(stored.rsplit(".", 1)[0])
+    assert evidence.document.name.endswith("." + stored.rsplit(".", 1)[-1])
 
 
 def test_note_evidence_is_added(client, team):

@@ -506,6 +506,23 @@ def test_announce_and_resend_through_the_pages(
     assert len(bot.messages) == 1
 
 
+def test_announcing_with_no_outlet_ticked_posts_nowhere_and_says_so(
+    client, team, factcheck, django_capture_on_commit_callbacks
+):
+    with serving(FakeBotApi()) as bot:
+        telegram_outlet(team, bot)
+        client.force_login(team.editor)
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(f"/newsroom/factchecks/{factcheck.pk}/announce/", {})
+        page = client.get(response["Location"]).content.decode()
+
+    assert response.status_code == 302
+    assert response["Location"] == f"/claims/{factcheck.claim_id}/#outlets"
+    assert not Delivery.objects.filter(subject_id=str(factcheck.pk)).exists()
+    assert bot.messages == []
+    assert "Hãy đánh dấu ít nhất một kênh để đăng bài lên." in page
+
+
 def test_outlet_pages_are_for_admins(client, team):
     client.force_login(team.editor)
     assert client.get("/newsroom/outlets/").status_code == 403

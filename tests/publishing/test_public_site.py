@@ -7,6 +7,7 @@ import re
 import xml.etree.ElementTree as ET
 
 import pytest
+from django.utils import timezone
 from tests.publishing.stories import banknotes, correct, garlic, lemon, publish
 
 from kiemchung.claims.models import Rating
@@ -119,6 +120,23 @@ def test_corrections_log_lists_every_correction_newest_first_with_links(client, 
     assert notes == written
     assert f'href="/p/nhom/{first.pk}/{first.slug}/#version-' in page
     assert f'href="/p/nhom/{second.pk}/{second.slug}/"' in page
+
+
+def test_corrections_speak_to_readers_in_dates_not_version_numbers(client, team):
+    factcheck = lemon(team)
+    correct(team, factcheck, note="Sửa năm của nghiên cứu.")
+    today = timezone.localdate().strftime("%d/%m/%Y")
+
+    log = client.get("/p/nhom/corrections/").content.decode()
+    factcheck.refresh_from_db()
+    article = client.get(f"/p/nhom/{factcheck.pk}/{factcheck.slug}/").content.decode()
+
+    assert 'Đính chính ngày <time datetime="' in log and f">{today}</time>:" in log
+    assert "Sửa năm của nghiên cứu." in log
+    assert "Xem bài như trước khi đính chính" in log
+    assert f"<summary>Bài như đăng ngày {today}</summary>" in article
+    for page in (log, article):
+        assert "phiên bản 1" not in page.lower() and "phiên bản 2" not in page.lower()
 
 
 def test_team_page_names_the_team_and_contact_but_no_person(client, team):

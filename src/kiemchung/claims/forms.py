@@ -269,6 +269,13 @@ class EvidenceForm(IdPrefixForm):
     document = forms.FileField(
         label=_("Tệp tài liệu"),
         required=False,
+        help_text=_("PDF, Word, Excel, PowerPoint, OpenDocument, ảnh, âm thanh hoặc video."),
+        widget=forms.ClearableFileInput(
+            attrs={
+                "accept": ".pdf,.doc,.docx,.xls,.xlsx,.ppt,.pptx,.odt,.ods,.odp,"
+                "image/png,image/jpeg,image/gif,image/webp,audio/*,video/*"
+            }
+        ),
     )
     title = forms.CharField(
         label=_("Tiêu đề"),
@@ -294,9 +301,14 @@ class EvidenceForm(IdPrefixForm):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         kind = data.get("kind")
-        if kind == EvidenceKind.URL and not data.get("url"):
+        # A field that already has its error (an address that is not one) needs no second.
+        if kind == EvidenceKind.URL and not data.get("url") and "url" not in self.errors:
             self.add_error("url", _("Hãy nhập đường dẫn của nguồn."))
-        elif kind == EvidenceKind.DOCUMENT and not data.get("document"):
+        elif (
+            kind == EvidenceKind.DOCUMENT
+            and not data.get("document")
+            and "document" not in self.errors
+        ):
             self.add_error("document", _("Hãy chọn tệp tài liệu."))
         elif kind == EvidenceKind.NOTE and not data.get("note"):
             self.add_error("note", _("Hãy viết nội dung ghi chú."))

@@ -24,6 +24,7 @@ from kiemchung.accounts.models import Member, Workspace
 from kiemchung.accounts.permissions import Action, can, require
 from kiemchung.accounts.selectors import member_for
 from kiemchung.audit.services import audit_record
+from kiemchung.claims.documents import DocumentType, document_type, stored_name
 from kiemchung.claims.matching import KIND_APPEARANCE, index_changed, index_touch, record_id
 from kiemchung.claims.merge import claim_merge
 from kiemchung.claims.models import (
@@ -108,12 +109,6 @@ TAG_MAX = 40
 TAGS_MAX = 20
 EVIDENCE_TITLE_MAX = 300
 COMMENT_MAX = 5000
-DOCUMENT_EXTENSIONS = frozenset(
-    {
-        "pdf", "txt", "csv", "doc", "docx", "odt", "xls", "xlsx", "ods", "ppt", "pptx",
-        "png", "jpg", "jpeg", "gif", "webp", "mp3", "m4a", "wav", "ogg", "mp4", "webm",
-    }
-)
 # Django user names may hold letters, digits and @ . + - _; a mention never ends on a full stop.
 _MENTION_RE = re.compile(r"(?<![\w@.])@([\w.+-]*[\w+-])")
 
@@ -438,7 +433,9 @@ def appearance_add(
     return appearance
 
 
-def _check_document(document: File | None) -> File:
+def _check_document(document: File | None) -> tuple[File, DocumentType]:
+    """The uploaded file and what its content says it is; refused when it is empty, too big
+    or not a kind of document the newsroom keeps (its name is not asked)."""
     if document is None or not getattr(document, "name", ""):
         raise ValidationError({"document": _("Hãy chọn tệp tài liệu để tải lên.")})
     limit_mb = settings.UPLOAD_MAX_MB
@@ -449,15 +446,18 @@ def _check_document(document: File | None) -> File:
         raise ValidationError(
             {"document": _("Tệp lớn hơn giới hạn %(max)d MB.") % {"max": limit_mb}}
         )
-    extension = PurePath(str(document.name)).suffix.lower().lstrip(".")
-    if extension not in DOCUMENT_EXTENSIONS:
+    kind = document_type(document)
+    if kind is None:
         raise ValidationError(
             {
-                "document": _("Không nhận loại tệp này. Các loại được nhận: %(kinds)s.")
-                % {"kinds": ", ".join(sorted(DOCUMENT_EXTENSIONS))}
+                "document": _(
+                    "Tệp này không phải là một tài liệu được nhận. Các loại được nhận: "
+                    "%(kinds)s, ảnh, âm thanh và video. Văn bản thuần hãy dán vào một ghi chú."
+                )
+                % {"kinds": "PDF, Word, Excel, PowerPoint, OpenDocument"}
             }
         )
-    return document
+    return document, kind
 
 
 def _enqueue_archive(evidence: Evidence) -> None:
@@ -484,12 +484,13 @@ def evidence_add(
     clean_note = (note or "").strip()
     clean = clean_url(url)
     status = ArchiveStatus.NOT_NEEDED
+    document_kind: DocumentType | None = None
     if kind == EvidenceKind.URL:
         if not clean:
             raise ValidationError({"url": _("Hãy nhập đường dẫn của nguồn.")})
         status = ArchiveStatus.PENDING
     elif kind == EvidenceKind.DOCUMENT:
-        document = _check_document(document)
+        document, document_kind = _check_document(document)
     elif not clean_note:
         raise ValidationError({"note": _("Hãy nhập nội dung ghi chú.")})
 
@@ -502,8 +503,9 @@ def evidence_add(
         added_by=user,
         archive_status=status,
     )
-    if kind == EvidenceKind.DOCUMENT and document is not None:
-        evidence.document.save(PurePath(str(document.name)).name, document, save=False)
+    if document_kind is not None and document is not None:
+        name = stored_name(PurePath(str(document.name)).name, document_kind)
+        evidence.document.save(name, document, save=False)
     evidence.save()
     audit_record(
         workspace=claim.workspace,

@@ -157,11 +157,15 @@ def factcheck_outlets(request: HttpRequest, pk: int) -> HttpResponse:
 @newsroom
 @require_POST
 def factcheck_announce(request: HttpRequest, pk: int) -> HttpResponse:
-    """Announce the fact-check on the outlets ticked (or one outlet's button)."""
+    """Announce the fact-check on the outlets ticked; with none ticked, nothing is posted."""
     factcheck = _factcheck(request, pk)
     ids = [int(v) for v in request.POST.getlist("outlet") if v.isdigit()]
     workspace = current_member(request).workspace
-    chosen = list(Outlet.objects.filter(workspace=workspace, pk__in=ids)) if ids else None
+    chosen = list(Outlet.objects.filter(workspace=workspace, pk__in=ids))
+    if not chosen:
+        # Nothing ticked means nothing chosen, never "every outlet".
+        messages.error(request, _("Hãy đánh dấu ít nhất một kênh để đăng bài lên."))
+        return _back_to_claim(factcheck)
     try:
         with transaction.atomic():
             done = announce.factcheck_announce(factcheck=factcheck, actor=request.user,
