@@ -49,3 +49,64 @@ def test_tipster_sends_a_tip_and_deletes_it(browser, newsroom_server, form_path,
     shots.take(page, "deleted")
     assert statuses and all(s < 400 for s in statuses), statuses
     context.close()
+
+
+EBIKE_PUBLISHED = """
+from django.contrib.auth.models import User
+from kiemchung.accounts.models import Member, Workspace
+from kiemchung.claims import services
+from kiemchung.claims.models import EvidenceKind, Rating
+ws = Workspace.objects.get(slug="thu")
+editor = User.objects.get(username="quantri")
+checker, _ = User.objects.get_or_create(username="kiemchungvien")
+Member.objects.get_or_create(workspace=ws, user=checker, defaults={"role": "checker"})
+claim = services.claim_create(workspace=ws, actor=editor, text=(
+    "Từ tháng 1/2027, người đi xe đạp điện không đội mũ bảo hiểm bị phạt 2 triệu đồng"))
+services.evidence_add(claim=claim, actor=checker, kind=EvidenceKind.NOTE, title="Nghị định",
+                      note="Đã đối chiếu với nghị định về xử phạt giao thông.")
+factcheck = services.factcheck_save(
+    claim=claim, actor=checker, rating=Rating.objects.get(workspace=ws, label="Sai"),
+    title="Không có quy định phạt 2 triệu đồng với xe đạp điện không đội mũ bảo hiểm",
+    summary="Sai: không có văn bản nào đặt mức phạt này.", body="Đã đối chiếu nghị định.")
+services.factcheck_submit(factcheck=factcheck, actor=checker)
+services.review_submit(factcheck=factcheck, actor=editor, decision="approve")
+factcheck.refresh_from_db()
+services.factcheck_publish(factcheck=factcheck, actor=editor)
+print("published")
+"""
+
+
+def test_a_tip_on_the_same_subject_gets_related_reading_never_a_verdict(
+    browser, newsroom_server, form_path, shots
+):
+    """The case that once told the public a verdict belonging to another claim: an e-bike fine
+    was checked; tips about a dog-muzzle fine and about another e-bike amount arrive."""
+    assert "published" in newsroom_server.kiemchung("shell", "-c", EBIKE_PUBLISHED).stdout
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN")
+    page = context.new_page()
+    for name, text in (
+        ("dog", "tu thang 1/2027 nuoi cho khong ro mom bi phat 3 trieu dong"),
+        ("other-amount", "tu thang 1/2027 di xe dap dien khong doi mu bao hiem bi phat 3 trieu"),
+    ):
+        page.goto(newsroom_server.url + form_path)
+        page.check("input[name=category][value=check]")
+        page.fill("#id_text", text)
+        page.click("button:has-text('Gửi')")
+        expect(page.locator("h1")).to_have_text("Đã nhận tin của bạn")
+        code = page.locator("#tracking-code").inner_text().strip()
+        # The instant answer is given within seconds; the status page shows what was said.
+        status = newsroom_server.url + form_path + f"trang-thai/?code={code}"
+        for _ in range(40):
+            page.goto(status)
+            if page.locator("text=Chúng tôi chưa").count() or page.locator(
+                "text=Chúng tôi đã kiểm chứng"
+            ).count():
+                break
+            page.wait_for_timeout(500)
+        body = page.locator("main").inner_text()
+        shots.take(page, f"status-{name}")
+        assert "Kết luận: Sai" not in body and "Chúng tôi đã kiểm chứng" not in body, body
+        if name == "other-amount":
+            assert "chưa kiểm chứng đúng thông tin" in body
+            assert "không áp dụng" in body
+    context.close()

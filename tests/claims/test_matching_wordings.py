@@ -45,7 +45,7 @@ def test_a_merged_claims_wording_finds_the_claim_it_went_into_then_its_factcheck
     assert best.record_id == f"claim:{bike.pk}"
     assert best.kind == "claim" and best.is_open_claim
     assert best.wording == MOTORBIKE_AGAIN
-    assert best.decision == "auto"
+    assert best.decision == "same"
     # One result for the claim, whether found by its own words or by the merged ones.
     assert [r.claim.pk for r in results].count(bike.pk) == 1
     assert again.pk not in [r.claim.pk for r in results]
@@ -64,7 +64,7 @@ def test_a_merged_claims_wording_finds_the_claim_it_went_into_then_its_factcheck
     assert best.record_id == f"factcheck:{factcheck.pk}"
     assert best.kind == "factcheck" and best.rating == "Sai"
     assert best.wording == MOTORBIKE_AGAIN
-    assert best.decision == "auto"
+    assert best.decision == "same"
     # Readers of the public search find the fact-check by the merged wording too.
     public = matching.published_matches(text=MOTORBIKE_AGAIN_TYPED, k=3)
     assert public[0].record_id == f"factcheck:{factcheck.pk}"
@@ -113,7 +113,7 @@ def test_the_text_of_an_appearance_finds_its_claim_while_the_claim_is_worked_on(
     best = search(workspace, VACCINE_POST_RESHARED)[0]
     assert best.record_id == f"claim:{vaccine.pk}"
     assert best.wording == VACCINE_POST
-    assert best.decision == "auto"
+    assert best.decision == "same"
 
     # The claim page leaves out its own claim, whatever words found it.
     page_results = search(workspace, VACCINE_POST_RESHARED, exclude_claim=vaccine)
@@ -196,7 +196,7 @@ def test_results_never_show_another_workspaces_rows_whatever_the_index_holds(tea
     their_claim = opened(team, GARLIC)
     appearance = services.appearance_add(claim=their_claim, actor=team.checker, text=VACCINE_POST)
     stray = [
-        Match(record, 0.95, 0.9, 0.9, 0.9, 1, 1)
+        Match(record, 0.995, 0.9, 0.9, 0.9, 1, 1)
         for record in (
             f"factcheck:{theirs.pk}",
             f"claim:{their_claim.pk}",

@@ -359,9 +359,9 @@ def test_many_wordings_of_one_claim_do_not_crowd_out_the_answer(team):
     ]
     # The viral claim's posts score above the fact-check, filling the first read-back.
     matches = [
-        Match(f"appearance:{post.pk}", 0.99 - i / 1000, 0.9, 0.9, 0.9, i + 1, i + 1)
+        Match(f"appearance:{post.pk}", 0.9999 - i / 100000, 0.9, 0.9, 0.9, i + 1, i + 1)
         for i, post in enumerate(posts)
-    ] + [Match(f"factcheck:{factcheck.pk}", 0.95, 0.9, 0.9, 0.9, 30, 30)]
+    ] + [Match(f"factcheck:{factcheck.pk}", 0.9995, 0.9, 0.9, 0.9, 30, 30)]
 
     # What the tipline reads back (`answers._best_records`), from these matches.
     found = matching.resolve(

@@ -206,6 +206,11 @@ class WorkspaceSettingsForm(forms.Form):
             "làm việc tiếp."
         ),
     )
+    tipline_answers_reviewed = forms.BooleanField(
+        label=_field_label("tipline_answers_reviewed"),
+        required=False,
+        help_text=Workspace._meta.get_field("tipline_answers_reviewed").help_text,
+    )
     match_suggest_threshold = forms.FloatField(
         label=_field_label("match_suggest_threshold"),
         required=False,

@@ -35,24 +35,35 @@ class Workspace(TimeStamped):
     # Empty means the calibrated default of the matching engine, so a recalibration reaches
     # every workspace that did not choose its own value.
     match_suggest_threshold = models.FloatField(
-        _("ngưỡng gợi ý nhận định trùng"),
+        _("ngưỡng “liên quan”"),
         null=True,
         blank=True,
         validators=_SCORE,
         help_text=_(
-            "Từ 0 đến 1. Kết quả có điểm từ mức này trở lên được gợi ý là có thể trùng. "
-            "Để trống để dùng mức mặc định đã hiệu chỉnh."
+            "Từ 0 đến 1, trên điểm khớp. Kết quả từ mức này trở lên được liệt kê là liên quan "
+            "(để đọc thêm; kết luận của nó không áp dụng). Để trống để dùng mức mặc định đã "
+            "hiệu chỉnh."
+        ),
+    )
+    tipline_answers_reviewed = models.BooleanField(
+        _("duyệt câu trả lời tự động của đường dây nhận tin"),
+        default=False,
+        db_default=False,
+        help_text=_(
+            "Khi bật, câu trả lời tự động (kết luận đã có, hoặc bài liên quan để tham khảo) chờ "
+            "nhân viên duyệt rồi mới gửi cho người báo tin."
         ),
     )
     match_auto_threshold = models.FloatField(
-        _("ngưỡng tự động coi là trùng"),
+        _("ngưỡng “cùng nhận định”"),
         null=True,
         blank=True,
         validators=_SCORE,
         help_text=_(
-            "Từ 0 đến 1, không thấp hơn ngưỡng gợi ý. Kết quả có điểm từ mức này trở lên được "
-            "coi là gần như chắc chắn cùng một nhận định. Để trống để dùng mức mặc định đã "
-            "hiệu chỉnh."
+            "Từ 0 đến 1, trên điểm cùng nhận định (mô hình thứ hai, xét cả các chi tiết then "
+            "chốt). Kết quả liên quan có điểm từ mức này trở lên, và không có chi tiết nào khác "
+            "(số, ngày, nơi chốn), được coi là cùng nhận định: kết luận của nó được gửi ngay. "
+            "Để trống để dùng mức mặc định đã hiệu chỉnh."
         ),
     )
 
@@ -65,12 +76,11 @@ class Workspace(TimeStamped):
 
     @property
     def match_thresholds(self) -> Thresholds:
-        """The workspace's two decision thresholds on a match score, defaults filled in."""
+        """The workspace's two decision thresholds (related, same claim), defaults filled in."""
         chosen_suggest, chosen_auto = self.match_suggest_threshold, self.match_auto_threshold
         suggest = DEFAULT_SUGGEST if chosen_suggest is None else chosen_suggest
         auto = DEFAULT_AUTO if chosen_auto is None else chosen_auto
-        # Writes keep suggest <= auto; a later recalibration of one default must not break it.
-        return Thresholds(suggest=suggest, auto=max(auto, suggest))
+        return Thresholds(suggest=suggest, auto=auto)
 
 
 class Member(TimeStamped):

@@ -26,7 +26,6 @@ from kiemchung.accounts.models import ApiToken, Member, Role, TotpDevice, Worksp
 from kiemchung.accounts.permissions import Action, require
 from kiemchung.audit.services import audit_record
 from kiemchung.claims.services import ratings_ensure_default
-from kiemchung.matching.thresholds import DEFAULT_AUTO, DEFAULT_SUGGEST
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -39,6 +38,7 @@ WORKSPACE_FIELDS = (
     "require_2fa",
     "match_suggest_threshold",
     "match_auto_threshold",
+    "tipline_answers_reviewed",
 )
 # last_used_at is bookkeeping, not an audit trail: writing it at most once a minute keeps a
 # busy API client from turning every read into a database write.
@@ -276,8 +276,6 @@ def workspace_update(*, workspace: Workspace, actor: User, **fields: Any) -> Wor
             cleaned[name] = Workspace._meta.get_field(name).clean(value, workspace)  # type: ignore[union-attr]
         except ValidationError as exc:
             errors[name] = list(exc.messages)
-    if not errors:
-        errors.update(_threshold_errors(workspace, cleaned))
     if errors:
         raise ValidationError(errors)
     changed = {name: value for name, value in cleaned.items() if getattr(workspace, name) != value}
@@ -296,22 +294,6 @@ def workspace_update(*, workspace: Workspace, actor: User, **fields: Any) -> Wor
         after=changed,
     )
     return workspace
-
-
-def _threshold_errors(workspace: Workspace, cleaned: dict[str, Any]) -> dict[str, list[str]]:
-    """The suggest threshold may not exceed the auto-match one (defaults count where empty)."""
-    suggest = cleaned.get("match_suggest_threshold", workspace.match_suggest_threshold)
-    auto = cleaned.get("match_auto_threshold", workspace.match_auto_threshold)
-    effective_suggest = DEFAULT_SUGGEST if suggest is None else suggest
-    effective_auto = DEFAULT_AUTO if auto is None else auto
-    if effective_suggest > effective_auto:
-        return {
-            "match_auto_threshold": [
-                _("Ngưỡng tự động (%(auto)s) không được thấp hơn ngưỡng gợi ý (%(suggest)s).")
-                % {"auto": effective_auto, "suggest": effective_suggest}
-            ]
-        }
-    return {}
 
 
 def workspace_create(

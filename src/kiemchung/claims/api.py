@@ -111,8 +111,11 @@ class AlreadyCheckedQuery(Schema):
 
 
 class ThresholdsOut(Schema):
-    suggest: float
-    auto: float
+    related: float = Field(description="Lowest match score listed as related")
+    same: float = Field(
+        description="Lowest same-claim score (a second model over the key facts) called the "
+        "same claim, when no key fact conflicts"
+    )
 
 
 # The publication time of a fact-check or the recording time of a claim; the publication date
@@ -127,9 +130,18 @@ class MatchOut(Schema):
         "team published (imported as ClaimReview)"
     )
     claim_id: int | None = Field(description="The team's claim; null for an external one")
-    score: float = Field(description="Calibrated: how likely both texts make the same claim")
-    decision: Literal["auto", "suggest", "none"] = Field(
-        description="Where the score stands against the workspace's thresholds"
+    score: float = Field(
+        description="Calibrated: how likely the record addresses the claim in the text"
+    )
+    decision: Literal["same", "related"] = Field(
+        description="`same`: the record states this very claim, so its verdict applies; "
+        "`related`: same event or subject, to read, its verdict does not apply (results below "
+        "related are not listed)"
+    )
+    differences: list[str] = Field(
+        default_factory=list,
+        description="Key facts that differ between the text and the record, in words "
+        "(\"Khác năm: 2030 ≠ 2027\"); any of them rules out `same`",
     )
     text: str = Field(description="The claim's wording (the claim the other team reviewed)")
     title: str
@@ -279,6 +291,7 @@ def _match_out(record: matching.Similar) -> dict[str, Any]:
         "rating": record.rating,
         "date": record.date,
         "url": record.url,
+        "differences": record.differences,
     }
     if isinstance(record, matching.ExternalMatch):
         return {**out, "claim_id": None, "state": None, "publisher": record.publisher}
@@ -308,7 +321,7 @@ def claims_already_checked(request: HttpRequest, query: Query[AlreadyCheckedQuer
     thresholds = workspace.match_thresholds
     return {
         "query": query.q.strip(),
-        "thresholds": {"suggest": thresholds.suggest, "auto": thresholds.auto},
+        "thresholds": {"related": thresholds.suggest, "same": thresholds.auto},
         "results": [_match_out(record) for record in found],
     }
 

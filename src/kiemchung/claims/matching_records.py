@@ -12,6 +12,7 @@ from django.db.models import Q
 
 from kiemchung.claims.models import Appearance, Claim, ClaimState, FactCheck
 from kiemchung.claims.selectors import published_factchecks
+from kiemchung.matching.index import STATEMENT_CHARS
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
@@ -20,8 +21,9 @@ if TYPE_CHECKING:
 
 # Bump when what a record holds (its text or its id) changes meaning: saved copies written
 # under another version are rebuilt. 2: imported fact-checks of other teams joined. 3: known
-# wordings joined (merged claims, the text of appearances).
-RECORDS_VERSION = 3
+# wordings joined (merged claims, the text of appearances). 4: a fact-check says how much of
+# its text is the claim (the same-claim decision reads that part).
+RECORDS_VERSION = 4
 KIND_CLAIM = "claim"
 KIND_FACTCHECK = "factcheck"
 # Another team's fact-check imported as ClaimReview; publishing.imports writes these records.
@@ -71,7 +73,10 @@ def _factcheck_record(factcheck: FactCheck) -> Record:
     # Each part ends a sentence, so the claim's own wording is also a passage of its own.
     parts = (factcheck.claim.text, factcheck.title, factcheck.summary)
     text = " ".join(_sentence(part) for part in parts if part.strip())
-    meta = {"kind": KIND_FACTCHECK, "claim": factcheck.claim_id}
+    # The verdict is on the claim: whether a text states the same claim is decided on the
+    # claim's wording alone, not on the title and summary that refute it.
+    meta = {"kind": KIND_FACTCHECK, "claim": factcheck.claim_id,
+            STATEMENT_CHARS: len(_sentence(factcheck.claim.text))}
     return record_id(KIND_FACTCHECK, factcheck.pk), text, meta
 
 

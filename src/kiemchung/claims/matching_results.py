@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from kiemchung.claims.matching_records import (
     INDEXED_CLAIM_STATES,
@@ -26,11 +27,33 @@ from kiemchung.claims.matching_records import (
     record_id,
 )
 from kiemchung.claims.models import Appearance, Claim, ClaimState, FactCheck, rating_text_display
+from kiemchung.matching.decision import NONE, SAME, decide_plain
+from kiemchung.text.keyfacts import Conflict, KeyFact
 
 if TYPE_CHECKING:
     from kiemchung.accounts.models import Workspace
     from kiemchung.matching.index import Match
     from kiemchung.publishing.models import ExternalFactCheck
+
+
+def conflict_words(conflict: Conflict) -> str:
+    """One key fact that differs, as an editor reads it: "Khác năm: 2030 ≠ 2027"."""
+    labels = {
+        "money": _("Khác số tiền"),
+        "percent": _("Khác tỉ lệ"),
+        "quantity": _("Khác số lượng"),
+        "number": _("Khác con số"),
+        "date": _("Khác ngày tháng"),
+        "year": _("Khác năm"),
+        "place": _("Khác địa danh"),
+        "organisation": _("Khác cơ quan"),
+        "modality": _("Khác mức độ (sẽ / đã, cấm / cho phép)"),
+    }
+    if conflict.kind == "negation":
+        said = conflict.left or conflict.right
+        return _("Một bên phủ định (“%(word)s”), bên kia không") % {"word": said}
+    label = labels.get(conflict.kind, _("Khác chi tiết"))
+    return f"{label}: {conflict.right or '–'} ≠ {conflict.left or '–'}"
 
 
 @dataclass(frozen=True)
@@ -40,18 +63,31 @@ class SimilarRecord:
     record_id: str
     kind: str
     score: float
-    decision: str  # "auto", "suggest" or "none", by the workspace's thresholds
+    decision: str  # "same" (its verdict applies), "related" (reading only) or "none"
     claim: Claim
     factcheck: FactCheck | None
     # The known wording that matched (a post the claim appeared in, a claim merged into it),
     # when the text matched that rather than the claim or fact-check itself.
     wording: str = ""
+    # The key facts that differ between the text and this record, and those both state.
+    conflicts: tuple[Conflict, ...] = ()
+    shared: tuple[KeyFact, ...] = ()
 
     is_external = False
 
     @property
     def percent(self) -> int:
         return round(self.score * 100)
+
+    @property
+    def is_same(self) -> bool:
+        """Its verdict applies to the text searched for."""
+        return self.decision == SAME
+
+    @property
+    def differences(self) -> list[str]:
+        """The key facts that differ, in words ("Khác năm: 2030 ≠ 2027")."""
+        return [conflict_words(c) for c in self.conflicts]
 
     @property
     def is_factcheck(self) -> bool:
@@ -123,8 +159,10 @@ class ExternalMatch:
 
     record_id: str
     score: float
-    decision: str  # "auto", "suggest" or "none", by the workspace's thresholds
+    decision: str  # "same" (its verdict applies), "related" (reading only) or "none"
     external: ExternalFactCheck
+    conflicts: tuple[Conflict, ...] = ()
+    shared: tuple[KeyFact, ...] = ()
 
     kind = KIND_EXTERNAL
     is_external = True
@@ -134,6 +172,16 @@ class ExternalMatch:
     @property
     def percent(self) -> int:
         return round(self.score * 100)
+
+    @property
+    def is_same(self) -> bool:
+        """Its verdict applies to the text searched for."""
+        return self.decision == SAME
+
+    @property
+    def differences(self) -> list[str]:
+        """The key facts that differ, in words ("Khác năm: 2030 ≠ 2027")."""
+        return [conflict_words(c) for c in self.conflicts]
 
     @property
     def text(self) -> str:
@@ -197,7 +245,7 @@ def _final_claims(workspace_id: int, pks: set[int]) -> tuple[dict[int, Claim], d
         for c in Claim.objects.filter(workspace_id=workspace_id, pk__in=pks).select_related(*fields)
     }
     final = {pk: rows[pk] for pk in pks if pk in rows}
-    for _ in range(MERGE_DEPTH):
+    for _depth in range(MERGE_DEPTH):
         wanted = {c.merged_into_id for c in final.values() if c.merged_into_id} - rows.keys()
         if wanted:
             more = Claim.objects.filter(workspace_id=workspace_id, pk__in=wanted)
@@ -278,16 +326,24 @@ def _read_back(
     thresholds = workspace.match_thresholds
     out: list[Similar] = []
     for match, (kind, pk) in keys:
-        decision = thresholds.decide(match.score)
+        # Labelled by the workspace's own thresholds.
+        verdict = (match.decision or decide_plain(match.score, thresholds)).under(thresholds)
+        decision = verdict.label
+        if decision == NONE:
+            # Below "related" a result says nothing useful: it is not shown at all.
+            continue
+        conflicts, shared = verdict.conflicts, verdict.shared
         if kind == KIND_EXTERNAL:
             if pk in externals:
-                out.append(ExternalMatch(match.id, match.score, decision, externals[pk]))
+                out.append(ExternalMatch(match.id, match.score, decision, externals[pk],
+                                         conflicts=conflicts, shared=shared))
             continue
         if kind == KIND_FACTCHECK:
             if pk in by_pk:
                 factcheck = by_pk[pk]
                 out.append(SimilarRecord(
-                    match.id, kind, match.score, decision, factcheck.claim, factcheck
+                    match.id, kind, match.score, decision, factcheck.claim, factcheck,
+                    conflicts=conflicts, shared=shared,
                 ))
             continue
         # The wording that matched, when it is not the shown claim's own.
@@ -315,5 +371,7 @@ def _read_back(
             claim,
             published_as,
             wording,
+            conflicts=conflicts,
+            shared=shared,
         ))
     return out

@@ -320,6 +320,7 @@ def items_match_pending(*, workspace: Workspace, limit: int = DENSE_BATCH) -> in
                 "kind": record.kind,
                 "score": round(record.score, 4),
                 "decision": record.decision,
+                "differences": record.differences,
                 "title": record.title[:300],
                 "rating": record.rating or "",
                 "url": record.url,

@@ -342,10 +342,10 @@ def items_decide(
 def item_matches_set(*, item: Item, matches: list[dict[str, Any]]) -> Item:
     """Store the full search's matches of an item and rank it again."""
     item.matches = matches[:MATCHES_KEPT]
-    item.answered = any(
-        m["kind"] in ANSWERING_KINDS and m["decision"] != "none" for m in matches
-    )
-    item.known_claim = any(m["kind"] == "claim" and m["decision"] != "none" for m in matches)
+    # Only a record of this very claim answers the item; one on the same subject is shown as
+    # related but leaves the item's rank alone.
+    item.answered = any(m["kind"] in ANSWERING_KINDS and m["decision"] == "same" for m in matches)
+    item.known_claim = any(m["kind"] == "claim" and m["decision"] == "same" for m in matches)
     item.match_stage = MatchStage.DENSE
     item_rank(item)
     item.save(

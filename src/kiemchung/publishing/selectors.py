@@ -249,6 +249,9 @@ class SearchResult:
     # The matching engine's calibrated score (0 to 1); None for a plain text match.
     score: float | None
     external: ExternalFactCheck | None = None
+    # "same": the fact-check states this very claim; "related": same subject, its verdict does
+    # not apply; "" for a plain text match.
+    decision: str = ""
 
     @property
     def percent(self) -> int | None:
@@ -311,9 +314,11 @@ def _engine_matches(workspace: Workspace, query: str) -> list[SearchResult] | No
         if record.decision == "none":
             continue
         if isinstance(record, matching.ExternalMatch):
-            found.append(SearchResult(factcheck=None, score=record.score, external=record.external))
+            found.append(SearchResult(factcheck=None, score=record.score, external=record.external,
+                                      decision=record.decision))
         elif record.factcheck is not None:
-            found.append(SearchResult(factcheck=record.factcheck, score=record.score))
+            found.append(SearchResult(factcheck=record.factcheck, score=record.score,
+                                      decision=record.decision))
     return found
 
 

@@ -1,11 +1,14 @@
 """Instant answers to "check this" tips, and the tipster's say on them.
 
-A tip is searched for in its workspace's matching index. A published fact-check scoring at or
-above the workspace's auto threshold is answered at once through the tip's channel (rating,
-summary, link), with the question whether it answered; "no" sends the tip back to the team.
-An open claim above that threshold gets the tip attached and the offer of its verdict; nothing
-above it leaves the tip to staff (who see matches above the suggest threshold as suggestions)
-and the tipster is offered the verdict once the team has one (see notifications.py).
+A tip is searched for in its workspace's matching index, and each result carries one decision
+(`kiemchung.matching.decision`): *same claim*, *related* or *none*. Only a published fact-check
+decided *same claim* is answered with its verdict (rating, summary, link), with the question
+whether it answered; "no" reopens the tip for the team and is counted. A fact-check that is
+only *related* is sent as reading, saying plainly that this exact claim has not been checked
+yet, and the tip stays in the queue. When the workspace reviews automatic answers, either one
+waits for a member of staff to approve it. An open claim decided *same claim* gets the tip
+attached and the offer of its verdict; otherwise the tip waits for staff and the tipster is
+offered the verdict once the team has one (see notifications.py).
 """
 
 from __future__ import annotations
@@ -29,10 +32,12 @@ from kiemchung.claims.matching import (
     workspace_index,
 )
 from kiemchung.claims.models import Claim, FactCheck
+from kiemchung.matching.decision import RELATED, SAME
 from kiemchung.text.normalize import fold
 from kiemchung.tipline import notifications, services
 from kiemchung.tipline.channels.registry import adapter_for
 from kiemchung.tipline.models import (
+    AutoAnswerState,
     ChannelKind,
     Conversation,
     ConversationMode,
@@ -100,9 +105,10 @@ def _ask(conversation: Conversation, tip: Tip, text: str, buttons: list[tuple[st
 class TipMatches:
     """What the index found for a tip: the answer, the open claim, and what staff may check."""
 
-    answer: SimilarRecord | None
+    answer: SimilarRecord | None  # a fact-check of this very claim: its verdict applies
     open_claim: SimilarRecord | None
     suggestions: list[SimilarRecord]
+    reading: SimilarRecord | None = None  # a related fact-check: reading, not a verdict
 
 
 def _best_records(workspace: Workspace, text: str, k: int) -> list[SimilarRecord]:
@@ -126,13 +132,18 @@ def tip_matches(*, tip: Tip) -> TipMatches:
     if not text:
         return TipMatches(None, None, [])
     found = _best_records(tip.workspace, text, MATCH_CANDIDATES)
-    answer = next((r for r in found if r.kind == KIND_FACTCHECK and r.decision == "auto"), None)
+    answer = next((r for r in found if r.kind == KIND_FACTCHECK and r.decision == SAME), None)
+    reading = None
+    if answer is None:
+        reading = next(
+            (r for r in found if r.kind == KIND_FACTCHECK and r.decision == RELATED), None
+        )
     open_claim = next(
-        (r for r in found if r.kind == KIND_CLAIM and r.decision == "auto" and r.is_open_claim),
+        (r for r in found if r.kind == KIND_CLAIM and r.decision == SAME and r.is_open_claim),
         None,
     )
-    suggestions = [r for r in found if r.decision in ("auto", "suggest")]
-    return TipMatches(answer, open_claim, suggestions)
+    suggestions = [r for r in found if r.decision in (SAME, RELATED)]
+    return TipMatches(answer, open_claim, suggestions, reading)
 
 
 def tip_answer(*, tip_id: int) -> str:
@@ -161,9 +172,20 @@ def tip_answer(*, tip_id: int) -> str:
         tip.match_checked_at = timezone.now()
         conversation = tip.conversation
         bot_may_speak = conversation.mode == ConversationMode.BOT
-        if matches.answer is not None and matches.answer.factcheck is not None and bot_may_speak:
-            _instant_answer(tip, matches.answer.factcheck)
-            return "answered"
+        reviewed = tip.workspace.tipline_answers_reviewed
+        found = matches.answer or matches.reading
+        if found is not None and found.factcheck is not None and bot_may_speak:
+            tip.auto_decision = found.decision
+            tip.auto_factcheck = found.factcheck
+            if reviewed:
+                tip.auto_state = AutoAnswerState.PENDING
+                tip.save(update_fields=[*AUTO_FIELDS, "match_checked_at", "updated_at"])
+                services.staff_notify_soon(workspace_id=tip.workspace_id)
+                _hold(tip)
+                return "answer waits for staff"
+            tip.auto_state = AutoAnswerState.SENT
+            auto_answer_send(tip=tip)
+            return "answered" if found.decision == SAME else "sent related reading"
         if matches.open_claim is not None:
             tip.claim = matches.open_claim.claim
             tip.save(update_fields=["match_checked_at", "claim", "updated_at"])
@@ -176,11 +198,41 @@ def tip_answer(*, tip_id: int) -> str:
         return "queued for staff"
 
 
+AUTO_FIELDS = ("auto_decision", "auto_factcheck", "auto_state")
+
+
+def auto_answer_send(*, tip: Tip) -> None:
+    """Send the tip's automatic answer: the verdict when the fact-check states this very claim,
+    the fact-check as reading otherwise (the tip then stays in the queue). The caller holds the
+    tip's row and owns the transaction."""
+    factcheck = tip.auto_factcheck
+    if factcheck is None:
+        return
+    if tip.auto_decision == SAME:
+        _instant_answer(tip, factcheck)
+        return
+    tip.save(update_fields=[*AUTO_FIELDS, "match_checked_at", "updated_at"])
+    _related_reading(tip, factcheck)
+
+
+def _hold(tip: Tip) -> None:
+    """While staff review the automatic answer, the tipster hears only that the tip arrived."""
+    conversation = tip.conversation
+    text = _("Nhóm đã nhận tin %(code)s và sẽ trả lời bạn sau khi xem xét.") % {
+        "code": tip.tracking_code
+    }
+    if conversation.channel.kind == ChannelKind.WEB:
+        notifications.subscription_add(tip=tip)
+    services.reply_send(conversation=conversation, text=text, tip=tip)
+
+
 def _instant_answer(tip: Tip, factcheck: FactCheck) -> None:
     tip.claim = factcheck.claim
     tip.state = TipState.ANSWERED
     tip.answered_at = timezone.now()
-    tip.save(update_fields=["match_checked_at", "claim", "state", "answered_at", "updated_at"])
+    tip.save(update_fields=[
+        *AUTO_FIELDS, "match_checked_at", "claim", "state", "answered_at", "updated_at"
+    ])
     text = (
         _("Chúng tôi đã kiểm chứng thông tin này (tin %(code)s):") % {"code": tip.tracking_code}
         + "\n"
@@ -189,6 +241,34 @@ def _instant_answer(tip: Tip, factcheck: FactCheck) -> None:
     if tip.conversation.channel.kind != ChannelKind.WEB:
         text += "\n\n" + _("Câu trả lời này đã giải đáp điều bạn hỏi chưa?")
     _ask(tip.conversation, tip, text, answer_buttons())
+
+
+def _related_reading(tip: Tip, factcheck: FactCheck) -> None:
+    """A fact-check on the same subject, sent as reading: its verdict is not the tip's."""
+    conversation = tip.conversation
+    text = (
+        _(
+            "Chúng tôi chưa kiểm chứng đúng thông tin trong tin %(code)s; nhóm sẽ xem xét tin "
+            "của bạn. Trong lúc chờ, đây là một bài kiểm chứng có liên quan để bạn tham khảo. "
+            "Kết luận của bài đó không áp dụng cho thông tin bạn gửi."
+        ) % {"code": tip.tracking_code}
+        + "\n"
+        + notifications.reading_text(factcheck)
+    )
+    if conversation.channel.kind == ChannelKind.WEB:
+        notifications.subscription_add(tip=tip)
+        services.reply_send(
+            conversation=conversation,
+            text=text + "\n" + _("Kết luận về tin của bạn sẽ hiện ở đây khi được công bố."),
+            tip=tip,
+        )
+        return
+    _ask(
+        conversation,
+        tip,
+        text + "\n" + _("Bạn có muốn nhận kết luận qua đây khi nhóm công bố không?"),
+        subscribe_buttons(),
+    )
 
 
 def _offer_verdict(tip: Tip, *, claim: Claim | None) -> None:
@@ -308,6 +388,9 @@ def conversation_reply(
 
 
 def _answered_yes(conversation: Conversation, tip: Tip) -> None:
+    if tip.auto_state:
+        tip.auto_feedback = "yes"
+        tip.save(update_fields=["auto_feedback", "updated_at"])
     # Nothing left to do on it: closing starts the retention clock.
     if tip.state == TipState.ANSWERED:
         tip.state = TipState.CLOSED
@@ -321,10 +404,12 @@ def _answered_yes(conversation: Conversation, tip: Tip) -> None:
 
 
 def _answered_no(conversation: Conversation, tip: Tip) -> None:
-    """The answer missed the point: the tip goes to the team, the link is undone."""
+    """The answer missed the point: the tip goes to the team, the link is undone, and the
+    automatic answer is counted as one that did not help."""
     tip.state = TipState.NEW
     tip.claim = None
-    tip.save(update_fields=["state", "claim", "updated_at"])
+    tip.auto_feedback = "no" if tip.auto_state else tip.auto_feedback
+    tip.save(update_fields=["state", "claim", "auto_feedback", "updated_at"])
     services.staff_notify_soon(workspace_id=tip.workspace_id)
     _ask(
         conversation,

@@ -32,6 +32,8 @@ SHOWS: dict[str, tuple[str, ...] | None] = {
     "forwarded": (TipState.FORWARDED,),
     "closed": (TipState.CLOSED,),
     "all": None,
+    # Every tip the tipline answered by itself (or wants to), whatever its state.
+    "auto": None,
 }
 # Search decrypts in memory; past this many tips it looks at the newest only.
 SEARCH_MAX_TIPS = 5000
@@ -78,6 +80,10 @@ def inbox_tips(
     states = SHOWS.get(show, OPEN_STATES)
     if states is not None:
         tips = tips.filter(state__in=states)
+    if show == "auto":
+        tips = tips.exclude(auto_state="").select_related(
+            "auto_factcheck__rating", "auto_factcheck__claim"
+        )
     words = _words(query)
     if not words:
         return InboxPage(tips=tips, searched=False, search_limited=False)
@@ -102,6 +108,16 @@ def open_counts(*, workspace: Workspace) -> dict[str, int]:
     counts = {category: 0 for category in TipCategory.values}
     for row in rows:
         counts[row["category"]] = row["n"]
+    return counts
+
+
+def auto_answer_counts(*, workspace: Workspace) -> dict[str, int]:
+    """Automatic answers by where they stand, and how many the tipsters said did not help."""
+    tips = Tip.objects.filter(workspace=workspace).exclude(auto_state="")
+    counts = {row["auto_state"]: row["n"] for row in
+              tips.values("auto_state").annotate(n=Count("pk"))}
+    counts["not_helped"] = tips.filter(auto_feedback="no").count()
+    counts["helped"] = tips.filter(auto_feedback="yes").count()
     return counts
 
 

@@ -236,6 +236,15 @@ class AuthorityUnit(WorkspaceScoped):
         return self.name
 
 
+class AutoAnswerState(models.TextChoices):
+    """Where the automatic answer to a "check this" tip stands."""
+
+    SENT = "sent", _("Đã gửi tự động")
+    PENDING = "pending", _("Chờ duyệt")
+    APPROVED = "approved", _("Đã duyệt và gửi")
+    REJECTED = "rejected", _("Không gửi")
+
+
 class Tip(WorkspaceScoped):
     """One thing a tipster asked for: a claim to check, a violation, a legal question."""
 
@@ -273,6 +282,18 @@ class Tip(WorkspaceScoped):
     # A keyed digest of the chat album (Telegram's media_group_id) the tip came from, so the
     # album's other photos join this tip instead of becoming tips of their own.
     album_key = models.CharField(max_length=64, blank=True)
+    # The automatic answer: "same" (the fact-check's verdict applies to the tip) or "related"
+    # (sent as reading; the tip stays in the queue), the fact-check it used, where it stands,
+    # and the tipster's say on it ("yes" it helped, "no" it did not).
+    auto_decision = models.CharField(max_length=8, blank=True, db_default="")
+    auto_factcheck = models.ForeignKey(
+        "claims.FactCheck", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    auto_state = models.CharField(
+        _("trả lời tự động"), max_length=8, blank=True, choices=AutoAnswerState.choices,
+        db_default="",
+    )
+    auto_feedback = models.CharField(max_length=4, blank=True, db_default="")
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -61,6 +61,15 @@ def verdict_text(factcheck: FactCheck) -> str:
     return "\n".join(lines)
 
 
+def reading_text(factcheck: FactCheck) -> str:
+    """A related fact-check as reading: its title and link, never its rating, which belongs to
+    another claim."""
+    return "\n".join([
+        f"«{factcheck.title or factcheck.claim.text}»",
+        _("Đọc bài: %(url)s") % {"url": factcheck_url(factcheck)},
+    ])
+
+
 # Messaging windows
 
 

@@ -22,6 +22,7 @@ from kiemchung.claims.models import Appearance, Claim, ClaimState, FactCheck, Fa
 from kiemchung.tipline import notifications, privacy
 from kiemchung.tipline.models import (
     AuthorityUnit,
+    AutoAnswerState,
     Conversation,
     ConversationMode,
     FlowStep,
@@ -284,6 +285,36 @@ def tip_close(*, tip: Tip, actor: Actor) -> Tip:
         obj=tip,
         before=before,
         after={"state": tip.state},
+    )
+    return tip
+
+
+def tip_auto_answer_review(*, tip: Tip, actor: Actor, approve: bool) -> Tip:
+    """Send the automatic answer that waits for review, or decide it is not to be sent.
+
+    The caller holds the tip's row (select_for_update) and owns the transaction.
+    """
+    from kiemchung.tipline.answers import auto_answer_send
+
+    user = _acting(tip.workspace_id, actor, Action.HANDLE_TIPS)
+    if tip.auto_state != AutoAnswerState.PENDING:
+        raise ValidationError(_("Tin này không có câu trả lời tự động nào đang chờ duyệt."))
+    if approve and tip.auto_factcheck is None:
+        raise ValidationError(_("Bài kiểm chứng của câu trả lời này không còn nữa."))
+    before = {"auto_state": tip.auto_state}
+    if approve:
+        tip.auto_state = AutoAnswerState.APPROVED
+        auto_answer_send(tip=tip)
+    else:
+        tip.auto_state = AutoAnswerState.REJECTED
+        tip.save(update_fields=["auto_state", "updated_at"])
+    audit_record(
+        workspace=tip.workspace,
+        actor=user,
+        action="tip.auto_answer_approve" if approve else "tip.auto_answer_reject",
+        obj=tip,
+        before=before,
+        after={"auto_state": tip.auto_state},
     )
     return tip
 

@@ -15,6 +15,7 @@ urlpatterns = [
     path("<int:tip_id>/chuyen/", views_staff.tip_forward, name="forward"),
     path("<int:tip_id>/dong/", views_staff.tip_close, name="close"),
     path("<int:tip_id>/mo-lai/", views_staff.tip_reopen, name="reopen"),
+    path("<int:tip_id>/tra-loi-tu-dong/", views_staff.tip_auto_answer, name="auto_answer"),
     path("<int:tip_id>/chan/", views_staff.tip_sender_block, name="sender_block"),
     path("<int:tip_id>/bo-chan/", views_staff.tip_sender_unblock, name="sender_unblock"),
     path("mau-tra-loi/", views_staff.reply_templates, name="templates"),

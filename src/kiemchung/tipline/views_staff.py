@@ -112,8 +112,11 @@ def inbox(request: HttpRequest) -> HttpResponse:
             ("answered", _("Đã trả lời")),
             ("forwarded", _("Đã chuyển")),
             ("closed", _("Đã đóng")),
+            ("auto", _("Trả lời tự động")),
             ("all", _("Tất cả")),
         ],
+        "auto_counts": selectors.auto_answer_counts(workspace=workspace)
+        if show == "auto" else None,
     }
     fragment = _is_fragment(request)
     template = "tipline/staff/_tip_list.html" if fragment else "tipline/staff/inbox.html"
@@ -299,6 +302,27 @@ def tip_close(request: HttpRequest, tip_id: int) -> HttpResponse:
         services_staff.tip_close(tip=tip, actor=_user(request))
     messages.success(request, _("Đã đóng tin %(code)s.") % {"code": tip.tracking_code})
     return redirect("tipline_staff:inbox")
+
+
+@staff
+@require_POST
+def tip_auto_answer(request: HttpRequest, tip_id: int) -> HttpResponse:
+    """Approve (send) or reject the automatic answer that waits for review."""
+    approve = request.POST.get("send") == "1"
+    try:
+        with transaction.atomic():
+            tip = _tip(request, tip_id, shown=False)
+            tip = Tip.objects.select_for_update().select_related(
+                "workspace", "conversation__channel", "auto_factcheck__claim"
+            ).get(pk=tip.pk)
+            services_staff.tip_auto_answer_review(tip=tip, actor=_user(request), approve=approve)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request, _("Đã gửi câu trả lời tự động.") if approve else _("Đã quyết định không gửi.")
+        )
+    return redirect("tipline_staff:tip", tip_id=tip_id)
 
 
 @staff

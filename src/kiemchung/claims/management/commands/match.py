@@ -20,6 +20,7 @@ def _result(record: matching.Similar) -> dict[str, Any]:
         "kind": record.kind,
         "score": round(record.score, 4),
         "decision": record.decision,
+        "differences": record.differences,
         "text": record.text,
         "title": record.title,
         "rating": record.rating,
