@@ -56,7 +56,9 @@ TIPLINE_ROWS: dict[str, tuple[str, ...]] = {
         "tipline_staff:templates-page", "tipline_staff:legal-page",
         "tipline_staff:authorities-page",
     ),
-    "Reply to a tip": ("tip_reply", "tipline_staff:reply"),
+    "Reply to a tip": (
+        "tip_reply", "tipline_staff:reply", "tip_auto_answer_review", "tipline_staff:auto_answer",
+    ),
     "Attach a tip to a claim, create a claim from it": (
         "tip_attach", "tip_claim_create", "tipline_staff:attach", "tipline_staff:claim_create",
     ),
@@ -103,6 +105,14 @@ def _violation_and_unit(team: Any) -> tuple[Tip, AuthorityUnit]:
 
 def _tip_and_claim(team: Any) -> tuple[Tip, Any]:
     return tip_received(team), claim_opened(team)
+
+
+def _answer_waiting(team: Any) -> Tip:
+    """A tip whose automatic answer waits for staff (held back, so no fact-check is needed)."""
+    tip = tip_received(team)
+    tip.auto_decision, tip.auto_state = "related", "pending"
+    tip.save(update_fields=["auto_decision", "auto_state"])
+    return tip
 
 
 def _closed(team: Any) -> Tip:
@@ -167,6 +177,12 @@ TIPLINE_SERVICE_CASES: dict[Action, dict[str, ServiceCase]] = {
         "tip_reply": ServiceCase(
             tip_received,
             lambda team, tip, user: services_staff.tip_reply(tip=tip, actor=user, text=REPLY),
+        ),
+        "tip_auto_answer_review": ServiceCase(
+            _answer_waiting,
+            lambda team, tip, user: services_staff.tip_auto_answer_review(
+                tip=tip, actor=user, approve=False
+            ),
         ),
         "tip_attach": ServiceCase(
             _tip_and_claim,
@@ -399,6 +415,13 @@ TIPLINE_VIEW_CASES: dict[Action, dict[str, ViewCase]] = {
             lambda team, _: {"text": REPLY},
             _replies,
             lambda team, tip, user, before: (before[0] + 1, "answered"),
+        ),
+        "tipline_staff:auto_answer": ViewCase(
+            _answer_waiting,
+            object_url("tipline_staff:auto_answer"),
+            lambda team, _: {"send": "0"},
+            _tip_fields("auto_state"),
+            becomes([("rejected",)]),
         ),
         "tipline_staff:attach": ViewCase(
             _tip_and_claim,

@@ -115,7 +115,8 @@ def test_search_over_tip_texts_without_accents(team, tipline, client):
 def test_tip_page_shows_matches_as_suggestions(team, tipline, client, settings,
                                                django_capture_on_commit_callbacks):
     factcheck = lemon_published(team)
-    # A team that wants every match checked by a person: auto above 1 never happens.
+    # A team that wants every match checked by a person: a same-claim threshold of 1 never
+    # happens, so the best match is only related.
     team.workspace.match_auto_threshold = 1.0
     team.workspace.save()
     with django_capture_on_commit_callbacks(execute=True):
@@ -127,7 +128,7 @@ def test_tip_page_shows_matches_as_suggestions(team, tipline, client, settings,
     html = _page(client.get(reverse("tipline_staff:tip", args=[tip.pk])))
 
     assert f'data-record="factcheck:{factcheck.pk}"' in html
-    assert "Gợi ý: có thể trùng" in html
+    assert "Liên quan, không cùng nhận định" in html
     assert f'id="attach-{factcheck.claim_id}"' in html
 
 

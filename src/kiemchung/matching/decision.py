@@ -173,10 +173,23 @@ def verbatim(row: Sequence[float]) -> bool:
     )
 
 
+# Kinds read from the restored diacritics of a text typed without them.
+_WORD_SENSE = frozenset({"negation", "modality"})
+
+
 def facts_of(text: PreparedText) -> KeyFacts:
-    """Key facts of a prepared text, read from its restored diacritics when it was typed
-    without them: "co chua duoc" is "có chữa được" (can cure), not "chưa được" (not yet)."""
-    return key_facts(text.dense if text.restored else text.clean)
+    """Key facts of a prepared text. Typed without diacritics, its negation and modality are
+    read from the restored text ("co chua duoc" is "có chữa được", can cure, not "chưa
+    được", not yet), and every other fact from what was typed, which a wrong restoration
+    cannot spoil ("3 trieu" stays an amount even if restored as "3 triều")."""
+    typed = key_facts(text.clean)
+    if not text.restored:
+        return typed
+    restored = key_facts(text.dense)
+    return KeyFacts(
+        tuple(f for f in typed.facts if f.kind not in _WORD_SENSE)
+        + tuple(f for f in restored.facts if f.kind in _WORD_SENSE)
+    )
 
 
 def _logit(p: float) -> float:
