@@ -56,8 +56,30 @@ def conflict_words(conflict: Conflict) -> str:
     return f"{label}: {conflict.right or '–'} ≠ {conflict.left or '–'}"
 
 
+class _Decided:
+    """What every result shows of its decision."""
+
+    score: float
+    decision: str
+    conflicts: tuple[Conflict, ...]
+
+    @property
+    def percent(self) -> int:
+        return round(self.score * 100)
+
+    @property
+    def is_same(self) -> bool:
+        """Its verdict applies to the text searched for."""
+        return self.decision == SAME
+
+    @property
+    def differences(self) -> list[str]:
+        """The key facts that differ, in words ("Khác năm: 2030 ≠ 2027")."""
+        return [conflict_words(c) for c in self.conflicts]
+
+
 @dataclass(frozen=True)
-class SimilarRecord:
+class SimilarRecord(_Decided):
     """One claim or published fact-check that may say the same as the text searched for."""
 
     record_id: str
@@ -75,19 +97,6 @@ class SimilarRecord:
 
     is_external = False
 
-    @property
-    def percent(self) -> int:
-        return round(self.score * 100)
-
-    @property
-    def is_same(self) -> bool:
-        """Its verdict applies to the text searched for."""
-        return self.decision == SAME
-
-    @property
-    def differences(self) -> list[str]:
-        """The key facts that differ, in words ("Khác năm: 2030 ≠ 2027")."""
-        return [conflict_words(c) for c in self.conflicts]
 
     @property
     def is_factcheck(self) -> bool:
@@ -150,7 +159,7 @@ class SimilarRecord:
 
 
 @dataclass(frozen=True)
-class ExternalMatch:
+class ExternalMatch(_Decided):
     """A fact-check another team published (imported as ClaimReview) that may say the same.
 
     It is theirs: shown with their name, their rating and a link to their page, and never
@@ -169,19 +178,6 @@ class ExternalMatch:
     is_factcheck = False
     is_open_claim = False
 
-    @property
-    def percent(self) -> int:
-        return round(self.score * 100)
-
-    @property
-    def is_same(self) -> bool:
-        """Its verdict applies to the text searched for."""
-        return self.decision == SAME
-
-    @property
-    def differences(self) -> list[str]:
-        """The key facts that differ, in words ("Khác năm: 2030 ≠ 2027")."""
-        return [conflict_words(c) for c in self.conflicts]
 
     @property
     def text(self) -> str:

@@ -245,7 +245,6 @@ def _instant_answer(tip: Tip, factcheck: FactCheck) -> None:
 
 def _related_reading(tip: Tip, factcheck: FactCheck) -> None:
     """A fact-check on the same subject, sent as reading: its verdict is not the tip's."""
-    conversation = tip.conversation
     text = (
         _(
             "Chúng tôi chưa kiểm chứng đúng thông tin trong tin %(code)s; nhóm sẽ xem xét tin "
@@ -255,25 +254,11 @@ def _related_reading(tip: Tip, factcheck: FactCheck) -> None:
         + "\n"
         + notifications.reading_text(factcheck)
     )
-    if conversation.channel.kind == ChannelKind.WEB:
-        notifications.subscription_add(tip=tip)
-        services.reply_send(
-            conversation=conversation,
-            text=text + "\n" + _("Kết luận về tin của bạn sẽ hiện ở đây khi được công bố."),
-            tip=tip,
-        )
-        return
-    _ask(
-        conversation,
-        tip,
-        text + "\n" + _("Bạn có muốn nhận kết luận qua đây khi nhóm công bố không?"),
-        subscribe_buttons(),
-    )
+    _with_offer(tip, text)
 
 
 def _offer_verdict(tip: Tip, *, claim: Claim | None) -> None:
     """Tell the tipster the team will look into it, and offer its verdict when published."""
-    conversation = tip.conversation
     if claim is not None:
         text = _(
             "Nhóm đang kiểm chứng một thông tin giống tin %(code)s của bạn; chưa có kết luận."
@@ -282,6 +267,13 @@ def _offer_verdict(tip: Tip, *, claim: Claim | None) -> None:
         text = _(
             "Chúng tôi chưa kiểm chứng thông tin trong tin %(code)s. Nhóm sẽ xem xét tin của bạn."
         ) % {"code": tip.tracking_code}
+    _with_offer(tip, text)
+
+
+def _with_offer(tip: Tip, text: str) -> None:
+    """Send `text` with the offer of the verdict once published: on the web form it waits on
+    the status page; on a chat the tipster is asked whether to be told there."""
+    conversation = tip.conversation
     if conversation.channel.kind == ChannelKind.WEB:
         # The web form leaves no address: the verdict waits on the status page, for the code.
         notifications.subscription_add(tip=tip)
