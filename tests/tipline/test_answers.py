@@ -370,3 +370,26 @@ def test_many_wordings_of_one_claim_do_not_crowd_out_the_answer(team):
 
     assert [r.record_id for r in found] == [f"claim:{viral.pk}", f"factcheck:{factcheck.pk}"]
     assert found[0].wording == f"{NEW_RUMOUR}, bài chia sẻ lần 0"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_page_a_web_tipster_lands_on_shows_the_instant_answer(team, client, settings,
+                                                                     tmp_path):
+    from django.urls import reverse
+    from tests.tipline.stories import web_channel
+
+    settings.MEDIA_ROOT = tmp_path
+    factcheck = lemon_published(team)
+    web_channel(team)
+    form = reverse("tipline:form", args=[team.workspace.slug])
+
+    page = client.post(form, {"category": "check", "text": LEMON_TIP}).content.decode()
+    tip = Tip.objects.get()
+    assert tip.state == TipState.ANSWERED
+    assert tip.tracking_code in page
+    assert 'id="tip-replies"' in page and notifications.factcheck_url(factcheck) in page
+    assert "Nhóm đang tìm" not in page and "Nhóm chưa trả lời tin này." not in page
+
+    page = client.post(form, {"category": "check", "text": NEW_RUMOUR}).content.decode()
+    # No earlier fact-check: the holding message is on the page, and no verdict.
+    assert "Kết luận:" not in page and "Kết luận sẽ hiện ở đây khi được công bố." in page

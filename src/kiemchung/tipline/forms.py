@@ -39,6 +39,9 @@ class TipForm(forms.Form):
     text = forms.CharField(
         label=gettext_lazy("Nội dung"),
         max_length=MAX_TEXT,
+        error_messages={
+            "required": gettext_lazy("Hãy viết thông tin, đường dẫn hoặc câu hỏi bạn muốn gửi.")
+        },
         widget=forms.Textarea(attrs={"rows": 8}),
         help_text=gettext_lazy("Thông tin, đường dẫn hoặc câu hỏi. Đừng ghi tên hay số điện "
                                "thoại của bạn nếu không cần."),

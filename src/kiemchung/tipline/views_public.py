@@ -3,6 +3,8 @@ deletion pages by tracking code, and what each channel lets its platform see."""
 
 from __future__ import annotations
 
+import time
+
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
@@ -15,12 +17,15 @@ from django.views.decorators.http import require_GET, require_http_methods
 from kiemchung.tipline import selectors, services, services_retention
 from kiemchung.tipline.flow import status_text
 from kiemchung.tipline.forms import MAX_IMAGES, CodeForm, TipForm
-from kiemchung.tipline.models import Channel
+from kiemchung.tipline.models import Channel, Tip, TipCategory
 from kiemchung.tipline.privacy import web_client_key
 
 # Form posts and code look-ups one address may make per hour (counted in the cache only).
 WEB_POSTS_PER_HOUR = 20
 WEB_LOOKUPS_PER_HOUR = 60
+# How long the page a tipster lands on waits for the worker to look for an earlier fact-check,
+# so the instant answer (or the holding message) is on that page, not one click away.
+ANSWER_WAIT_SECONDS = 6.0
 
 
 def _channel(workspace_slug: str) -> Channel:
@@ -87,7 +92,36 @@ def tip_form(request: HttpRequest, workspace_slug: str) -> HttpResponse:
             text=form.cleaned_data["text"],
             images=form.cleaned_data["images"],
         )
-    return _page(request, "tipline/received.html", channel, tip=tip)
+    tip = _after_matching(tip)
+    return _page(
+        request, "tipline/received.html", channel, tip=tip, status_line=status_text(tip),
+        replies=selectors.public_replies(tip=tip),
+        looking=tip.category == TipCategory.CHECK and tip.match_checked_at is None
+        and not _tasks_run_at_once(),
+    )
+
+
+def _tasks_run_at_once() -> bool:
+    return "Immediate" in settings.TASKS["default"]["BACKEND"]
+
+
+def _after_matching(tip: Tip) -> Tip:
+    """The tip once the worker has looked for an earlier fact-check, or as it is after
+    `ANSWER_WAIT_SECONDS` (a busy queue: the page then says where the answer will appear).
+
+    With tasks run in the request (the immediate backend) the look already happened, or never
+    will (no matcher installed): there is nothing to wait for.
+    """
+    if tip.category != TipCategory.CHECK or _tasks_run_at_once():
+        tip.refresh_from_db()
+        return tip
+    deadline = time.monotonic() + ANSWER_WAIT_SECONDS
+    while time.monotonic() < deadline:
+        if Tip.objects.filter(pk=tip.pk, match_checked_at__isnull=False).exists():
+            break
+        time.sleep(0.2)
+    tip.refresh_from_db()
+    return tip
 
 
 @never_cache
