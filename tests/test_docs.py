@@ -48,8 +48,26 @@ def test_every_command_has_help_and_a_line_in_cli_docs():
     for name, help_text in commands.items():
         assert help_text and len(help_text) > 10, f"kiemchung {name} has no help"
         assert f"kiemchung {name}" in cli_doc, f"docs/CLI.md does not document `kiemchung {name}`"
-    assert "kiemchung bench match" in cli_doc
-    assert "kiemchung bench pairs" in cli_doc
+
+    from kiemchung.cli import BENCHMARKS, bench_help
+
+    assert len(BENCHMARKS) >= 6
+    for name in BENCHMARKS:
+        assert f"kiemchung bench {name}" in cli_doc, f"docs/CLI.md lacks `kiemchung bench {name}`"
+        assert f"\n  {name} " in bench_help(), f"`kiemchung bench --help` lacks {name}"
+
+
+def test_bench_help_lists_every_benchmark_and_each_answers_its_own_help(capsys):
+    from kiemchung.cli import BENCHMARKS, main
+
+    assert main(["bench", "--help"]) == 0
+    listing = capsys.readouterr().out
+    for name in BENCHMARKS:
+        assert f"  {name} " in listing
+        assert main(["bench", name, "--help"]) == 0
+        assert f"kiemchung bench {name}" in capsys.readouterr().out
+    assert main(["bench", "nothing-such"]) == 2
+    assert "no benchmark 'nothing-such'" in capsys.readouterr().err
 
 
 def test_registering_a_setting_without_help_is_refused():

@@ -8,35 +8,77 @@ settings, match, export; or Django's).
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
+
+# Each benchmark: the module whose ``main(argv)`` runs it, and what it measures. Every one but
+# match and pairs starts a real server or sets Django up on a fresh database of its own.
+BENCHMARKS: dict[str, tuple[str, str]] = {
+    "match": (
+        "kiemchung.matching.bench",
+        "rank a corpus for each query: MRR, recall, answered and false-answer rates, latency",
+    ),
+    "pairs": (
+        "kiemchung.matching.bench",
+        "same-claim and related decisions on labelled pairs: precision, recall, AUC, F1",
+    ),
+    "site": (
+        "kiemchung.publishing.bench",
+        "load a public fact-check page of a real server: requests per second, p50/p95/p99",
+    ),
+    "tipline": (
+        "kiemchung.tipline.bench",
+        "a burst of signed webhooks against a real server: lost, duplicated, time to drain",
+    ),
+    "answer": (
+        "kiemchung.tipline.bench_answer",
+        "instant answers end to end, from a signed webhook to the reply a platform receives",
+    ),
+    "ingest": (
+        "kiemchung.monitoring.bench",
+        "ingestion speed: parse, dedupe, score, match and store a feed's items",
+    ),
+}
+
+
+def bench_help() -> str:
+    width = max(len(name) for name in BENCHMARKS)
+    lines = [
+        "usage: kiemchung bench <benchmark> [options]",
+        "",
+        "Benchmarks (each prints what it measured as JSON; `kiemchung bench <benchmark> --help`",
+        "lists its options; docs/BENCHMARKS.md has the figures and how they were run):",
+        "",
+        *(f"  {name:<{width}}  {summary}" for name, (_, summary) in BENCHMARKS.items()),
+        "",
+        "The triage learner is measured by `kiemchung triage cv` (cross-validated on folds).",
+    ]
+    return "\n".join(lines)
+
+
+def bench(args: list[str]) -> int:
+    """Run the benchmark named by ``args[0]`` with the rest of the words."""
+    if not args or args[0] in ("-h", "--help", "help"):
+        print(bench_help())
+        return 0 if args else 2
+    found = BENCHMARKS.get(args[0])
+    if found is None:
+        print(f"kiemchung bench: no benchmark {args[0]!r}\n\n{bench_help()}", file=sys.stderr)
+        return 2
+    module = importlib.import_module(found[0])
+    # The matching module parses both of its benchmarks itself; the others take what follows.
+    argv = args if args[0] in ("match", "pairs") else args[1:]
+    try:
+        return int(module.main(argv))
+    except SystemExit as exc:  # argparse's --help and usage errors
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
-    if args[:2] == ["bench", "site"]:
-        from kiemchung.publishing.bench import main as site_bench_main
-
-        return site_bench_main(args[2:])
-    if args[:2] == ["bench", "tipline"]:
-        # Sets up Django itself, after pointing it at a fresh var dir (or --database-url).
-        from kiemchung.tipline.bench import main as tipline_bench_main
-
-        return tipline_bench_main(args[2:])
-    if args[:2] == ["bench", "answer"]:
-        # Starts a server and a platform stand-in; seeds its database in a subprocess.
-        from kiemchung.tipline.bench_answer import main as answer_bench_main
-
-        return answer_bench_main(args[2:])
-    if args[:2] == ["bench", "ingest"]:
-        # Sets up Django itself, on a fresh var dir (or --database-url), with its own workers.
-        from kiemchung.monitoring.bench import main as ingest_bench_main
-
-        return ingest_bench_main(args[2:])
     if args[:1] == ["bench"]:
-        from kiemchung.matching.bench import main as bench_main
-
-        return bench_main(args[1:])
+        return bench(args[1:])
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kiemchung.settings")
     from kiemchung.env import SettingError
