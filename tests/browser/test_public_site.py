@@ -17,7 +17,7 @@ PHONE = {"width": 375, "height": 740}
 @pytest.fixture(scope="module")
 def demo(newsroom_server) -> Iterator[dict[str, str]]:
     """The demo team (two published fact-checks) on the running server, and its editor login."""
-    out = newsroom_server.kiemchung("seed_demo").stdout
+    out = newsroom_server.kiemchung("seed_demo", "--offline").stdout
     password = re.search(r"demo-bientap / (\S+)", out).group(1)
     found = newsroom_server.kiemchung(
         "shell", "-c",

@@ -150,6 +150,22 @@ def test_aviation_and_air_are_not_negations():
     assert values("Có đúng là vậy không?", "negation") == []
 
 
+def test_a_question_tag_at_the_end_of_a_sentence_negates_nothing():
+    # How tipsters ask: the "không" that ends a yes/no question, with or without particles,
+    # accents or question mark, is not the "không" of "Tỏi không phòng được cúm".
+    for asked in (
+        "Nghe nói ăn tỏi sống phòng được cúm A/H5N1, có đúng không ạ?",
+        "an toi song co phong duoc cum khong",
+        "Ăn tỏi có phòng được cúm ko vậy",
+        "Tiêm vắc xin rồi có cần đeo khẩu trang nữa không nhỉ. Nhờ nhóm kiểm tra.",
+        "Đã có thuốc chữa chưa ạ?",
+    ):
+        assert values(asked, "negation") == [], asked
+    assert values("Tỏi không phòng được cúm.", "negation") == ["neg"]
+    assert values("Xe máy không được vào nội thành, đúng không?", "negation") == ["neg"]
+    assert values("Tỏi phòng được cúm? Không.", "negation") == ["neg"]  # an answer, no tag
+
+
 def test_a_negation_present_on_one_side_only_conflicts():
     found = conflicts(key_facts("BTC đã hoàn tiền"), key_facts("BTC đã không hoàn tiền vé"))
     assert found == [Conflict("negation", "", "không")]

@@ -492,12 +492,32 @@ def _read_number_words(r: _Reader) -> None:
                 break
 
 
+# A "không" or "chưa" that ends a sentence, with nothing after it but particles, asks a
+# question ("Ăn tỏi có phòng được cúm không ạ?", "co dung khong"): it negates nothing.
+_QUESTION_TAG_WORDS = frozenset({"khong", "ko", "k", "hok", "khum", "hong", "chua"})
+_QUESTION_TAG_END = re.compile(
+    r"(?:\s+(?:a|vay|nhi|nhe|ta|ha|ho|the|z|v|ak|ah))*\s*(?:[?.!…;]|$)"
+)
+
+
+def _question_tag(r: _Reader, start: int, end: int) -> bool:
+    before = r.folded[:start].rstrip()
+    return (
+        bool(before)
+        and before[-1] not in ".?!…:;"  # a "Không." standing alone answers; it is no tag
+        and r.folded[start:end].strip() in _QUESTION_TAG_WORDS
+        and _QUESTION_TAG_END.match(r.folded, end) is not None
+    )
+
+
 def _read_words(r: _Reader) -> None:
     for m in _WORDS_RE.finditer(r.masked):
         for kind, table, proper in _WORD_TABLES:
             own = table.suffix.match(r.masked, m.start())
             form = r.pick(table, m.start(), own.end(), proper) if own else None
             if form is not None and form.value:
+                if kind == "negation" and own and _question_tag(r, m.start(), own.end()):
+                    continue
                 r.add(kind, form.value, m.start(), own.end() if own else 0)
 
 

@@ -86,15 +86,22 @@ class Command(BaseCommand):
         parser.add_argument(
             "--quiet", action="store_true", help="Print only the login line, nothing else."
         )
+        parser.add_argument(
+            "--offline",
+            action="store_true",
+            help="Record the fact-checks' web sources without fetching them (no internet).",
+        )
 
-    def handle(self, *args: Any, quiet: bool = False, **options: Any) -> None:
+    def handle(
+        self, *args: Any, quiet: bool = False, offline: bool = False, **options: Any
+    ) -> None:
         login_file = settings.VAR_DIR / "demo-login.txt"
         if Workspace.objects.filter(slug=DEMO_SLUG).exists() and login_file.exists():
             self._print_login(login_file.read_text(encoding="utf-8").strip())
             return
         password = secrets.token_urlsafe(12)
         with transaction.atomic():
-            self._seed(password)
+            self._seed(password, offline=offline)
         settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
         login_file.write_text(password, encoding="utf-8")
         login_file.chmod(0o600)
@@ -124,10 +131,11 @@ class Command(BaseCommand):
         self.stdout.write(f"  editor: demo-bientap / {password}")
         self.stdout.write(f"  checker: demo-kiemchung / {password}")
 
-    def _seed(self, password: str) -> None:
+    def _seed(self, password: str, *, offline: bool) -> None:
         from kiemchung.accounts.services import member_add, workspace_create
         from kiemchung.claims import services as claims
         from kiemchung.claims.models import Rating
+        from kiemchung.core import demo
 
         User = get_user_model()
         workspace = Workspace.objects.filter(slug=DEMO_SLUG).first()
@@ -180,6 +188,7 @@ class Command(BaseCommand):
                 title="Ghi chú của người kiểm chứng",
                 note=spec.get("note", "Đã đối chiếu với nguồn chính thức."),
             )
+            demo.sources_cite(claim=claim, actor=checker, offline=offline)
             if state == "in_progress":
                 continue
             factcheck = claims.factcheck_save(
@@ -195,3 +204,5 @@ class Command(BaseCommand):
                 continue
             claims.review_submit(factcheck=factcheck, actor=editor, decision="approve")
             claims.factcheck_publish(factcheck=factcheck, actor=editor)
+        demo.posts_watch(workspace=workspace)
+        demo.tipline_open(workspace=workspace)
