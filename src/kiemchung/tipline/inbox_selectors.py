@@ -3,7 +3,8 @@ leaves an audit event ("tip.view")."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 from django.contrib.auth.models import User
@@ -12,7 +13,8 @@ from django.db.models import Count, Q, QuerySet
 from kiemchung.accounts.models import Member, Workspace
 from kiemchung.accounts.permissions import Action, require
 from kiemchung.audit.services import audit_record
-from kiemchung.claims.models import Claim
+from kiemchung.claims import selectors as claims_selectors
+from kiemchung.claims.models import Claim, ClaimState
 from kiemchung.text.normalize import fold
 from kiemchung.tipline.models import (
     AuthorityUnit,
@@ -37,6 +39,11 @@ SHOWS: dict[str, tuple[str, ...] | None] = {
 }
 # Search decrypts in memory; past this many tips it looks at the newest only.
 SEARCH_MAX_TIPS = 5000
+# How much of each tip's text the inbox shows, about.
+PREVIEW_CHARS = 160
+# How many claims the picker lists for a search.
+CLAIM_CHOICES = 10
+_CLAIM_NUMBER = re.compile(r"^\s*#?\s*(\d{1,12})\s*$")
 
 
 def _member(workspace: Workspace, user: User) -> Member | None:
@@ -96,6 +103,30 @@ def inbox_tips(
         if tip.tracking_code == code or all(w in fold(tip.text).lower() for w in words)
     ]
     return InboxPage(tips=found, searched=True, search_limited=limited)
+
+
+def tip_preview(text: str, *, limit: int = PREVIEW_CHARS) -> str:
+    """The start of a tip's text on one line, cut at a word near `limit` characters."""
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    cut = flat.rfind(" ", 0, limit + 1)
+    if cut < limit // 2:
+        # One long word (a link): cut inside it rather than show nothing.
+        cut = limit
+    return flat[:cut].rstrip(" ,.;:-") + "…"
+
+
+@dataclass(frozen=True)
+class InboxRow:
+    tip: Tip
+    preview: str
+
+
+def inbox_rows(tips: Iterable[Tip]) -> list[InboxRow]:
+    """A page of the inbox, each tip with the start of its text (decrypted here, for the page
+    only: nothing is stored or logged)."""
+    return [InboxRow(tip=tip, preview=tip_preview(tip.text)) for tip in tips]
 
 
 def open_counts(*, workspace: Workspace) -> dict[str, int]:
@@ -186,6 +217,30 @@ def all_reply_templates(*, workspace: Workspace) -> QuerySet[ReplyTemplate]:
 
 def legal_answers(*, workspace: Workspace) -> QuerySet[LegalAnswer]:
     return LegalAnswer.objects.filter(workspace=workspace).select_related("created_by")
+
+
+def claims_to_attach(
+    *, workspace: Workspace, query: str, leave_out: Collection[int] = (), limit: int = CLAIM_CHOICES
+) -> list[Claim]:
+    """Claims of the workspace a tip may be attached to whose text has every word of `query`
+    (accents optional), newest activity first; a number (42, #42) finds that claim.
+
+    Dismissed claims and claims merged into another are not offered; nor are `leave_out`.
+    """
+    if not query.strip():
+        return []
+
+    def attachable(claims: QuerySet[Claim]) -> QuerySet[Claim]:
+        claims = claims.filter(merged_into__isnull=True).exclude(state=ClaimState.DISMISSED)
+        return claims.exclude(pk__in=list(leave_out))
+
+    found: list[Claim] = []
+    number = _CLAIM_NUMBER.match(query)
+    if number:
+        found = list(attachable(Claim.objects.filter(workspace=workspace, pk=int(number.group(1)))))
+    by_words = attachable(claims_selectors.claim_list(workspace=workspace, q=query))
+    found += [claim for claim in by_words[:limit] if claim not in found]
+    return found[:limit]
 
 
 def claim_of_workspace(*, workspace: Workspace, pk: int) -> Claim | None:

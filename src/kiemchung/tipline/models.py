@@ -484,12 +484,24 @@ class Subscription(WorkspaceScoped):
         return f"{self.conversation_id} → claim {self.claim_id}"
 
 
+class ReplyKind(models.TextChoices):
+    """What a staff reply does to its tip: an answer settles it, a holding reply says the team
+    is on it and leaves it waiting."""
+
+    ANSWER = "answer", _("Trả lời xong")
+    HOLDING = "holding", _("Báo đang xử lý")
+
+
 class ReplyTemplate(WorkspaceScoped):
-    """A prepared answer staff pick in the inbox, optionally for one category of tip."""
+    """A prepared answer staff pick in the inbox, optionally for one category of tip; its kind
+    is what the reply form offers first when the template is used."""
 
     title = models.CharField(_("tên mẫu"), max_length=120)
     category = models.CharField(
         _("loại tin"), max_length=12, choices=TipCategory.choices, blank=True
+    )
+    kind = models.CharField(
+        _("loại trả lời"), max_length=8, choices=ReplyKind.choices, default=ReplyKind.ANSWER
     )
     text = models.TextField(_("nội dung"))
     is_active = models.BooleanField(_("đang dùng"), default=True)

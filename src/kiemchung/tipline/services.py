@@ -48,6 +48,8 @@ if TYPE_CHECKING:
     Actor: TypeAlias = User | AnonymousUser
 
 DELIVERY_ADAPTER_PREFIX = "tipline-"
+# Where a web form reply is delivered: the tip's status page, read with its tracking code.
+STATUS_PAGE = "status-page"
 NOTIFY_BUCKET_SECONDS = 15 * 60
 
 
@@ -192,8 +194,9 @@ def reply_send(
         message.delivery = delivery
         messages.append(message)
         if conversation.channel.kind == ChannelKind.WEB:
-            # Nobody to send to: the row says so, and staff see why.
-            _delivery_refused(delivery, adapter_for(conversation.channel), message)
+            # No address to send to: the tipster reads every reply on the tip's status page
+            # (selectors.public_replies), so the reply is delivered once it is written.
+            _delivery_posted(delivery)
             continue
         from kiemchung.tipline.tasks import message_deliver
 
@@ -201,13 +204,12 @@ def reply_send(
     return messages
 
 
-def _delivery_refused(delivery: Delivery, adapter: Any, message: Message) -> None:
-    try:
-        adapter.send(address="", text="", buttons=[], last_inbound_at=None)
-    except ChannelError as exc:
-        delivery.status = DeliveryStatus.SKIPPED
-        delivery.error = exc.message
-        delivery.save(update_fields=["status", "error", "updated_at"])
+def _delivery_posted(delivery: Delivery) -> None:
+    """A web form reply: on the status page now (staff read it as posted there)."""
+    delivery.status = DeliveryStatus.SENT
+    delivery.external_id = STATUS_PAGE
+    delivery.sent_at = timezone.now()
+    delivery.save(update_fields=["status", "external_id", "sent_at", "updated_at"])
 
 
 def message_deliver(*, message_id: int, last_attempt: bool) -> str:

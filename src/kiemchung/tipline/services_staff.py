@@ -28,6 +28,7 @@ from kiemchung.tipline.models import (
     FlowStep,
     LegalAnswer,
     Message,
+    ReplyKind,
     ReplyTemplate,
     Sender,
     Tip,
@@ -155,24 +156,35 @@ def tip_claim_create(
     return claim
 
 
-def tip_reply(*, tip: Tip, actor: Actor, text: str) -> list[Message]:
-    """A staff member's answer to a tip, through its channel (or on the status page); a tip
-    still waiting is then answered."""
+def tip_reply(
+    *, tip: Tip, actor: Actor, text: str, kind: str = ReplyKind.ANSWER
+) -> list[Message]:
+    """A staff member's reply to a tip, through its channel (or on the status page).
+
+    An answer settles a tip still waiting: it is answered. A holding reply ("we are looking
+    into it") only takes a new tip in hand: it stays in the queue, and its status page does not
+    say that an answer exists.
+    """
     user = _acting(tip.workspace_id, actor, Action.HANDLE_TIPS)
+    if kind not in ReplyKind.values:
+        raise ValidationError({"kind": _("Hãy chọn trả lời xong hay báo đang xử lý.")})
     body = _required(text, field="text", limit=REPLY_MAX, message=_("Hãy viết câu trả lời."))
     sent = notifications.notice_send(conversation=tip.conversation, tip=tip, text=body, author=user)
     before = {"state": tip.state}
-    if tip.state in (TipState.NEW, TipState.IN_PROGRESS):
+    if kind == ReplyKind.ANSWER and tip.state in (TipState.NEW, TipState.IN_PROGRESS):
         tip.state = TipState.ANSWERED
         tip.answered_at = timezone.now()
         tip.save(update_fields=["state", "answered_at", "updated_at"])
+    elif kind == ReplyKind.HOLDING and tip.state == TipState.NEW:
+        tip.state = TipState.IN_PROGRESS
+        tip.save(update_fields=["state", "updated_at"])
     audit_record(
         workspace=tip.workspace,
         actor=user,
         action="tip.reply",
         obj=tip,
         before=before,
-        after={"state": tip.state, "messages": [m.pk for m in sent]},
+        after={"state": tip.state, "kind": kind, "messages": [m.pk for m in sent]},
     )
     return sent
 
@@ -358,6 +370,12 @@ def _category(value: str) -> str:
     return value
 
 
+def _reply_kind(value: str) -> str:
+    if value not in ReplyKind.values:
+        raise ValidationError({"kind": _("Hãy chọn trả lời xong hay báo đang xử lý.")})
+    return value
+
+
 def reply_template_save(
     *,
     workspace: Workspace,
@@ -365,6 +383,7 @@ def reply_template_save(
     title: str,
     text: str,
     category: str = "",
+    kind: str = ReplyKind.ANSWER,
     is_active: bool = True,
     template: ReplyTemplate | None = None,
 ) -> ReplyTemplate:
@@ -376,6 +395,7 @@ def reply_template_save(
         "title": _required(title, field="title", limit=TITLE_MAX, message=_("Hãy đặt tên mẫu.")),
         "text": _required(text, field="text", limit=REPLY_MAX, message=_("Hãy viết nội dung.")),
         "category": _category(category),
+        "kind": _reply_kind(kind),
         "is_active": bool(is_active),
     }
     return _save_audited(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kiemchung.tipline import views_staff
+from kiemchung.tipline import views_staff, views_staff_settings
 
 app_name = "tipline_staff"
 
@@ -18,12 +18,16 @@ urlpatterns = [
     path("<int:tip_id>/tra-loi-tu-dong/", views_staff.tip_auto_answer, name="auto_answer"),
     path("<int:tip_id>/chan/", views_staff.tip_sender_block, name="sender_block"),
     path("<int:tip_id>/bo-chan/", views_staff.tip_sender_unblock, name="sender_unblock"),
-    path("mau-tra-loi/", views_staff.reply_templates, name="templates"),
-    path("mau-tra-loi/<int:pk>/", views_staff.reply_templates, name="template_edit"),
-    path("mau-tra-loi/<int:pk>/xoa/", views_staff.reply_template_delete, name="template_delete"),
-    path("phap-luat/", views_staff.legal_answers, name="legal"),
-    path("phap-luat/<int:pk>/", views_staff.legal_answers, name="legal_edit"),
-    path("phap-luat/<int:pk>/xoa/", views_staff.legal_answer_delete, name="legal_delete"),
-    path("co-quan/", views_staff.authority_units, name="authorities"),
-    path("co-quan/<int:pk>/", views_staff.authority_units, name="authority_edit"),
+    path("mau-tra-loi/", views_staff_settings.reply_templates, name="templates"),
+    path("mau-tra-loi/<int:pk>/", views_staff_settings.reply_templates, name="template_edit"),
+    path(
+        "mau-tra-loi/<int:pk>/xoa/",
+        views_staff_settings.reply_template_delete,
+        name="template_delete",
+    ),
+    path("phap-luat/", views_staff_settings.legal_answers, name="legal"),
+    path("phap-luat/<int:pk>/", views_staff_settings.legal_answers, name="legal_edit"),
+    path("phap-luat/<int:pk>/xoa/", views_staff_settings.legal_answer_delete, name="legal_delete"),
+    path("co-quan/", views_staff_settings.authority_units, name="authorities"),
+    path("co-quan/<int:pk>/", views_staff_settings.authority_units, name="authority_edit"),
 ]

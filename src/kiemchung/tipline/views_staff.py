@@ -1,10 +1,11 @@
-"""The staff inbox of the tipline: the queue by category, a tip (audited) with its matches and
-suggested answers, attaching to claims, replies from templates, forwarding, closing; and the
-pages for reply templates, the legal knowledge base and authority units."""
+"""The staff inbox of the tipline: the queue by category with the start of each tip, a tip
+(audited) with its matches and suggested answers, attaching to claims through the claim
+picker, replies (answers or holding replies) from templates, forwarding, closing. The pages
+for reply templates, the legal knowledge base and authority units are views_staff_settings."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from functools import wraps
 from typing import Any
 
@@ -18,24 +19,22 @@ from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from kiemchung.accounts.models import Workspace
-from kiemchung.accounts.permissions import Action, can, require
+from kiemchung.accounts.permissions import Action, can
+from kiemchung.claims.models import Claim, ClaimState
 from kiemchung.tipline import inbox_selectors as selectors
 from kiemchung.tipline import services_staff
-from kiemchung.tipline.answers import tip_matches
+from kiemchung.tipline.answers import TipMatches, tip_matches
 from kiemchung.tipline.forms_staff import (
     AttachForm,
-    AuthorityUnitForm,
     ClaimFromTipForm,
     ForwardForm,
-    LegalAnswerForm,
     ReplyForm,
-    ReplyTemplateForm,
 )
 from kiemchung.tipline.legal import legal_suggestions
-from kiemchung.tipline.models import Tip, TipCategory
+from kiemchung.tipline.models import ReplyKind, Tip, TipCategory
 
 View = Callable[..., HttpResponseBase]
 PAGE_SIZE = 30
@@ -53,11 +52,11 @@ def staff(view: View) -> View:
     return login_required(wrapped)
 
 
-def _workspace(request: HttpRequest) -> Workspace:
+def workspace_of(request: HttpRequest) -> Workspace:
     return request.workspace  # type: ignore[attr-defined]
 
 
-def _user(request: HttpRequest) -> User:
+def user_of(request: HttpRequest) -> User:
     user = request.user
     assert isinstance(user, User)  # login_required lets only signed-in people through
     return user
@@ -68,7 +67,7 @@ def _is_fragment(request: HttpRequest) -> bool:
     return bool(htmx) and not htmx.history_restore_request  # type: ignore[union-attr]
 
 
-def _errors_to(form: forms.BaseForm, exc: ValidationError) -> None:
+def errors_to(form: forms.BaseForm, exc: ValidationError) -> None:
     if hasattr(exc, "error_dict"):
         for field, errors in exc.message_dict.items():
             for message in errors:
@@ -84,7 +83,7 @@ def _errors_to(form: forms.BaseForm, exc: ValidationError) -> None:
 @staff
 @require_GET
 def inbox(request: HttpRequest) -> HttpResponse:
-    workspace = _workspace(request)
+    workspace = workspace_of(request)
     category = request.GET.get("category", "")
     if category not in TipCategory.values:
         category = ""
@@ -93,12 +92,13 @@ def inbox(request: HttpRequest) -> HttpResponse:
         show = "open"
     query = request.GET.get("q", "").strip()[:200]
     found = selectors.inbox_tips(
-        workspace=workspace, user=_user(request), category=category, show=show, query=query
+        workspace=workspace, user=user_of(request), category=category, show=show, query=query
     )
     page = Paginator(found.tips, PAGE_SIZE).get_page(request.GET.get("page"))
     counts = selectors.open_counts(workspace=workspace)
     context = {
         "page": page,
+        "rows": selectors.inbox_rows(page.object_list),
         "category": category,
         "show": show,
         "q": query,
@@ -128,7 +128,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 def new_badge(request: HttpRequest) -> HttpResponse:
     """The nav's count of new tips (polled): a number, nothing about any tip."""
     allowed = can(getattr(request, "member", None), Action.HANDLE_TIPS)
-    count = selectors.new_count(workspace=_workspace(request)) if allowed else 0
+    count = selectors.new_count(workspace=workspace_of(request)) if allowed else 0
     return render(request, "tipline/staff/_badge.html", {"new_tips": count})
 
 
@@ -138,23 +138,54 @@ def new_badge(request: HttpRequest) -> HttpResponse:
 def _tip(request: HttpRequest, tip_id: int, *, shown: bool = True) -> Tip:
     """The tip, 404 unless it is the workspace's; shown on a page, its reading is audited."""
     read = selectors.tip_for_staff if shown else selectors.tip_to_act_on
-    tip = read(workspace=_workspace(request), user=_user(request), tip_id=tip_id)
+    tip = read(workspace=workspace_of(request), user=user_of(request), tip_id=tip_id)
     if tip is None:
         raise Http404
     return tip
 
 
+def _claim_query(request: HttpRequest) -> str:
+    """What was typed in the claim picker's search (on the page, or kept with a failed post)."""
+    return (request.GET.get("q") or request.POST.get("q") or "").strip()[:200]
+
+
+def _claim_results(
+    request: HttpRequest, tip: Tip, suggested: Collection[int]
+) -> dict[str, Any]:
+    """The picker's search results: claims other than the tip's own and those suggested."""
+    query = _claim_query(request)
+    leave_out = {*suggested, *([tip.claim_id] if tip.claim_id else [])}
+    return {
+        "claim_q": query,
+        "claim_results": selectors.claims_to_attach(
+            workspace=workspace_of(request), query=query, leave_out=leave_out
+        ),
+    }
+
+
+def _suggested_claims(tip: Tip, matches: TipMatches | None) -> list[Claim]:
+    """The claims the matcher found for the tip, best first, once each, for the picker."""
+    claims: dict[int, Claim] = {}
+    for result in matches.suggestions if matches is not None else []:
+        claim = result.claim
+        if claim.pk != tip.claim_id and claim.state != ClaimState.DISMISSED:
+            claims.setdefault(claim.pk, claim)
+    return list(claims.values())
+
+
 def _tip_page(
     request: HttpRequest, tip: Tip, *, status: int = 200, **forms_given: Any
 ) -> HttpResponse:
-    workspace = _workspace(request)
-    reply_initial = ""
+    workspace = workspace_of(request)
+    reply_initial = {"text": "", "kind": ReplyKind.ANSWER}
     template_id = request.GET.get("template", "")
     templates = selectors.reply_templates(workspace=workspace, category=tip.category)
     if template_id.isdigit():
         chosen = templates.filter(pk=int(template_id)).first()
-        reply_initial = chosen.text if chosen is not None else ""
+        if chosen is not None:
+            reply_initial = {"text": chosen.text, "kind": chosen.kind}
     matches = tip_matches(tip=tip) if tip.category == TipCategory.CHECK else None
+    suggested = _suggested_claims(tip, matches)
     legal = (
         legal_suggestions(workspace=workspace, question=tip.text)
         if tip.category == TipCategory.LEGAL
@@ -163,7 +194,8 @@ def _tip_page(
     legal_id = request.GET.get("legal", "")
     if legal_id.isdigit():
         picked = next((s for s in legal if s.answer.pk == int(legal_id)), None)
-        reply_initial = picked.reply_text if picked is not None else reply_initial
+        if picked is not None:
+            reply_initial = {"text": picked.reply_text, "kind": ReplyKind.ANSWER}
     link = services_staff.first_link(tip.text)
     context = {
         "tip": tip,
@@ -174,7 +206,9 @@ def _tip_page(
         "legal": legal,
         "templates": templates,
         "units": selectors.authority_units(workspace=workspace, active_only=True),
-        "reply_form": forms_given.get("reply_form") or ReplyForm(initial={"text": reply_initial}),
+        "suggested_claims": suggested,
+        **_claim_results(request, tip, [claim.pk for claim in suggested]),
+        "reply_form": forms_given.get("reply_form") or ReplyForm(initial=reply_initial),
         "attach_form": forms_given.get("attach_form") or AttachForm(initial={"url": link}),
         "claim_form": forms_given.get("claim_form") or ClaimFromTipForm(initial={"url": link}),
         "forward_form": forms_given.get("forward_form") or ForwardForm(),
@@ -186,6 +220,14 @@ def _tip_page(
 @staff
 @require_GET
 def tip_detail(request: HttpRequest, tip_id: int) -> HttpResponse:
+    """The tip's page; asked by htmx for the claim picker's results, those alone (they name
+    claims only, nothing of the tip, so that is not a reading of it)."""
+    if _is_fragment(request) and request.htmx.target == "claim-results":  # type: ignore[attr-defined]
+        with transaction.atomic():
+            tip = _tip(request, tip_id, shown=False)
+        suggested = [int(pk) for pk in request.GET.getlist("suggested") if pk.isdigit()]
+        context = {"tip": tip, **_claim_results(request, tip, suggested)}
+        return render(request, "tipline/staff/_claim_results.html", context)
     with transaction.atomic():
         tip = _tip(request, tip_id)
     return _tip_page(request, tip)
@@ -196,7 +238,7 @@ def tip_detail(request: HttpRequest, tip_id: int) -> HttpResponse:
 def tip_media(request: HttpRequest, tip_id: int, media_id: int) -> FileResponse:
     with transaction.atomic():
         media = selectors.tip_media_for_staff(
-            workspace=_workspace(request), user=_user(request), tip_id=tip_id, media_id=media_id
+            workspace=workspace_of(request), user=user_of(request), tip_id=tip_id, media_id=media_id
         )
     if media is None:
         raise Http404
@@ -222,7 +264,7 @@ def _post_action(
                 with transaction.atomic():
                     done = act(tip, form.cleaned_data)
             except ValidationError as exc:
-                _errors_to(form, exc)
+                errors_to(form, exc)
             else:
                 messages.success(request, done)
                 return redirect("tipline_staff:tip", tip_id=tip.pk)
@@ -236,13 +278,13 @@ def _post_action(
 @require_POST
 def tip_attach(request: HttpRequest, tip_id: int) -> HttpResponse:
     def act(tip: Tip, data: dict[str, Any]) -> str:
-        claim = selectors.claim_of_workspace(workspace=_workspace(request), pk=data["claim"])
+        claim = selectors.claim_of_workspace(workspace=workspace_of(request), pk=data["claim"])
         if claim is None:
             raise ValidationError(
                 {"claim": _("Không tìm thấy nhận định số %(pk)d.") % {"pk": data["claim"]}}
             )
         services_staff.tip_attach(
-            tip=tip, claim=claim, actor=_user(request), url=data["url"], note=data["note"]
+            tip=tip, claim=claim, actor=user_of(request), url=data["url"], note=data["note"]
         )
         return _("Đã gắn tin vào nhận định #%(pk)d.") % {"pk": claim.pk}
 
@@ -255,7 +297,7 @@ def tip_claim_create(request: HttpRequest, tip_id: int) -> HttpResponse:
     def act(tip: Tip, data: dict[str, Any]) -> str:
         claim = services_staff.tip_claim_create(
             tip=tip,
-            actor=_user(request),
+            actor=user_of(request),
             text=data["text"],
             topic=data["topic"],
             url=data["url"],
@@ -269,7 +311,11 @@ def tip_claim_create(request: HttpRequest, tip_id: int) -> HttpResponse:
 @require_POST
 def tip_reply(request: HttpRequest, tip_id: int) -> HttpResponse:
     def act(tip: Tip, data: dict[str, Any]) -> str:
-        services_staff.tip_reply(tip=tip, actor=_user(request), text=data["text"])
+        services_staff.tip_reply(
+            tip=tip, actor=user_of(request), text=data["text"], kind=data["kind"]
+        )
+        if data["kind"] == ReplyKind.HOLDING:
+            return _("Đã báo người gửi rằng nhóm đang xử lý; tin vẫn chờ câu trả lời.")
         return _("Đã gửi câu trả lời.")
 
     return _post_action(request, tip_id, ReplyForm, "reply_form", act)
@@ -281,12 +327,12 @@ def tip_forward(request: HttpRequest, tip_id: int) -> HttpResponse:
     from kiemchung.tipline.forwarding import tip_forward as forward
 
     def act(tip: Tip, data: dict[str, Any]) -> str:
-        unit = selectors.authority_units(workspace=_workspace(request), active_only=True).filter(
+        unit = selectors.authority_units(workspace=workspace_of(request), active_only=True).filter(
             pk=data["unit"]
         ).first()
         if unit is None:
             raise ValidationError({"unit": _("Hãy chọn một cơ quan đang dùng của nhóm.")})
-        forward(tip=tip, unit=unit, actor=_user(request))
+        forward(tip=tip, unit=unit, actor=user_of(request))
         return _("Đã chuyển báo cáo; số tham chiếu %(reference)s.") % {
             "reference": tip.forward_reference
         }
@@ -299,7 +345,7 @@ def tip_forward(request: HttpRequest, tip_id: int) -> HttpResponse:
 def tip_close(request: HttpRequest, tip_id: int) -> HttpResponse:
     with transaction.atomic():
         tip = _tip(request, tip_id, shown=False)
-        services_staff.tip_close(tip=tip, actor=_user(request))
+        services_staff.tip_close(tip=tip, actor=user_of(request))
     messages.success(request, _("Đã đóng tin %(code)s.") % {"code": tip.tracking_code})
     return redirect("tipline_staff:inbox")
 
@@ -315,7 +361,7 @@ def tip_auto_answer(request: HttpRequest, tip_id: int) -> HttpResponse:
             tip = Tip.objects.select_for_update().select_related(
                 "workspace", "conversation__channel", "auto_factcheck__claim"
             ).get(pk=tip.pk)
-            services_staff.tip_auto_answer_review(tip=tip, actor=_user(request), approve=approve)
+            services_staff.tip_auto_answer_review(tip=tip, actor=user_of(request), approve=approve)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -330,7 +376,7 @@ def tip_auto_answer(request: HttpRequest, tip_id: int) -> HttpResponse:
 def tip_reopen(request: HttpRequest, tip_id: int) -> HttpResponse:
     with transaction.atomic():
         tip = _tip(request, tip_id, shown=False)
-        services_staff.tip_reopen(tip=tip, actor=_user(request))
+        services_staff.tip_reopen(tip=tip, actor=user_of(request))
     messages.success(request, _("Đã mở lại tin %(code)s.") % {"code": tip.tracking_code})
     return redirect("tipline_staff:tip", tip_id=tip.pk)
 
@@ -340,7 +386,7 @@ def tip_reopen(request: HttpRequest, tip_id: int) -> HttpResponse:
 def tip_sender_block(request: HttpRequest, tip_id: int) -> HttpResponse:
     with transaction.atomic():
         tip = _tip(request, tip_id, shown=False)
-        sender = services_staff.sender_block(sender=tip.conversation.sender, actor=_user(request))
+        sender = services_staff.sender_block(sender=tip.conversation.sender, actor=user_of(request))
     messages.success(
         request,
         _("Đã chặn %(sender)s: tin nhắn mới của người này sẽ bị bỏ qua.")
@@ -355,164 +401,7 @@ def tip_sender_unblock(request: HttpRequest, tip_id: int) -> HttpResponse:
     with transaction.atomic():
         tip = _tip(request, tip_id, shown=False)
         sender = services_staff.sender_unblock(
-            sender=tip.conversation.sender, actor=_user(request)
+            sender=tip.conversation.sender, actor=user_of(request)
         )
     messages.success(request, _("Đã bỏ chặn %(sender)s.") % {"sender": sender.label})
     return redirect("tipline_staff:tip", tip_id=tip.pk)
-
-
-# Reply templates, the legal knowledge base, authority units: list + form on one page each
-
-
-def _settings_page(
-    request: HttpRequest,
-    *,
-    pk: int | None,
-    items: Any,
-    fields: tuple[str, ...],
-    template: str,
-    form_class: type[forms.Form],
-    save: Callable[[dict[str, Any], Any], Any],
-    saved_message: str,
-    back: str,
-) -> HttpResponse:
-    """The list with its form: a new entry, or entry `pk` to change (404 when not the
-    workspace's); a saved form goes back to the list."""
-    if request.method != "POST":
-        # Reading the list is handling tips; a change is checked by its service, which may ask
-        # for more (the knowledge base: review; authority units: workspace settings).
-        require(getattr(request, "member", None), Action.HANDLE_TIPS)
-    item = items.filter(pk=pk).first() if pk is not None else None
-    if pk is not None and item is None:
-        raise Http404
-    # A new entry starts from the form's own initial values.
-    initial = {name: getattr(item, name) for name in fields} if item is not None else {}
-    form = form_class(request.POST or None, initial=initial)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                with transaction.atomic():
-                    save(form.cleaned_data, item)
-            except ValidationError as exc:
-                _errors_to(form, exc)
-            else:
-                messages.success(request, saved_message)
-                return redirect(back)
-        status = 400
-    return render(request, template, {"form": form, "items": items, "item": item}, status=status)
-
-
-def _settings_delete(
-    request: HttpRequest,
-    *,
-    pk: int,
-    items: Any,
-    delete: Callable[[Any], Any],
-    message: str,
-    back: str,
-) -> HttpResponse:
-    item = items.filter(pk=pk).first()
-    if item is None:
-        raise Http404
-    with transaction.atomic():
-        delete(item)
-    messages.success(request, message)
-    return redirect(back)
-
-
-@staff
-@require_http_methods(["GET", "POST"])
-def reply_templates(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    workspace = _workspace(request)
-
-    def save(data: dict[str, Any], current: Any) -> None:
-        services_staff.reply_template_save(
-            workspace=workspace, actor=_user(request), template=current, **data
-        )
-
-    return _settings_page(
-        request,
-        pk=pk,
-        items=selectors.all_reply_templates(workspace=workspace),
-        fields=("title", "category", "text", "is_active"),
-        template="tipline/staff/templates.html",
-        form_class=ReplyTemplateForm,
-        save=save,
-        saved_message=_("Đã lưu mẫu trả lời."),
-        back="tipline_staff:templates",
-    )
-
-
-@staff
-@require_POST
-def reply_template_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    return _settings_delete(
-        request,
-        pk=pk,
-        items=selectors.all_reply_templates(workspace=_workspace(request)),
-        delete=lambda item: services_staff.reply_template_delete(
-            template=item, actor=_user(request)
-        ),
-        message=_("Đã xóa mẫu trả lời."),
-        back="tipline_staff:templates",
-    )
-
-
-@staff
-@require_http_methods(["GET", "POST"])
-def legal_answers(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    workspace = _workspace(request)
-
-    def save(data: dict[str, Any], current: Any) -> None:
-        services_staff.legal_answer_save(
-            workspace=workspace, actor=_user(request), entry=current, **data
-        )
-
-    return _settings_page(
-        request,
-        pk=pk,
-        items=selectors.legal_answers(workspace=workspace),
-        fields=("question", "answer", "source", "source_url", "is_published"),
-        template="tipline/staff/legal.html",
-        form_class=LegalAnswerForm,
-        save=save,
-        saved_message=_("Đã lưu câu trả lời pháp luật."),
-        back="tipline_staff:legal",
-    )
-
-
-@staff
-@require_POST
-def legal_answer_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    return _settings_delete(
-        request,
-        pk=pk,
-        items=selectors.legal_answers(workspace=_workspace(request)),
-        delete=lambda item: services_staff.legal_answer_delete(entry=item, actor=_user(request)),
-        message=_("Đã xóa câu trả lời pháp luật."),
-        back="tipline_staff:legal",
-    )
-
-
-@staff
-@require_http_methods(["GET", "POST"])
-def authority_units(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    workspace = _workspace(request)
-
-    def save(data: dict[str, Any], current: Any) -> None:
-        services_staff.authority_unit_save(
-            workspace=workspace, actor=_user(request), unit=current, **data
-        )
-
-    return _settings_page(
-        request,
-        pk=pk,
-        items=selectors.authority_units(workspace=workspace),
-        fields=("name", "email", "categories", "note", "is_active"),
-        template="tipline/staff/authorities.html",
-        form_class=AuthorityUnitForm,
-        save=save,
-        saved_message=_("Đã lưu cơ quan chức năng."),
-        back="tipline_staff:authorities",
-    )
