@@ -7,6 +7,7 @@ from kiemchung.core import views as core_views
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("favicon.ico", core_views.favicon, name="favicon"),
+    path("ngon-ngu/<str:code>/", core_views.language_switch, name="language_switch"),
     path("accounts/", include("kiemchung.accounts.urls")),
     path("claims/", include("kiemchung.claims.urls")),
     path("monitoring/", include("kiemchung.monitoring.urls")),
@@ -14,6 +15,7 @@ urlpatterns = [
     path("p/", include("kiemchung.publishing.urls")),
     path("inbox/", include("kiemchung.publishing.urls_inbox")),
     path("tin/", include("kiemchung.tipline.urls")),
+    path("tips/kenh/", include("kiemchung.tipline.urls_channels")),
     path("tips/", include("kiemchung.tipline.urls_staff")),
     path("p/", include("kiemchung.publishing.urls_reader")),
     path("newsroom/", include("kiemchung.publishing.urls_newsroom")),

@@ -85,3 +85,26 @@ def test_a_form_refused_by_the_csrf_check_says_to_reload(browser, newsroom_serve
     assert [p for p in problems if p.startswith("CSP")] == []
     assert [p for p in problems if not p.startswith("403 ")] == []
     context.close()
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_a_reader_reads_the_public_site_in_english_and_back(browser, newsroom_server, shots,
+                                                             size):
+    server = newsroom_server
+    context = browser.new_context(viewport=SIZES[size], locale="vi-VN", java_script_enabled=False)
+    page = context.new_page()
+    problems = _watch(page)
+    page.goto(server.url + "/p/thu/methodology/")
+    expect(page.locator("html")).to_have_attribute("lang", "vi")
+    page.click("a.lang-link[hreflang=en]")
+    page.wait_for_url(f"{server.url}/p/thu/methodology/")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.locator(".public-nav")).to_contain_text("Methodology")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= SIZES[size]["width"]
+    shots.take(page, f"{size}-english")
+    page.click("a.lang-link[hreflang=vi]")
+    expect(page.locator("html")).to_have_attribute("lang", "vi")
+    expect(page.locator(".public-nav")).to_contain_text("Phương pháp")
+    assert problems == []
+    context.close()

@@ -174,3 +174,32 @@ def test_a_refused_newsroom_form_explains_to_reload_in_the_newsroom_layout(team)
     assert '<body class="newsroom">' in page
     assert "Hãy tải lại trang rồi gửi lại." in page
     assert no_inline_style(page)
+
+
+# The language switch of the public pages
+
+
+def test_a_reader_switches_the_public_site_to_english_and_back(client):
+    Workspace.objects.create(name="Nhóm Kiểm Chứng", slug="nhom")
+    page = html(client.get("/p/nhom/"))
+    link = re.search(r'<a class="lang-link" href="([^"]+)" lang="en" hreflang="en">English</a>',
+                     page)
+    assert link, "the Vietnamese page offers English"
+    assert "csrfmiddlewaretoken" not in page  # a link, so the cached page holds no token
+
+    back = client.get(link.group(1).replace("&amp;", "&"))
+    assert back.status_code == 302 and back["Location"] == "/p/nhom/"
+    english_page = html(client.get("/p/nhom/"))  # served from the cache in its own language
+    assert '<html lang="en">' in english_page
+    assert 'lang="vi" hreflang="vi">Tiếng Việt</a>' in english_page
+
+    client.get("/ngon-ngu/vi/?next=/p/nhom/")
+    assert '<html lang="vi">' in html(client.get("/p/nhom/"))
+
+
+def test_the_language_switch_goes_back_only_within_the_site(client):
+    for target in ("https://evil.example/", "//evil.example/", "javascript:alert(1)"):
+        response = client.get("/ngon-ngu/en/", {"next": target})
+        assert response.status_code == 302 and response["Location"] == "/", target
+    assert client.get("/ngon-ngu/xx/").status_code == 404
+    assert client.post("/ngon-ngu/en/").status_code == 405

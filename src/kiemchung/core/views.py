@@ -10,7 +10,8 @@ from typing import Any
 
 from django.apps import apps
 from django.contrib.staticfiles import finders
-from django.http import HttpRequest, HttpResponse
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -36,6 +37,26 @@ def home(request: HttpRequest) -> HttpResponse:
     if len(teams) == 1:
         return redirect("publishing:workspace_index", workspace_slug=teams[0])
     return redirect("claims:my_work")
+
+
+@require_safe
+def language_switch(request: HttpRequest, code: str) -> HttpResponse:
+    """A reader's choice of interface language, from a plain link (the public pages carry no
+    form and no token, as they are cached whole): kept in the language cookie for a year, then
+    back to the page they were reading."""
+    if code not in dict(settings.LANGUAGES):
+        raise Http404
+    back = request.GET.get("next", "")
+    safe = url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    response = redirect(back if safe and back.startswith("/") else "/")
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME, code, max_age=365 * 24 * 3600, samesite="Lax",
+        secure=request.is_secure(), httponly=True,
+    )
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @dataclass(frozen=True)
