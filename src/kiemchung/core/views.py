@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from django.apps import apps
-from django.contrib.staticfiles import finders
 from django.conf import settings
+from django.contrib.staticfiles import finders
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
