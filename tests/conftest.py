@@ -73,12 +73,15 @@ def team(db: None) -> Team:
 
 @pytest.fixture(autouse=True)
 def _fresh_cache() -> object:
-    """Each test starts with an empty cache, so login pauses never leak between tests."""
-    from django.core.cache import cache
+    """Each test starts with empty caches, so neither login pauses nor kept public pages leak
+    between tests."""
+    from django.core.cache import caches
 
-    cache.clear()
+    for each in caches.all():
+        each.clear()
     yield
-    cache.clear()
+    for each in caches.all():
+        each.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -456,9 +456,8 @@ if TASKS_MODE == "rq":
     }
     RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 600}}
     INSTALLED_APPS.append("django_rq")
-    CACHES: dict[str, dict[str, Any]] = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
-    }
+    _redis_cache = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    CACHES: dict[str, dict[str, Any]] = {"default": _redis_cache, "pages": dict(_redis_cache)}
 else:
     TASKS = {
         "default": {
@@ -470,12 +469,28 @@ else:
             "QUEUES": ["default"],
         }
     }
-    # Room for the public pages of a busy site besides login counters (the default is 300).
+    # Login counters, rate limits and task gates stay in the process (their increments are
+    # atomic there). Public pages go to files every process of this machine shares, so a
+    # change made by a command or a worker drops them for the web server too; in tests each
+    # process keeps its own.
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "OPTIONS": {"MAX_ENTRIES": 5000},
-        }
+        },
+        "pages": (
+            {
+                "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                "LOCATION": "pages",
+                "OPTIONS": {"MAX_ENTRIES": 5000},
+            }
+            if ENV == "test"
+            else {
+                "BACKEND": "kiemchung.core.cache.SharedFileCache",
+                "LOCATION": str(VAR_DIR / "cache" / "pages"),
+                "OPTIONS": {"MAX_ENTRIES": 5000},
+            }
+        ),
     }
 
 AUTH_USER_MODEL = "auth.User"

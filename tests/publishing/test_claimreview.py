@@ -7,13 +7,13 @@ import json
 import re
 
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
 from tests.publishing.stories import correct, garlic, lemon, publish
 from tests.publishing.test_public_site import other_team_factcheck
 
 from claim_stories import verdict_approved
 from kiemchung.claims import services
+from kiemchung.publishing.cache import page_cache
 
 pytestmark = pytest.mark.django_db
 
@@ -172,7 +172,7 @@ def test_claimreview_feed_costs_the_same_queries_for_many_factchecks(
         with_appearance(team, factcheck)
     with django_assert_max_num_queries(8) as two:
         client.get("/p/nhom/claimreview.json")
-    cache.clear()
+    page_cache().clear()
     for text in ("Nhận định ba", "Nhận định bốn", "Nhận định năm"):
         with_appearance(team, publish(team, text, title=text))
 

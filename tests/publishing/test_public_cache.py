@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 from tests.publishing.stories import banknotes, correct, garlic, lemon, publish
 from tests.publishing.test_public_site import other_team_factcheck
@@ -11,7 +10,7 @@ from tests.publishing.test_public_site import other_team_factcheck
 from kiemchung.claims import services
 from kiemchung.claims.models import Rating
 from kiemchung.publishing import selectors
-from kiemchung.publishing.cache import page_key
+from kiemchung.publishing.cache import page_cache, page_key
 
 pytestmark = pytest.mark.django_db
 
@@ -30,14 +29,14 @@ def prime(client, paths, languages=BOTH) -> dict[str, str]:
         for path in paths:
             assert client.get(path).status_code == 200, path
             key = page_key(path, language)
-            assert cache.get(key) is not None, f"{path} ({language}) was not cached"
+            assert page_cache().get(key) is not None, f"{path} ({language}) was not cached"
             keys[key] = path
     client.cookies.pop("django_language", None)
     return keys
 
 
 def dropped(keys: dict[str, str]) -> set[str]:
-    return {path for key, path in keys.items() if cache.get(key) is None}
+    return {path for key, path in keys.items() if page_cache().get(key) is None}
 
 
 @pytest.fixture
@@ -172,7 +171,7 @@ def test_each_language_has_its_own_copy(client, team):
 
     assert english["Content-Language"] == "en"
     assert 'lang="en"' in english.content.decode() and 'lang="vi"' in vietnamese
-    assert cache.get(page_key(fc_path(factcheck), "vi")).content.decode() == vietnamese
+    assert page_cache().get(page_key(fc_path(factcheck), "vi")).content.decode() == vietnamese
 
 
 def test_search_contact_query_strings_and_htmx_are_never_stored(client, team):
@@ -184,12 +183,12 @@ def test_search_contact_query_strings_and_htmx_are_never_stored(client, team):
         ("/p/nhom/", {"HTTP_HX_REQUEST": "true"}),
     ]:
         assert client.get(path, **extra).status_code == 200
-        assert cache.get(page_key(path.split("?")[0], "vi")) is None, path
+        assert page_cache().get(page_key(path.split("?")[0], "vi")) is None, path
 
 
 def test_not_found_pages_are_not_stored(client, team):
     assert client.get("/p/nhom/999/khong-co/").status_code == 404
-    assert cache.get(page_key("/p/nhom/999/khong-co/", "vi")) is None
+    assert page_cache().get(page_key("/p/nhom/999/khong-co/", "vi")) is None
 
 
 def test_cache_can_be_turned_off(client, team, settings):
@@ -198,7 +197,7 @@ def test_cache_can_be_turned_off(client, team, settings):
 
     client.get(fc_path(factcheck))
 
-    assert cache.get(page_key(fc_path(factcheck), "vi")) is None
+    assert page_cache().get(page_key(fc_path(factcheck), "vi")) is None
 
 
 def test_an_unknown_host_is_refused_even_for_a_cached_page(client, team):
@@ -247,8 +246,8 @@ def test_a_page_drawn_while_its_fact_check_changes_is_not_kept(client, team, mon
 
     monkeypatch.setattr(selectors, "public_sources", sources_then_a_correction_commits)
     assert client.get(path).status_code == 200
-    assert cache.get(page_key(path, "vi")) is None
+    assert page_cache().get(page_key(path, "vi")) is None
 
     monkeypatch.setattr(selectors, "public_sources", real)
     client.get(path)
-    assert cache.get(page_key(path, "vi")) is not None
+    assert page_cache().get(page_key(path, "vi")) is not None

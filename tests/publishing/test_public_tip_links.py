@@ -4,14 +4,13 @@ tip, while the team's web form is open, and only then."""
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from tests.publishing.stories import lemon
 from tests.tipline.stories import web_channel
 
-from kiemchung.publishing.cache import page_key
+from kiemchung.publishing.cache import page_cache, page_key
 from kiemchung.publishing.jsonld import factcheck_path
 
 pytestmark = pytest.mark.django_db
@@ -53,7 +52,7 @@ def test_opening_and_closing_the_web_form_refreshes_the_cached_pages(
     lemon(team)
     form_url, _privacy = tip_urls(team.workspace)
     assert form_url not in client.get("/p/nhom/").content.decode()
-    assert cache.get(page_key("/p/nhom/", "vi")) is not None, "the page is kept"
+    assert page_cache().get(page_key("/p/nhom/", "vi")) is not None, "the page is kept"
 
     with django_capture_on_commit_callbacks(execute=True):
         channel = web_channel(team)

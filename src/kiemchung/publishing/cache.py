@@ -4,6 +4,10 @@ A view marked with `public_page` answers the same to everyone, so the first midd
 stack keeps its finished response (headers included) under the page's path and language and
 answers the next requests from there, before sessions, CSRF or the database are touched.
 
+Pages are kept in the `pages` cache, which every process of the site shares (files under the
+var folder on one machine, Redis with several): a change committed by a command or a worker
+drops them for the web server as well.
+
 Publishing or correcting a fact-check drops exactly the pages that show it: its own page, the
 team's list pages, its topic's pages, the feeds, the sitemap and, for a correction, the
 corrections log. The receivers below are connected when the app is ready; they wait for the
@@ -22,7 +26,7 @@ from functools import wraps
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import BaseCache, caches
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
@@ -48,6 +52,7 @@ from kiemchung.publishing.jsonld import factcheck_path
 
 logger = logging.getLogger(__name__)
 
+PAGE_CACHE = "pages"
 KEY_PREFIX = "kc:public:"
 # How long a browser or a proxy may reuse a public page without asking again. Short, because
 # no one can reach into their caches when a correction is published; they revalidate cheaply
@@ -57,6 +62,11 @@ BROWSER_MAX_AGE = 60
 DROP_MARK_SECONDS = 300
 
 View = Callable[..., HttpResponseBase]
+
+
+def page_cache() -> BaseCache:
+    """The cache public pages are kept in: one every process of the site shares."""
+    return caches[PAGE_CACHE]
 
 
 def page_key(path: str, language: str) -> str:
@@ -145,6 +155,7 @@ class PublicPageCacheMiddleware:
             return self.get_response(request)
         request.get_host()  # an unknown Host header is refused here as it would be further in
         key = page_key(request.path, request_language(request))
+        cache = page_cache()
         stored = cache.get(key)
         if isinstance(stored, StoredPage):
             return replay(request, stored)
@@ -247,6 +258,7 @@ def drop_pages(paths: Iterable[str]) -> list[str]:
     keys = page_keys(paths)
     if keys:
         mark = secrets.token_hex(8)
+        cache = page_cache()
         try:
             cache.set_many({drop_mark_key(key): mark for key in keys}, DROP_MARK_SECONDS)
             cache.delete_many(keys)
