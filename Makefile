@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 KC := $(BIN)/kiemchung
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test install dev lint typecheck importlint pytest browser-deps docs clean
+.PHONY: run test install dev lint typecheck importlint pytest browser-deps docs clean screenshots
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "kiemchung needs Python 3.11 or newer"'
@@ -54,6 +54,10 @@ test: lint typecheck importlint pytest
 
 docs: install
 	$(KC) settings --markdown > docs/SETTINGS.md
+
+# The README's pictures (docs/screenshots/), taken from the demo by the browser suite.
+screenshots: dev browser-deps
+	CI=true KIEMCHUNG_README_SHOTS=docs/screenshots bash scripts/run-tests.sh tests/browser/test_readme_screenshots.py -q
 
 clean:
 	rm -rf $(VENV) var test-artifacts

@@ -17,6 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 from tests.conftest import IN_CI
+from tests.fakes.tipline_telegram import FakeTelegramApi
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 BIN = Path(sys.executable).parent
@@ -56,12 +57,18 @@ class EvidenceHandler(BaseHTTPRequestHandler):
         pass
 
 
+# The bot token the fake Telegram API below takes (the server's Bot API is that fake).
+TELEGRAM_BOT_TOKEN = "7012345678:AAFbrowser-walk-bot-token_0123456789"
+
+
 @dataclass
 class LiveServer:
     url: str
     evidence_url: str
     env: dict[str, str]
     admin_password: str
+    telegram_api: FakeTelegramApi
+    telegram_token: str = TELEGRAM_BOT_TOKEN
 
     def kiemchung(self, *args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -78,6 +85,7 @@ def newsroom_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSe
         pytest.skip("Debian's chromium is not installed (make test installs it when run as root)")
     evidence = ThreadingHTTPServer(("127.0.0.1", 0), EvidenceHandler)
     threading.Thread(target=evidence.serve_forever, daemon=True).start()
+    telegram_api = FakeTelegramApi(bot_token=TELEGRAM_BOT_TOKEN)
     port = _free_port()
     var = tmp_path_factory.mktemp("browser-var")
     env = {k: v for k, v in os.environ.items() if not k.startswith("KIEMCHUNG_")}
@@ -88,12 +96,14 @@ def newsroom_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSe
         KIEMCHUNG_ALLOW_PRIVATE_URLS="true",
         KIEMCHUNG_SITE_URL=f"http://127.0.0.1:{port}",
         KIEMCHUNG_LOG_LEVEL="WARNING",
+        KIEMCHUNG_TELEGRAM_API_URL=telegram_api.url,
     )
     server = LiveServer(
         url=f"http://127.0.0.1:{port}",
         evidence_url=f"http://127.0.0.1:{evidence.server_address[1]}",
         env=env,
         admin_password="Quan-tri-vien-2026",
+        telegram_api=telegram_api,
     )
     server.kiemchung("migrate", "--noinput", "-v", "0")
     server.kiemchung(
@@ -120,6 +130,7 @@ def newsroom_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSe
     except subprocess.TimeoutExpired:
         proc.kill()
     evidence.shutdown()
+    telegram_api.close()
 
 
 @pytest.fixture(scope="session")
@@ -150,6 +161,13 @@ class Shots:
         self.count += 1
         path = self.folder / f"{self.count:02d}-{name}.png"
         page.screenshot(path=str(path), full_page=True)  # type: ignore[attr-defined]
+        return path
+
+    def take_view(self, page: object, name: str) -> Path:
+        """What the screen shows, without scrolling (pictures for the docs)."""
+        self.count += 1
+        path = self.folder / f"{self.count:02d}-{name}.png"
+        page.screenshot(path=str(path))  # type: ignore[attr-defined]
         return path
 
 
