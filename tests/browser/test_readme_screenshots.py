@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
-
 from tests.browser.checks import overflow
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
