@@ -120,6 +120,10 @@ _CLAIMS_AND_ACCOUNTS: dict[Action, dict[str, ServiceCase]] = {
             _failed_archive,
             lambda team, evidence, user: services.evidence_rearchive(evidence=evidence, actor=user),
         ),
+        "evidence_remove": ServiceCase(
+            _failed_archive,
+            lambda team, evidence, user: services.evidence_remove(evidence=evidence, actor=user),
+        ),
     },
     Action.WRITE_VERDICT: {
         "claim_start": ServiceCase(

@@ -283,6 +283,15 @@ _CLAIMS_AND_ACCOUNTS: dict[Action, dict[str, ViewCase]] = {
             lambda team, evidence: _rows(Evidence.objects.filter(pk=evidence.pk), "archive_status"),
             becomes_rows((ArchiveStatus.PENDING,)),
         ),
+        "claims:evidence_remove": ViewCase(
+            _failed_archive,
+            lambda team, evidence: reverse(
+                "claims:evidence_remove", args=[evidence.claim_id, evidence.pk]
+            ),
+            lambda team, _: {},
+            lambda team, evidence: _rows(Evidence.objects.filter(pk=evidence.pk), "pk"),
+            lambda team, evidence, user, before: [],
+        ),
     },
     Action.WRITE_VERDICT: {
         "claims:start": ViewCase(

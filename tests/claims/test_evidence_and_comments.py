@@ -163,6 +163,49 @@ def test_rearchive_is_refused_while_archiving_or_for_a_note(team):
             services.evidence_rearchive(evidence=evidence, actor=team.checker)
 
 
+def test_a_source_is_removed_with_its_document_before_publication_never_after(
+    team, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    from claim_stories import verdict_published
+
+    settings.MEDIA_ROOT = tmp_path
+    claim = claim_opened(team)
+    pdf = SimpleUploadedFile("cong-van.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+    document = services.evidence_add(
+        claim=claim, actor=team.checker, kind=EvidenceKind.DOCUMENT, document=pdf
+    )
+    stored = tmp_path / document.document.name
+    assert stored.exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.evidence_remove(evidence=document, actor=team.checker)
+
+    assert not Evidence.objects.filter(pk=document.pk).exists()
+    assert not stored.exists(), "the stored document goes with the source"
+    event = AuditEvent.objects.get(action="evidence.remove")
+    assert event.before["kind"] == "document" and event.actor == team.checker
+
+    factcheck = verdict_published(team)
+    cited = factcheck.claim.evidence.first()
+    with pytest.raises(ValidationError, match="đính chính"):
+        services.evidence_remove(evidence=cited, actor=team.checker)
+    assert Evidence.objects.filter(pk=cited.pk).exists()
+
+
+def test_the_claim_page_offers_to_remove_a_source_while_the_claim_is_worked_on(client, team):
+    claim = claim_opened(team)
+    note = services.evidence_add(
+        claim=claim, actor=team.checker, kind=EvidenceKind.NOTE, note="Sai nguồn, gỡ đi"
+    )
+    client.force_login(team.checker)
+    page = client.get(f"/claims/{claim.pk}/").content.decode()
+    assert f'id="evidence-{note.pk}-remove"' in page
+
+    response = client.post(f"/claims/{claim.pk}/evidence/{note.pk}/remove/")
+    assert response.status_code == 302
+    assert not Evidence.objects.filter(pk=note.pk).exists()
+
+
 def test_appearances_record_where_a_claim_was_seen_once_per_address(team):
     claim = claim_opened(team)
     seen = datetime(2025, 5, 3, 8, 30, tzinfo=UTC)

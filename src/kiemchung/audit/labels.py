@@ -48,6 +48,7 @@ ACTIONS: dict[str, Promise] = {
     "delivery.resend": pgettext_lazy("audit log", "Gửi lại"),
     "evidence.add": pgettext_lazy("audit log", "Thêm bằng chứng"),
     "evidence.rearchive": pgettext_lazy("audit log", "Lưu lại bản sao bằng chứng"),
+    "evidence.remove": pgettext_lazy("audit log", "Gỡ bằng chứng"),
     "factcheck.announce": pgettext_lazy("audit log", "Đăng thông báo bài kiểm chứng"),
     "factcheck.approve": pgettext_lazy("audit log", "Duyệt kết luận"),
     "factcheck.correct": pgettext_lazy("audit log", "Đính chính bài kiểm chứng"),

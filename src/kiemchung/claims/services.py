@@ -550,6 +550,40 @@ def evidence_rearchive(*, evidence: Evidence, actor: Actor) -> Evidence:
     return evidence
 
 
+def evidence_remove(*, evidence: Evidence, actor: Actor) -> None:
+    """Take a source off a claim still being worked on, with its stored copy or document.
+
+    Once the verdict is published, readers have seen its sources: they change only through a
+    correction, never silently.
+    """
+    claim = evidence.claim
+    user = acting_user(actor=actor, workspace=claim.workspace, action=Action.ADD_EVIDENCE)
+    locked(claim)
+    published = FactCheck.objects.filter(claim=claim, published_at__isnull=False).exists()
+    if claim.state not in (ClaimState.OPEN, ClaimState.IN_PROGRESS, ClaimState.IN_REVIEW) or (
+        published
+    ):
+        raise ValidationError(
+            _("Nguồn của một kết luận đã công bố chỉ thay đổi qua đính chính, không xóa được.")
+        )
+    files: list[tuple[Storage, str]] = []
+    if evidence.document.name:
+        files.append((evidence.document.storage, evidence.document.name))
+    kept = Snapshot.objects.filter(evidence=evidence).exclude(body="").first()
+    if kept is not None and kept.body.name:
+        files.append((kept.body.storage, kept.body.name))
+    audit_record(
+        workspace=claim.workspace,
+        actor=user,
+        action="evidence.remove",
+        obj=evidence,
+        before={"claim": claim.pk, "kind": evidence.kind, "url": evidence.url,
+                "title": evidence.title, "document": evidence.document.name or ""},
+    )
+    evidence.delete()
+    transaction.on_commit(lambda: _delete_files(files))
+
+
 def _mentioned_members(*, workspace: Workspace, body: str) -> list[Member]:
     names = {name.casefold() for name in _MENTION_RE.findall(body)}
     if not names:

@@ -21,6 +21,11 @@ urlpatterns = [
     path("<int:pk>/comments/", views.comment_add, name="comment_add"),
     path("<int:pk>/evidence/", views_evidence.evidence_add, name="evidence_add"),
     path(
+        "<int:pk>/evidence/<int:evidence_pk>/remove/",
+        views_evidence.evidence_remove,
+        name="evidence_remove",
+    ),
+    path(
         "<int:pk>/evidence/<int:evidence_pk>/rearchive/",
         views_evidence.evidence_rearchive,
         name="evidence_rearchive",

@@ -63,6 +63,20 @@ def evidence_rearchive(request: HttpRequest, pk: int, evidence_pk: int) -> HttpR
     )
 
 
+@require_POST
+@newsroom
+def evidence_remove(request: HttpRequest, pk: int, evidence_pk: int) -> HttpResponse:
+    claim = get_claim(request, pk)
+    evidence = _evidence(claim, evidence_pk)
+    return claim_button_response(
+        request,
+        claim,
+        act=lambda: services.evidence_remove(evidence=evidence, actor=request.user),
+        done=_("Đã gỡ nguồn khỏi nhận định."),
+        anchor="evidence",
+    )
+
+
 @require_GET
 @newsroom
 def evidence_snapshot(request: HttpRequest, pk: int, evidence_pk: int) -> HttpResponseBase:
