@@ -2,8 +2,8 @@
 each, joined to the other apps' cases by tests/test_permissions.py and
 tests/test_permissions_views.py, and the rows of the tipline table in docs/ROLES.md.
 
-Most of them need `handle_tips`; the legal knowledge base is checked answers (`review`) and the
-authority units are workspace settings (`manage_workspace`).
+Most of them need `handle_tips`; the legal knowledge base is checked answers (`review`); the
+authority units and the channels are workspace settings (`manage_workspace`).
 """
 
 from __future__ import annotations
@@ -17,10 +17,11 @@ from claim_stories import claim_opened
 from kiemchung.accounts.permissions import Action
 from kiemchung.audit.models import AuditEvent
 from kiemchung.claims.models import Claim
-from kiemchung.tipline import inbox_selectors, selectors, services_staff
+from kiemchung.tipline import inbox_selectors, selectors, services_channels, services_staff
 from kiemchung.tipline.forwarding import tip_forward
 from kiemchung.tipline.models import (
     AuthorityUnit,
+    Channel,
     Conversation,
     LegalAnswer,
     ReplyTemplate,
@@ -44,6 +45,9 @@ VIOLATION = "Cửa hàng ở phố Hàng Bông bán sữa bột giả nhãn hi�
 TEMPLATE_TITLE = "Đã nhận, đang kiểm chứng"
 QUESTION = "Đăng lại tin sai trên mạng xã hội có bị phạt không?"
 UNIT_NAME = "Sở Y tế Hà Nội"
+CHANNEL_NAME = "Zalo OA của Nhóm Kiểm Chứng"
+ZALO_VALUES = {"app_id": "360846524940903967", "oa_secret_key": "zalo-oa-secret-key",
+               "access_token": "zalo-oa-access-token"}
 
 # The rows of the tipline table in docs/ROLES.md: a staff action and the cases that prove it.
 TIPLINE_ROWS: dict[str, tuple[str, ...]] = {
@@ -79,6 +83,11 @@ TIPLINE_ROWS: dict[str, tuple[str, ...]] = {
         "tipline_staff:legal", "tipline_staff:legal_delete",
     ),
     "Authority units": ("authority_unit_save", "tipline_staff:authorities"),
+    "Tipline channels: set up, turn on and off, send a test (Kênh nhận tin)": (
+        "channel_save", "channel_switch", "channel_check",
+        "tipline_channels:channels", "tipline_channels:channel",
+        "tipline_channels:channel_switch", "tipline_channels:channel_check",
+    ),
     "Take a conversation over, chat in it, hand it back to the bot": (
         "conversation_take_over", "staff_reply", "conversation_release",
         "tipline:take_over", "tipline:reply", "tipline:release",
@@ -136,6 +145,19 @@ def _template(team: Any) -> ReplyTemplate:
     return services_staff.reply_template_save(
         workspace=team.workspace, actor=team.admin, title=TEMPLATE_TITLE, text=REPLY
     )
+
+
+def _zalo_channel(team: Any) -> Channel:
+    """The team's Zalo OA, set up by the admin (no platform is asked)."""
+    return services_channels.channel_save(
+        workspace=team.workspace, actor=team.admin, kind="zalo", name=CHANNEL_NAME,
+        values=ZALO_VALUES,
+    ).channel
+
+
+def _zalo_without_token(team: Any) -> Channel:
+    """A Zalo channel whose check stops before asking the platform: it has no access token."""
+    return Channel.objects.create(workspace=team.workspace, kind="zalo", name=CHANNEL_NAME)
 
 
 def _legal_answer(team: Any) -> LegalAnswer:
@@ -266,6 +288,25 @@ TIPLINE_SERVICE_CASES: dict[Action, dict[str, ServiceCase]] = {
             nothing,
             lambda team, _, user: services_staff.authority_unit_save(
                 workspace=team.workspace, actor=user, name=UNIT_NAME, email="tiepnhan@soyte.vn"
+            ),
+        ),
+        "channel_save": ServiceCase(
+            nothing,
+            lambda team, _, user: services_channels.channel_save(
+                workspace=team.workspace, actor=user, kind="zalo", values=ZALO_VALUES
+            ),
+        ),
+        "channel_switch": ServiceCase(
+            _zalo_channel,
+            lambda team, channel, user: services_channels.channel_switch(
+                channel=channel, actor=user, active=False
+            ),
+        ),
+        # Asking the platform changes nothing, but who asked it is recorded.
+        "channel_check": ServiceCase(
+            _zalo_without_token,
+            lambda team, channel, user: services_channels.channel_check(
+                channel=channel, actor=user
             ),
         ),
     },
@@ -534,6 +575,39 @@ TIPLINE_VIEW_CASES: dict[Action, dict[str, ViewCase]] = {
         ),
     },
     Action.MANAGE_WORKSPACE: {
+        "tipline_channels:channels": ViewCase(
+            _zalo_channel,
+            page_url("tipline_channels:channels"),
+            None,
+            _our_events,
+            unchanged,
+            names_an_object=False,
+            shows_ours=lambda team, html: CHANNEL_NAME in html,
+        ),
+        "tipline_channels:channel": ViewCase(
+            nothing,
+            lambda team, _: reverse("tipline_channels:channel", args=["zalo"]),
+            lambda team, _: {"name": CHANNEL_NAME, **ZALO_VALUES},
+            _our(Channel, "name"),
+            lambda team, _, user, before: [*before, CHANNEL_NAME],
+            names_an_object=False,
+        ),
+        "tipline_channels:channel_switch": ViewCase(
+            _zalo_channel,
+            lambda team, _: reverse("tipline_channels:channel_switch", args=["zalo"]),
+            lambda team, _: {"active": "0"},
+            _our(Channel, "is_active"),
+            becomes([False]),
+            names_an_object=False,
+        ),
+        "tipline_channels:channel_check": ViewCase(
+            _zalo_without_token,
+            lambda team, _: reverse("tipline_channels:channel_check", args=["zalo"]),
+            lambda team, _: {},
+            _our(Channel, "is_active"),
+            unchanged,
+            names_an_object=False,
+        ),
         "tipline_staff:authorities": ViewCase(
             nothing,
             page_url("tipline_staff:authorities"),

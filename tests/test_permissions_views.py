@@ -534,11 +534,11 @@ _NOT_A_CASE = {
 def _staff_pages_of_the_tipline() -> set[str]:
     """The URL names of the tipline's staff pages: not its webhooks nor the public form pages,
     and not a second address of a page already listed (an entry's edit form is its list's)."""
-    from kiemchung.tipline import urls, urls_staff, views_public, webhooks
+    from kiemchung.tipline import urls, urls_channels, urls_staff, views_public, webhooks
 
     names: set[str] = set()
     seen: set[Any] = set()
-    for module in (urls_staff, urls):
+    for module in (urls_staff, urls_channels, urls):
         for pattern in module.urlpatterns:
             view = pattern.callback
             if view.__module__ in (webhooks.__name__, views_public.__name__) or view in seen:

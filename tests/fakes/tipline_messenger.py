@@ -9,7 +9,7 @@ import json
 import time
 from typing import Any
 
-from tests.fakes.tipline_api import Answer, FakeChatApi, Recorded
+from tests.fakes.tipline_api import Answer, FakeChatApi, Recorded, Served
 
 SIGNATURE_HEADER = "X-Hub-Signature-256"
 PAGE_ID = "104729384756"
@@ -64,11 +64,22 @@ def signed(payload: dict[str, Any], *, app_secret: str) -> tuple[bytes, dict[str
 
 
 class FakeSendApi(FakeChatApi):
-    """POST /me/messages?access_token=..., checked as the Send API checks a RESPONSE."""
+    """POST /me/messages?access_token=..., checked as the Send API checks a RESPONSE, and
+    GET /me?access_token=... (who the token is: the Page)."""
 
-    def __init__(self, *, page_access_token: str) -> None:
+    def __init__(self, *, page_access_token: str, page_name: str = "Kiểm Chứng Nhóm") -> None:
         self.page_access_token = page_access_token
+        self.page_name = page_name
         super().__init__()
+
+    def answer_get(self, request: Recorded) -> Served:
+        if not request.path.endswith("/me"):
+            answer = self._error("Unknown path components", 2500, 404)
+        elif request.query.get("access_token") != [self.page_access_token]:
+            answer = self._error("Invalid OAuth access token - Cannot parse access token", 190)
+        else:
+            answer = Answer(200, {"name": self.page_name, "id": PAGE_ID})
+        return Served(answer.status, json.dumps(answer.body).encode(), "application/json")
 
     def sent(self) -> list[Recorded]:
         return [r for r in self.requests if r.path.endswith("/me/messages")]

@@ -56,11 +56,14 @@ def signed(payload: dict[str, Any], secret_token: str) -> tuple[bytes, dict[str,
 
 
 class FakeTelegramApi(FakeChatApi):
-    """/bot<token>/sendMessage, /bot<token>/setWebhook, /bot<token>/getFile and
-    /file/bot<token>/<file_path>, checked as Telegram checks them."""
+    """/bot<token>/sendMessage, /bot<token>/setWebhook, /bot<token>/getWebhookInfo,
+    /bot<token>/getMe, /bot<token>/getFile and /file/bot<token>/<file_path>, checked as
+    Telegram checks them."""
 
-    def __init__(self, *, bot_token: str) -> None:
+    def __init__(self, *, bot_token: str, username: str = "KiemChungNhomBot") -> None:
         self.bot_token = bot_token
+        self.username = username
+        self.webhook_url = ""
         self.files: dict[str, _File] = {}
         self.paths_given: set[str] = set()
         super().__init__()
@@ -130,7 +133,18 @@ class FakeTelegramApi(FakeChatApi):
                 return self._error(400, "Bad Request: bad webhook: HTTPS url must be provided")
             if not body.get("secret_token"):
                 self.problem("setWebhook without secret_token")
+            self.webhook_url = str(body["url"])
             return Answer(200, {"ok": True, "result": True, "description": "Webhook was set"})
+        if method == "getMe":
+            return Answer(200, {"ok": True, "result": {
+                "id": int(self.bot_token.split(":")[0]), "is_bot": True,
+                "first_name": "Kiểm Chứng", "username": self.username,
+                "can_join_groups": True, "can_read_all_group_messages": False,
+                "supports_inline_queries": False}})
+        if method == "getWebhookInfo":
+            return Answer(200, {"ok": True, "result": {
+                "url": self.webhook_url, "has_custom_certificate": False,
+                "pending_update_count": 0, "max_connections": 40}})
         if method == "getFile":
             return self._get_file(body)
         if method != "sendMessage":

@@ -9,7 +9,7 @@ import json
 import time
 from typing import Any
 
-from tests.fakes.tipline_api import Answer, FakeChatApi, Recorded
+from tests.fakes.tipline_api import Answer, FakeChatApi, Recorded, Served
 
 SIGNATURE_HEADER = "X-ZEvent-Signature"
 _msg_ids = itertools.count(1)
@@ -60,11 +60,24 @@ def signed(payload: dict[str, Any], *, app_id: str, secret: str) -> tuple[bytes,
 
 
 class FakeZaloApi(FakeChatApi):
-    """POST /v3.0/oa/message/cs, checked as the OA API checks it."""
+    """POST /v3.0/oa/message/cs and GET /v2.0/oa/getoa (the OA's profile), checked as the OA
+    API checks them."""
 
-    def __init__(self, *, access_token: str) -> None:
+    def __init__(self, *, access_token: str, oa_name: str = "Kiểm Chứng Nhóm") -> None:
         self.access_token = access_token
+        self.oa_name = oa_name
         super().__init__()
+
+    def answer_get(self, request: Recorded) -> Served:
+        if request.path != "/v2.0/oa/getoa":
+            answer = {"error": 404, "message": "not found"}
+        elif request.headers.get("access_token") != self.access_token:
+            answer = {"error": -216, "message": "Access token is invalid"}
+        else:
+            answer = {"error": 0, "message": "Success", "data": {
+                "oa_id": "388613280878808645", "name": self.oa_name,
+                "description": "Kênh kiểm chứng tin đồn", "is_verified": True}}
+        return Served(200, json.dumps(answer).encode(), "application/json")
 
     def sent(self) -> list[Recorded]:
         return [r for r in self.requests if r.path == "/v3.0/oa/message/cs"]

@@ -24,6 +24,12 @@ ACTIONS: dict[str, Promise] = {
     "appearance.add": pgettext_lazy("audit log", "Thêm nơi xuất hiện"),
     "authority_unit.create": pgettext_lazy("audit log", "Thêm cơ quan tiếp nhận"),
     "authority_unit.update": pgettext_lazy("audit log", "Sửa cơ quan tiếp nhận"),
+    "channel.check": pgettext_lazy("audit log", "Thử kênh nhận tin"),
+    "channel.create": pgettext_lazy("audit log", "Thêm kênh nhận tin"),
+    "channel.disable": pgettext_lazy("audit log", "Tắt kênh nhận tin"),
+    "channel.enable": pgettext_lazy("audit log", "Bật kênh nhận tin"),
+    "channel.update": pgettext_lazy("audit log", "Sửa kênh nhận tin"),
+    "channel.webhook_register": pgettext_lazy("audit log", "Đăng ký địa chỉ nhận tin với Telegram"),
     "claim.assign": pgettext_lazy("audit log", "Phân công nhận định"),
     "claim.create": pgettext_lazy("audit log", "Tạo nhận định"),
     "claim.delete": pgettext_lazy("audit log", "Xóa nhận định"),
@@ -103,6 +109,7 @@ VERBS: dict[str, Promise] = {
 
 # Values recorded about an event that are not a field of its object.
 FIELDS: dict[str, Promise] = {
+    "address": _("Địa chỉ"),
     "admin": _("Quản trị viên"),
     "archive_status": _("Lưu bản sao"),
     "assignee": _("Người phụ trách"),
@@ -135,6 +142,7 @@ FIELDS: dict[str, Promise] = {
     "messages": _("Tin nhắn"),
     "new_account": _("Tài khoản mới"),
     "note": _("Ghi chú"),
+    "ok": _("Kết quả tốt"),
     "outlets": _("Kênh đăng"),
     "ratings": _("Thang kết luận"),
     "reference": _("Số tham chiếu"),

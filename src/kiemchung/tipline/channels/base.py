@@ -30,6 +30,17 @@ class ChannelError(Exception):
         self.retryable = retryable
 
 
+@dataclass(frozen=True)
+class ChannelCheck:
+    """What the platform answered when asked about the channel, in words for staff: whether
+    its credentials work, who it is there (the bot, the page), and what still needs doing."""
+
+    ok: bool
+    summary: str
+    notes: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+
 class WebhookRejected(Exception):
     """The request is not from the platform: missing, forged or replayed signature (401)."""
 
@@ -193,14 +204,38 @@ class ChannelAdapter(ABC):
             raise _download_error(exc) from None
         return result.content
 
+    def check(self, *, address: str) -> ChannelCheck:
+        """Ask the platform the cheapest question its credentials must answer (who is this
+        bot, this page, this OA?); `address` is where the platform should send the channel's
+        messages. Raises ChannelError with the platform's refusal in words."""
+        raise ChannelError(_("Kênh này không có cách thử."), retryable=False)
+
     def post_json(
         self, url: str, payload: dict[str, Any], headers: dict[str, str] | None = None
     ) -> tuple[FetchResult, Any]:
         """POST through the one HTTP wrapper; the answer's JSON, whatever its status."""
+        return self.call_json(url, method="POST", payload=payload, headers=headers)
+
+    def get_json(
+        self, url: str, headers: dict[str, str] | None = None
+    ) -> tuple[FetchResult, Any]:
+        """GET through the one HTTP wrapper; the answer's JSON, whatever its status."""
+        return self.call_json(url, method="GET", headers=headers)
+
+    def call_json(
+        self,
+        url: str,
+        *,
+        method: str,
+        payload: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> tuple[FetchResult, Any]:
+        """Every call to a platform's API goes through here and the one HTTP wrapper; errors
+        name neither the address (it may hold a token) nor what was sent."""
         try:
             result = fetch(
                 url,
-                method="POST",
+                method=method,
                 json=payload,
                 headers=headers,
                 max_bytes=256 * 1024,

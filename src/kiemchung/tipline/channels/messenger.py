@@ -10,6 +10,7 @@ import re
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.utils import timezone
@@ -18,6 +19,7 @@ from django.utils.translation import gettext as _
 from kiemchung.tipline.channels.base import (
     MAX_IMAGE_REFERENCE,
     ChannelAdapter,
+    ChannelCheck,
     ChannelError,
     InboundEvent,
     StrictModel,
@@ -34,6 +36,8 @@ _QUICK_REPLY_TITLE = 20
 _CHALLENGE = re.compile(r"[A-Za-z0-9_.-]{1,256}")
 # Graph API error codes that mean "later": temporary, throttled, service down.
 _RETRYABLE_CODES = {1, 2, 4, 17, 32, 341, 613}
+# The access token is invalid, expired or revoked.
+_TOKEN_CODE = 190
 
 
 class _Party(StrictModel):
@@ -199,6 +203,63 @@ class MessengerAdapter(ChannelAdapter):
             code = error.get("code")
             raise ChannelError(
                 str(error.get("message") or _("Messenger trả lỗi %(code)s") % {"code": code}),
+                retryable=code in _RETRYABLE_CODES or result.status_code >= 500,
+            )
+        raise ChannelError(
+            _("Messenger trả lỗi %(status)d") % {"status": result.status_code},
+            retryable=result.status_code >= 500 or result.status_code == 429,
+        )
+
+    def check(self, *, address: str) -> ChannelCheck:
+        """/me with the page access token proves it and names the Page; the webhook address is
+        set in the Meta app, which the Page's token cannot read."""
+        token = self.credentials.get("page_access_token", "")
+        if not token:
+            raise ChannelError(
+                _("Kênh Messenger chưa có mã truy cập trang (page access token)."),
+                retryable=False,
+            )
+        query = urlencode({"fields": "id,name", "access_token": token})
+        result, data = self.get_json(f"{settings.FACEBOOK_GRAPH_URL}/me?{query}")
+        if isinstance(data, dict) and data.get("id") and "error" not in data:
+            warnings = []
+            if not self.credentials.get("app_secret"):
+                warnings.append(
+                    _(
+                        "Chưa có khóa bí mật ứng dụng (App Secret): tin Messenger gửi tới sẽ bị "
+                        "từ chối vì không kiểm tra được chữ ký."
+                    )
+                )
+            return ChannelCheck(
+                ok=True,
+                summary=_("Meta nhận mã truy cập trang: đây là Trang %(name)s.")
+                % {"name": str(data.get("name") or data["id"])},
+                notes=(
+                    _(
+                        "Meta không cho biết địa chỉ webhook qua mã của Trang: xem trong mục "
+                        "Webhooks của ứng dụng Meta rằng URL gọi lại là %(address)s và trường "
+                        "messages đã được đăng ký."
+                    )
+                    % {"address": address},
+                ),
+                warnings=tuple(warnings),
+            )
+        error = data.get("error") if isinstance(data, dict) else None
+        if isinstance(error, dict):
+            code = error.get("code")
+            said = str(error.get("message") or code)
+            if code == _TOKEN_CODE:
+                raise ChannelError(
+                    _(
+                        "Meta không nhận mã truy cập trang (%(error)s): mã sai, đã hết hạn hoặc "
+                        "đã bị thu hồi. Tạo mã mới trong ứng dụng Meta, mục Messenger → Cài đặt "
+                        "API."
+                    )
+                    % {"error": said},
+                    retryable=False,
+                )
+            raise ChannelError(
+                _("Meta trả lời: %(error)s") % {"error": said},
                 retryable=code in _RETRYABLE_CODES or result.status_code >= 500,
             )
         raise ChannelError(

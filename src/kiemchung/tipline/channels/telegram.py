@@ -11,12 +11,14 @@ from typing import Any
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from pydantic import Field
 
 from kiemchung.core.http import FetchError, fetch
 from kiemchung.tipline.channels.base import (
     MAX_IMAGE_REFERENCE,
     ChannelAdapter,
+    ChannelCheck,
     ChannelError,
     InboundEvent,
     StrictModel,
@@ -172,6 +174,63 @@ class TelegramAdapter(ChannelAdapter):
             return str((data.get("result") or {}).get("message_id", ""))
         raise _api_error(result.status_code, data)
 
+    def check(self, *, address: str) -> ChannelCheck:
+        """getMe proves the bot token and names the bot; getWebhookInfo tells whether Telegram
+        sends the bot's messages to `address`."""
+        if not self.credentials.get("bot_token"):
+            raise ChannelError(_("Kênh Telegram chưa có mã bot (bot token)."), retryable=False)
+        result, data = self.post_json(self._api("getMe"), {})
+        me = data.get("result") if isinstance(data, dict) and data.get("ok") is True else None
+        if not isinstance(me, dict):
+            raise _refusal(result.status_code, data)
+        username = str(me.get("username") or "")
+        bot = str(me.get("first_name") or "") + (f" (@{username})" if username else "")
+        summary = _("Telegram nhận mã bot: đây là bot %(bot)s.") % {"bot": bot.strip()}
+        notes: list[str] = []
+        warnings: list[str] = []
+        result, data = self.post_json(self._api("getWebhookInfo"), {})
+        info = data.get("result") if isinstance(data, dict) and data.get("ok") is True else None
+        if not isinstance(info, dict):
+            warnings.append(
+                _("Telegram không cho biết bot gửi tin tới đâu: %(error)s")
+                % {"error": _api_error(result.status_code, data).message}
+            )
+            return ChannelCheck(ok=True, summary=summary, warnings=tuple(warnings))
+        url = str(info.get("url") or "")
+        if not url:
+            warnings.append(
+                _("Telegram chưa gửi tin của bot tới đâu: bấm “Đăng ký với Telegram”.")
+            )
+        elif url != address:
+            warnings.append(
+                _(
+                    "Telegram đang gửi tin của bot tới một địa chỉ khác (%(url)s): bấm “Đăng "
+                    "ký với Telegram” để đổi."
+                )
+                % {"url": url}
+            )
+        else:
+            notes.append(_("Telegram gửi tin của bot tới đúng địa chỉ của kênh."))
+        pending = info.get("pending_update_count")
+        if isinstance(pending, int) and pending > 0:
+            notes.append(
+                ngettext(
+                    "%(count)d tin đang chờ Telegram gửi tới.",
+                    "%(count)d tin đang chờ Telegram gửi tới.",
+                    pending,
+                )
+                % {"count": pending}
+            )
+        last_error = str(info.get("last_error_message") or "")
+        if last_error:
+            warnings.append(
+                _("Lần gần nhất Telegram gửi tin tới không được: %(error)s")
+                % {"error": last_error[:300]}
+            )
+        return ChannelCheck(
+            ok=True, summary=summary, notes=tuple(notes), warnings=tuple(warnings)
+        )
+
     def set_webhook(self, *, url: str) -> str:
         """Register URL and the secret token with Telegram; returns Telegram's description."""
         try:
@@ -210,6 +269,24 @@ def _image_references(message: _Message) -> tuple[str, ...]:
     if message.document is not None and message.document.mime_type in _IMAGE_DOCUMENTS:
         references.append(message.document.file_id)
     return tuple(r for r in references if r and len(r) <= MAX_IMAGE_REFERENCE)
+
+
+def _refusal(status_code: int, data: Any) -> ChannelError:
+    """Telegram's answer to a bot token it does not take, in words for the admin."""
+    error = _api_error(status_code, data)
+    # A wrong or revoked token is 401 Unauthorized; one of the wrong shape is 404 Not Found.
+    if status_code in (401, 404):
+        return ChannelError(
+            _(
+                "Telegram không nhận mã bot (%(error)s): mã sai hoặc đã bị thu hồi. Lấy mã "
+                "mới từ @BotFather bằng lệnh /token."
+            )
+            % {"error": error.message},
+            retryable=False,
+        )
+    return ChannelError(
+        _("Telegram trả lời: %(error)s") % {"error": error.message}, retryable=error.retryable
+    )
 
 
 def _api_error(status_code: int, data: Any) -> ChannelError:

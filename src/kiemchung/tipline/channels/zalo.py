@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from kiemchung.tipline.channels.base import (
     MAX_IMAGE_REFERENCE,
     ChannelAdapter,
+    ChannelCheck,
     ChannelError,
     InboundEvent,
     StrictModel,
@@ -43,6 +44,8 @@ _MESSAGE_EVENTS = {
 }
 # Zalo answers errors with a code in the JSON body; these may clear up if tried later.
 _RETRYABLE_ERRORS = {-32, -201, -202, -203}
+# The access token is invalid, or has expired.
+_TOKEN_ERRORS = {-216, -124}
 
 
 class _Party(StrictModel):
@@ -144,6 +147,59 @@ class ZaloAdapter(ChannelAdapter):
             raise ChannelError(
                 str(data.get("message") or _("Zalo trả lỗi %(code)s") % {"code": code}),
                 retryable=code in _RETRYABLE_ERRORS or result.status_code >= 500,
+            )
+        raise ChannelError(
+            _("Zalo trả lỗi %(status)d") % {"status": result.status_code},
+            retryable=result.status_code >= 500 or result.status_code == 429,
+        )
+
+    def check(self, *, address: str) -> ChannelCheck:
+        """The OA's own profile (getoa) proves the access token and names the OA; Zalo does
+        not tell the webhook address through the OA's token."""
+        token = self.credentials.get("access_token", "")
+        if not token:
+            raise ChannelError(_("Kênh Zalo chưa có mã truy cập (access token)."), retryable=False)
+        result, data = self.get_json(
+            f"{settings.ZALO_OA_URL}/v2.0/oa/getoa", headers={"access_token": token}
+        )
+        if isinstance(data, dict) and data.get("error") == 0 and isinstance(data.get("data"), dict):
+            name = str(data["data"].get("name") or data["data"].get("oa_id") or "")
+            warnings = []
+            if not self.channel.config.get("app_id") or not self.credentials.get("oa_secret_key"):
+                warnings.append(
+                    _(
+                        "Chưa có ID ứng dụng hoặc khóa bí mật của OA: tin Zalo gửi tới sẽ bị "
+                        "từ chối vì không kiểm tra được chữ ký."
+                    )
+                )
+            return ChannelCheck(
+                ok=True,
+                summary=_("Zalo nhận mã truy cập: đây là OA %(name)s.") % {"name": name},
+                notes=(
+                    _(
+                        "Zalo không cho biết địa chỉ webhook qua mã truy cập: xem trên trang "
+                        "Zalo for Developers rằng địa chỉ là %(address)s và các sự kiện "
+                        "user_send_* đã được chọn."
+                    )
+                    % {"address": address},
+                ),
+                warnings=tuple(warnings),
+            )
+        if isinstance(data, dict) and "error" in data:
+            code = data.get("error")
+            said = str(data.get("message") or code)
+            if code in _TOKEN_ERRORS:
+                raise ChannelError(
+                    _(
+                        "Zalo không nhận mã truy cập (%(error)s): mã sai hoặc đã hết hạn. Lấy "
+                        "mã mới cho OA trên trang Zalo for Developers."
+                    )
+                    % {"error": said},
+                    retryable=False,
+                )
+            raise ChannelError(
+                _("Zalo trả lời: %(error)s (mã %(code)s).") % {"error": said, "code": code},
+                retryable=code in _RETRYABLE_ERRORS,
             )
         raise ChannelError(
             _("Zalo trả lỗi %(status)d") % {"status": result.status_code},

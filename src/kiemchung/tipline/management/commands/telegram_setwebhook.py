@@ -2,14 +2,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.urls import reverse
+from django.db import transaction
+from django.utils import translation
 
 from kiemchung.tipline.channels.base import ChannelError
-from kiemchung.tipline.channels.registry import adapter_for
-from kiemchung.tipline.channels.telegram import TelegramAdapter
 from kiemchung.tipline.models import Channel, ChannelKind
+from kiemchung.tipline.selectors_channels import channel_address
+from kiemchung.tipline.services_channels import telegram_webhook_register
 
 
 class Command(BaseCommand):
@@ -27,23 +28,23 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        channel = Channel.objects.filter(
-            workspace__slug=options["workspace"], kind=ChannelKind.TELEGRAM
-        ).first()
+        channel = (
+            Channel.objects.filter(workspace__slug=options["workspace"], kind=ChannelKind.TELEGRAM)
+            .select_related("workspace")
+            .order_by("id")
+            .first()
+        )
         if channel is None:
             raise CommandError(
                 "this workspace has no Telegram channel; add one with `kiemchung tipline_channel`"
             )
-        adapter = adapter_for(channel)
-        assert isinstance(adapter, TelegramAdapter)
-        if not adapter.credentials.get("bot_token") or not adapter.credentials.get(
-            "secret_token"
-        ):
-            raise CommandError("the Telegram channel needs bot_token and secret_token")
-        base = (options["base_url"] or settings.SITE_URL).rstrip("/")
-        url = base + reverse("tipline:hook_telegram", args=[channel.public_id])
         try:
-            answer = adapter.set_webhook(url=url)
+            with translation.override("en"), transaction.atomic():
+                answer = telegram_webhook_register(
+                    channel=channel, actor=None, base_url=options["base_url"]
+                )
+        except ValidationError as exc:
+            raise CommandError(" ".join(exc.messages)) from None
         except ChannelError as exc:
             raise CommandError(f"Telegram refused: {exc.message}") from None
-        self.stdout.write(f"{answer}: {url}")
+        self.stdout.write(f"{answer}: {channel_address(channel, base_url=options['base_url'])}")
