@@ -14,7 +14,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from pydantic import Field
 
-from kiemchung.core.http import FetchError, fetch
 from kiemchung.tipline.channels.base import (
     MAX_IMAGE_REFERENCE,
     ChannelAdapter,
@@ -27,7 +26,6 @@ from kiemchung.tipline.channels.base import (
     image_max_bytes,
     image_too_large,
     json_load,
-    tls_context,
     validate,
 )
 
@@ -233,23 +231,15 @@ class TelegramAdapter(ChannelAdapter):
 
     def set_webhook(self, *, url: str) -> str:
         """Register URL and the secret token with Telegram; returns Telegram's description."""
-        try:
-            result = fetch(
-                self._api("setWebhook"),
-                method="POST",
-                json={
-                    "url": url,
-                    "secret_token": self.credentials.get("secret_token", ""),
-                    "allowed_updates": ["message"],
-                    "max_connections": 40,
-                },
-                max_bytes=64 * 1024,
-                raise_for_status=False,
-                ssl_context=tls_context(),
-            )
-        except FetchError as exc:
-            raise ChannelError(exc.message, retryable=exc.retryable) from None
-        data = json_load(result.content) if result.content else None
+        result, data = self.post_json(
+            self._api("setWebhook"),
+            {
+                "url": url,
+                "secret_token": self.credentials.get("secret_token", ""),
+                "allowed_updates": ["message"],
+                "max_connections": 40,
+            },
+        )
         if isinstance(data, dict) and data.get("ok") is True:
             return str(data.get("description") or "ok")
         message = data.get("description") if isinstance(data, dict) else None
