@@ -164,15 +164,36 @@ def test_admins_find_every_settings_page_in_the_top_bar(client, team):
     html = client.get(reverse("claims:list")).content.decode()
 
     group = re.search(r'<details class="navgroup" id="nav-settings">(.*?)</details>', html, re.S)
-    assert group, "the settings group is in the top bar"
+    assert group, "the administration group is in the top bar"
     links = dict(re.findall(r'<a href="([^"]+)"[^>]*>([^<]+)</a>', group.group(1)))
     assert links == {
+        reverse("accounts:members"): "Thành viên",
         reverse("accounts:workspace_settings"): "Cài đặt nhóm",
+        reverse("tipline_channels:channels"): "Kênh nhận tin",
         reverse("outlets:list"): "Kênh đăng",
         reverse("outlets:claimreview_sources"): "ClaimReview của các nhóm khác",
+        reverse("audit:list"): "Nhật ký",
     }
     for path in links:
         assert client.get(path).status_code == 200
 
     client.force_login(team.editor)
     assert 'id="nav-settings"' not in client.get(reverse("claims:list")).content.decode()
+
+
+def test_the_top_bar_has_few_links_of_equal_weight(client, team):
+    """The admin's top bar holds on one line at 1280 px: the administration pages are one
+    menu, the account and the language another."""
+    client.force_login(team.admin)
+    html = client.get(reverse("claims:list")).content.decode()
+
+    nav = re.search(r'<nav class="mainnav"[^>]*>(.*?)</nav>', html, re.S)
+    assert nav
+    top_level = re.sub(r"<details.*?</details>", "", nav.group(1), flags=re.S)
+    assert len(re.findall(r"<a ", top_level)) <= 5
+    assert len(re.findall(r'<details class="navgroup', nav.group(1))) == 1
+    account = re.search(r'<details class="navgroup navgroup-end" id="nav-user">(.*?)</details>',
+                        html, re.S)
+    assert account, "the account menu is in the top bar"
+    for part in (reverse("accounts:security"), reverse("accounts:logout"), 'id="lang-select"'):
+        assert part in account.group(1)

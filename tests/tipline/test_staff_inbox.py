@@ -75,6 +75,9 @@ def test_inbox_shows_the_start_of_each_tip_escaped(team, tipline, client, caplog
 
     assert NEW_RUMOUR in _row(html, short_tip)
     row = _row(html, long_tip)
+    # On a phone each row is a card, every cell saying its column.
+    assert '<table class="stack">' in html
+    assert 'data-label="Nội dung" class="tip-preview"' in row
     assert "&lt;b&gt;khẩn&lt;/b&gt;" in row and "<b>" not in row
     assert "nhóm Zalo của khu phố" in row and "có đúng không ạ" not in row
     # On the page only: no log line carries a tip's words.
