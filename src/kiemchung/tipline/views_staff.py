@@ -168,7 +168,8 @@ def _suggested_claims(tip: Tip, matches: TipMatches | None) -> list[Claim]:
     claims: dict[int, Claim] = {}
     for result in matches.suggestions if matches is not None else []:
         claim = result.claim
-        if claim.pk != tip.claim_id and claim.state != ClaimState.DISMISSED:
+        attachable = claim.state != ClaimState.DISMISSED and claim.merged_into_id is None
+        if attachable and claim.pk != tip.claim_id:
             claims.setdefault(claim.pk, claim)
     return list(claims.values())
 
@@ -225,7 +226,8 @@ def tip_detail(request: HttpRequest, tip_id: int) -> HttpResponse:
     if _is_fragment(request) and request.htmx.target == "claim-results":  # type: ignore[attr-defined]
         with transaction.atomic():
             tip = _tip(request, tip_id, shown=False)
-        suggested = [int(pk) for pk in request.GET.getlist("suggested") if pk.isdigit()]
+        given = request.GET.getlist("suggested")[:20]
+        suggested = [int(pk) for pk in given if pk.isdigit()]
         context = {"tip": tip, **_claim_results(request, tip, suggested)}
         return render(request, "tipline/staff/_claim_results.html", context)
     with transaction.atomic():
