@@ -85,6 +85,18 @@ def _fresh_cache() -> object:
 
 
 @pytest.fixture(autouse=True)
+def _default_language() -> object:
+    """Each test ends in the site's default language: a request that chose another (a language
+    cookie on the test client) leaves it active in the thread, and later tests would read
+    their messages in it."""
+    from django.conf import settings
+    from django.utils import translation
+
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _quiet_pressure() -> object:
     """Each test starts with no webhook burst seen by this process (nor a remembered answer of
     the stored-burst probe)."""
