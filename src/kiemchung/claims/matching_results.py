@@ -28,7 +28,8 @@ from kiemchung.claims.matching_records import (
 )
 from kiemchung.claims.models import Appearance, Claim, ClaimState, FactCheck, rating_text_display
 from kiemchung.matching.decision import NONE, SAME, decide_plain
-from kiemchung.text.keyfacts import Conflict, KeyFact
+from kiemchung.text.keyfacts import KeyFact
+from kiemchung.text.keyfacts_compare import Conflict
 
 if TYPE_CHECKING:
     from kiemchung.accounts.models import Workspace

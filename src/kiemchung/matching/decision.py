@@ -23,7 +23,8 @@ from kiemchung.matching.features import FEATURE_NAMES, PreparedText
 from kiemchung.matching.lexical import TermStats, UniformTermStats
 from kiemchung.matching.thresholds import Thresholds
 from kiemchung.text.contrasts import absolutes, contrasts
-from kiemchung.text.keyfacts import Conflict, KeyFact, KeyFacts, conflicts, key_facts, shared
+from kiemchung.text.keyfacts import KeyFact, KeyFacts, key_facts
+from kiemchung.text.keyfacts_compare import Conflict, conflicts, shared
 from kiemchung.text.normalize import fold
 
 __all__ = [

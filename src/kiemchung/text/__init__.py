@@ -5,15 +5,8 @@ media clean-up and near-duplicate hashing.
 """
 
 from kiemchung.text.abbreviations import ABBREVIATIONS, expand_abbreviations
-from kiemchung.text.keyfacts import (
-    KINDS,
-    Conflict,
-    KeyFact,
-    KeyFacts,
-    conflicts,
-    key_facts,
-    shared,
-)
+from kiemchung.text.keyfacts import KINDS, KeyFact, KeyFacts, key_facts
+from kiemchung.text.keyfacts_compare import Conflict, conflicts, shared
 from kiemchung.text.neardup import (
     key_distance,
     minhash,
