@@ -5,64 +5,36 @@ off, and "Gửi thử", a check against the platform."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.contrib.auth.models import User
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from kiemchung.accounts.models import Workspace
 from kiemchung.core.crypto import decrypt, encrypt
 from kiemchung.tipline import selectors_channels, services_channels
 from kiemchung.tipline.channels.base import ChannelCheck, ChannelError
 from kiemchung.tipline.forms_channels import GENERATED_LABELS, ChannelForm
 from kiemchung.tipline.models import Channel, ChannelKind
 from kiemchung.tipline.selectors_channels import ChannelState
-
-View = Callable[..., HttpResponseBase]
+from kiemchung.tipline.views_staff import staff, user_of, workspace_of
 
 # Where the secrets made up by a save wait, encrypted, for the one page that shows them.
 ONCE_KEY = "tipline_channel_secrets_once"
-
-
-def newsroom(view: View) -> View:
-    """Login and a workspace required; the services check that the member is an admin."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if getattr(request, "workspace", None) is None:
-            raise PermissionDenied(_("Tài khoản của bạn chưa thuộc nhóm nào."))
-        return view(request, *args, **kwargs)
-
-    return login_required(wrapped)
-
-
-def _workspace(request: HttpRequest) -> Workspace:
-    return request.workspace  # type: ignore[attr-defined]
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)  # login_required lets only signed-in people through
-    return user
 
 
 def _state(request: HttpRequest, kind: str) -> ChannelState:
     if kind not in ChannelKind.values:
         raise Http404
     return selectors_channels.channel_state(
-        workspace=_workspace(request), user=_user(request), kind=ChannelKind(kind)
+        workspace=workspace_of(request), user=user_of(request), kind=ChannelKind(kind)
     )
 
 
@@ -125,11 +97,13 @@ def _page(
     return render(request, "tipline/channels/setup.html", context, status=status)
 
 
-@newsroom
+@staff
 @never_cache
 @require_GET
 def channels(request: HttpRequest) -> HttpResponse:
-    states = selectors_channels.channel_states(workspace=_workspace(request), user=_user(request))
+    states = selectors_channels.channel_states(
+        workspace=workspace_of(request), user=user_of(request)
+    )
     return render(request, "tipline/channels/index.html", {"states": states})
 
 
@@ -143,7 +117,7 @@ def _shown_once(request: HttpRequest, kind: str) -> dict[str, str]:
     return {str(k): str(v) for k, v in found.items()}
 
 
-@newsroom
+@staff
 @never_cache
 @sensitive_post_parameters()
 @require_http_methods(["GET", "POST"])
@@ -159,8 +133,8 @@ def channel(request: HttpRequest, kind: str) -> HttpResponse:
         try:
             with transaction.atomic():
                 saved = services_channels.channel_save(
-                    workspace=_workspace(request),
-                    actor=_user(request),
+                    workspace=workspace_of(request),
+                    actor=user_of(request),
                     kind=state.kind,
                     name=form.cleaned_data["name"],
                     values=form.values(),
@@ -182,18 +156,18 @@ def channel(request: HttpRequest, kind: str) -> HttpResponse:
     return _page(request, state, form=form, status=400)
 
 
-@newsroom
+@staff
 @require_POST
 def channel_switch(request: HttpRequest, kind: str) -> HttpResponse:
     channel_ = _channel(request, kind)[1]
     active = request.POST.get("active") == "1"
     with transaction.atomic():
-        services_channels.channel_switch(channel=channel_, actor=_user(request), active=active)
+        services_channels.channel_switch(channel=channel_, actor=user_of(request), active=active)
     messages.success(request, _("Đã bật kênh.") if active else _("Đã tắt kênh."))
     return redirect("tipline_channels:channel", kind=kind)
 
 
-@newsroom
+@staff
 @never_cache
 @require_POST
 def channel_check(request: HttpRequest, kind: str) -> HttpResponse:
@@ -204,7 +178,7 @@ def channel_check(request: HttpRequest, kind: str) -> HttpResponse:
     if "register" in request.POST:
         try:
             answer = services_channels.telegram_webhook_register(
-                channel=channel_, actor=_user(request)
+                channel=channel_, actor=user_of(request)
             )
         except ChannelError as exc:
             checked.append(ChannelCheck(ok=False, summary=_register_refused(exc.message)))
@@ -218,7 +192,7 @@ def channel_check(request: HttpRequest, kind: str) -> HttpResponse:
                     % {"answer": answer},
                 )
             )
-    checked.append(services_channels.channel_check(channel=channel_, actor=_user(request)))
+    checked.append(services_channels.channel_check(channel=channel_, actor=user_of(request)))
     return _page(request, state, checked=checked)
 
 
