@@ -115,14 +115,11 @@ def posts_watch(*, workspace: Workspace) -> int:
 def tipline_open(*, workspace: Workspace) -> int:
     """The web tipline on, and a few tips in the inbox (one the tipline can answer from a
     published fact-check). Returns how many tips were sent."""
-    from kiemchung.tipline.models import Channel, ChannelKind
+    from kiemchung.tipline.models import ChannelKind
     from kiemchung.tipline.services import web_tip_submit
+    from kiemchung.tipline.services_channels import channel_save
 
-    channel = Channel.objects.filter(workspace=workspace, kind=ChannelKind.WEB).first()
-    if channel is None:
-        channel = Channel.objects.create(
-            workspace=workspace, kind=ChannelKind.WEB, name="Biểu mẫu trên web"
-        )
+    channel = channel_save(workspace=workspace, actor=None, kind=ChannelKind.WEB).channel
     for category, text in DEMO_TIPS:
         web_tip_submit(channel=channel, category=category, text=text, images=[])
     return len(DEMO_TIPS)
