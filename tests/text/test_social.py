@@ -19,6 +19,15 @@ def test_units_urls_and_initials_are_not_abbreviations():
     assert expand_abbreviations("Anh K. nói") == "Anh K. nói"
 
 
+def test_kg_and_k_after_a_count_are_units_not_khong():
+    # "kg" is teencode for "không" only where nothing counts it: a price per kilogram once read
+    # as a negation made two restatements of one rice price conflict.
+    for text in ("Giá gạo ST25 đã tăng lên 40.000 đồng mỗi kg.", "Mỗi kg gạo 30 nghìn",
+                 "mua 2 kg thịt", "ly trà 50 k một ly", "một kg muối"):
+        assert expand_abbreviations(text) == text, text
+    assert expand_abbreviations("kg có gì đâu, k biết") == "không có gì đâu, không biết"
+
+
 def test_workspace_table_extends_and_overrides():
     assert expand_abbreviations("ubnd xã và ko", {"ubnd": "ủy ban nhân dân", "ko": "không hề"}) \
         == "ủy ban nhân dân xã và không hề"

@@ -22,8 +22,9 @@ if TYPE_CHECKING:
 # Bump when what a record holds (its text or its id) changes meaning: saved copies written
 # under another version are rebuilt. 2: imported fact-checks of other teams joined. 3: known
 # wordings joined (merged claims, the text of appearances). 4: a fact-check says how much of
-# its text is the claim (the same-claim decision reads that part).
-RECORDS_VERSION = 4
+# its text is the claim (the same-claim decision reads that part). 5: "kg" and "k" after a
+# count stay units when teencode is expanded, so saved words of such records are read anew.
+RECORDS_VERSION = 5
 KIND_CLAIM = "claim"
 KIND_FACTCHECK = "factcheck"
 # Another team's fact-check imported as ClaimReview; publishing.imports writes these records.

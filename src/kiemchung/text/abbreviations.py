@@ -39,6 +39,11 @@ _TABLE: dict[str, str] = {
 
 ABBREVIATIONS: Mapping[str, str] = MappingProxyType(_TABLE)
 
+# Teencode that is also a unit: after a number or a word that counts ("40.000 đồng mỗi kg",
+# "2 kg", "50 k"), "kg" is kilograms and "k" thousands, never "không".
+_UNITS = frozenset({"kg", "k"})
+_COUNTED_RE = re.compile(r"(?:\d|\b(?:mỗi|moi|một|mot|nửa|nua))\s*$", re.IGNORECASE)
+
 
 @lru_cache(maxsize=64)
 def _compile(keys: tuple[str, ...]) -> re.Pattern[str]:
@@ -64,6 +69,8 @@ def expand_abbreviations(text: str, extra: Mapping[str, str] | None = None) -> s
         word = match.group()
         low = word.lower()
         if len(low) == 1 and word.isupper():
+            return word
+        if low in _UNITS and _COUNTED_RE.search(text[max(0, match.start() - 8) : match.start()]):
             return word
         new = table.get(low, word)
         if word[:1].isupper() and not word.isupper():
