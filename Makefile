@@ -50,7 +50,13 @@ importlint: dev
 pytest: dev browser-deps
 	bash scripts/run-tests.sh
 
-test: lint typecheck importlint pytest
+# Known vulnerabilities with a fixed release fail the run; an unreachable advisory service is
+# reported and does not (KIEMCHUNG_AUDIT_REQUIRED=1 makes it fail too). See docs/SETUP.md.
+.PHONY: audit
+audit: dev
+	$(BIN)/python scripts/audit-deps.py
+
+test: lint typecheck importlint audit pytest
 
 docs: install
 	$(KC) settings --markdown > docs/SETTINGS.md
