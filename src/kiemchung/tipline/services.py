@@ -328,18 +328,6 @@ def staff_notify_send(*, workspace_id: int, bucket: int) -> str:
         # Nothing was sent for this quarter hour: a tip that turns new later may ask again.
         cache.delete(f"tipline:notify:{workspace_id}:{bucket}")
         return "nothing new"
-    delivery, created = Delivery.objects.get_or_create(
-        key=f"tipline-notify:{workspace_id}:{bucket}",
-        defaults={
-            "workspace_id": workspace_id,
-            "adapter": "email",
-            "subject_type": "tipline.notice",
-            "subject_id": str(bucket),
-            "target": "tipline-staff",
-        },
-    )
-    if not created and delivery.status == DeliveryStatus.SENT:
-        return "already sent"
     from kiemchung.accounts.permissions import MATRIX
 
     roles = [role for role, actions in MATRIX.items() if Action.HANDLE_TIPS in actions]
@@ -354,15 +342,32 @@ def staff_notify_send(*, workspace_id: int, bucket: int) -> str:
         "Có %(count)d tin báo mới", "Có %(count)d tin báo mới", new_count
     ) % {"count": new_count}
     body = subject + ".\n\n" + _("Mở hộp thư tin báo: %(url)s") % {"url": settings.SITE_URL}
-    delivery.attempts += 1
-    try:
-        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
-    except OSError as exc:
-        delivery.status = DeliveryStatus.FAILED
-        delivery.error = str(exc)[:500]
-    else:
-        delivery.status = DeliveryStatus.SENT
-        delivery.sent_at = timezone.now()
-    delivery.save(update_fields=["attempts", "status", "error", "sent_at", "updated_at"])
+    # Two runs for the same quarter hour (a restart enqueues it again) meet on the Delivery
+    # row: the first holds it locked until its mail is out and marked sent, and the second,
+    # which waits for that lock, then finds it sent.
+    with transaction.atomic():
+        created = Delivery.objects.get_or_create(
+            key=f"tipline-notify:{workspace_id}:{bucket}",
+            defaults={
+                "workspace_id": workspace_id,
+                "adapter": "email",
+                "subject_type": "tipline.notice",
+                "subject_id": str(bucket),
+                "target": "tipline-staff",
+            },
+        )[0]
+        delivery = Delivery.objects.select_for_update().get(pk=created.pk)
+        if delivery.status == DeliveryStatus.SENT:
+            return "already sent"
+        delivery.attempts += 1
+        try:
+            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
+        except OSError as exc:
+            delivery.status = DeliveryStatus.FAILED
+            delivery.error = str(exc)[:500]
+        else:
+            delivery.status = DeliveryStatus.SENT
+            delivery.sent_at = timezone.now()
+        delivery.save(update_fields=["attempts", "status", "error", "sent_at", "updated_at"])
     return str(delivery.status)
 
