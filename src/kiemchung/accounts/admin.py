@@ -7,13 +7,40 @@ only reads, except for one recovery: removing the two-factor device of someone w
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, resolve_url
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 
 from kiemchung.accounts.models import ApiToken, Member, TotpDevice, Workspace
 from kiemchung.audit.services import audit_record
+
+
+@never_cache
+def admin_login(request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+    """The admin's login is the app's own: its pause after failed attempts and two-factor
+    login hold for the operators too, instead of Django's login form that has neither."""
+    target = request.GET.get("next") or resolve_url("admin:index")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = resolve_url("admin:index")
+    if request.user.is_authenticated:
+        if admin.site.has_permission(request):
+            return redirect(target)
+        # Logged in, but not one of the people who run the server: sending them to the login
+        # would bring them straight back here.
+        raise PermissionDenied(_("Trang quản trị máy chủ chỉ dành cho người vận hành."))
+    return redirect(resolve_url("accounts:login") + "?" + urlencode({"next": target}))
+
+
+admin.site.login = admin_login  # type: ignore[method-assign]
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
