@@ -294,11 +294,17 @@ def fetch(
     headers: Mapping[str, str] | None = None,
     json: Any = None,
     data: Mapping[str, str] | None = None,
+    content: bytes | None = None,
     max_bytes: int | None = None,
     raise_for_status: bool = True,
+    follow_redirects: bool = True,
     ssl_context: ssl.SSLContext | None = None,
 ) -> FetchResult:
-    """Fetch URL within the KIEMCHUNG_FETCH_* limits, or raise FetchError saying why not."""
+    """Fetch URL within the KIEMCHUNG_FETCH_* limits, or raise FetchError saying why not.
+
+    `content` sends these exact bytes (a signed body must arrive as it was signed); with
+    `follow_redirects=False` a redirect is returned as the answer instead of followed.
+    """
     limit = settings.FETCH_MAX_BYTES if max_bytes is None else max_bytes
     deadline = time.monotonic() + settings.FETCH_TIMEOUT_SECONDS
     current = _checked_url(url)
@@ -308,6 +314,8 @@ def fetch(
         body["json"] = json
     if data is not None:
         body["data"] = dict(data)
+    if content is not None:
+        body["content"] = content
     redirects = 0
     while True:
         with _open(
@@ -319,7 +327,7 @@ def fetch(
             ssl_context=ssl_context,
         ) as response:
             location = response.headers.get("location")
-            if response.status_code in REDIRECT_STATUSES and location:
+            if follow_redirects and response.status_code in REDIRECT_STATUSES and location:
                 redirects += 1
                 if redirects > settings.FETCH_MAX_REDIRECTS:
                     raise FetchError(

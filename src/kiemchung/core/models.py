@@ -94,3 +94,29 @@ class Delivery(TimeStamped):
 
     def __str__(self) -> str:
         return f"{self.adapter} {self.key} ({self.status})"
+
+
+class Event(models.Model):
+    """Something that happened in a workspace, recorded in the same transaction as the change.
+
+    The outbox of outgoing webhooks: `public_id` is the `webhook-id` receivers see, the same on
+    every retry; `dispatched_at` is set once a delivery row exists for each endpoint that wants
+    the event. The payload holds ids and public facts only, never a tipster's data.
+    """
+
+    public_id = models.CharField(max_length=40, unique=True)
+    workspace = models.ForeignKey(
+        "accounts.Workspace", on_delete=models.CASCADE, related_name="events"
+    )
+    kind = models.CharField(_("loại sự kiện"), max_length=40, db_index=True)
+    payload = models.JSONField(default=dict)
+    occurred_at = models.DateTimeField(_("lúc"), db_index=True)
+    dispatched_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        verbose_name = _("sự kiện")
+        verbose_name_plural = _("sự kiện")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.public_id}"
