@@ -19,6 +19,7 @@ urlpatterns = [
     path("tips/", include("kiemchung.tipline.urls_staff")),
     path("p/", include("kiemchung.publishing.urls_reader")),
     path("newsroom/", include("kiemchung.publishing.urls_newsroom")),
+    path("so-lieu/", include("kiemchung.insights.urls")),
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("django-admin/", admin.site.urls),

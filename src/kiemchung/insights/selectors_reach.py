@@ -1,0 +1,161 @@
+"""Reads of the imported reach figures: over time, per page or channel, per fact-check, and
+the public "our work in figures" page."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from datetime import date
+
+from django.db.models import Count, Max, QuerySet, Sum
+from django.utils.translation import gettext as _
+
+from kiemchung.accounts.models import Workspace
+from kiemchung.insights.models import ReachDay, ReachImport, ReachPage, ReachPost
+from kiemchung.insights.selectors import (
+    Figure,
+    Period,
+    bucket_of,
+    claims_over_time,
+    time_to_verdict,
+    verdict_mix,
+)
+
+
+def reach_pages(*, workspace: Workspace) -> QuerySet[ReachPage]:
+    return ReachPage.objects.filter(workspace=workspace)
+
+
+def reach_imports(*, workspace: Workspace) -> QuerySet[ReachImport]:
+    return ReachImport.objects.filter(workspace=workspace).select_related("page")[:20]
+
+
+def reach_import(*, workspace: Workspace, pk: int) -> ReachImport | None:
+    return ReachImport.objects.filter(workspace=workspace, pk=pk).select_related("page").first()
+
+
+def _days(workspace: Workspace, period: Period) -> QuerySet[ReachDay]:
+    return ReachDay.objects.filter(
+        page__workspace=workspace, day__gte=period.first, day__lte=period.last
+    )
+
+
+def reach_over_time(*, workspace: Workspace, period: Period) -> Figure:
+    """Reach and interactions of every page together, by day, week or month."""
+    sums: dict[date, Counter[str]] = defaultdict(Counter)
+    rows = _days(workspace, period).values("day").annotate(
+        reach=Sum("reach"), interactions=Sum("interactions")
+    ).values_list("day", "reach", "interactions")
+    for day, reach, interactions in rows:
+        bucket = bucket_of(day, period.bucket)
+        sums[bucket]["reach"] += reach or 0
+        sums[bucket]["interactions"] += interactions or 0
+    table = [(start, sums[start]["reach"], sums[start]["interactions"])
+             for start in period.bucket_starts()]
+    return Figure(
+        key="reach",
+        title=_("Lượt tiếp cận và tương tác trên các trang của nhóm"),
+        columns=(_("Từ ngày"), _("Tiếp cận"), _("Tương tác")),
+        rows=table,
+        chart="time",
+        summary=((_("Tiếp cận"), f"{sum(r[1] for r in table):,}".replace(",", ".")),
+                 (_("Tương tác"), f"{sum(r[2] for r in table):,}".replace(",", "."))),
+    )
+
+
+def followers_over_time(*, workspace: Workspace, period: Period) -> Figure:
+    """Followers of each page at the end of each bucket (the last day that has the figure)."""
+    pages = list(reach_pages(workspace=workspace))
+    latest: dict[tuple[int, date], tuple[date, int]] = {}
+    rows = _days(workspace, period).filter(followers__isnull=False).values_list(
+        "page_id", "day", "followers"
+    )
+    for page_id, day, followers in rows:
+        key = (page_id, bucket_of(day, period.bucket))
+        if key not in latest or latest[key][0] < day:
+            latest[key] = (day, followers)
+    shown = [p for p in pages if any(k[0] == p.pk for k in latest)]
+    table = [
+        (start, *(latest.get((p.pk, start), (start, 0))[1] for p in shown))
+        for start in period.bucket_starts()
+    ]
+    return Figure(
+        key="followers",
+        title=_("Người theo dõi các trang của nhóm"),
+        columns=(_("Từ ngày"), *(str(p) for p in shown)),
+        rows=table if shown else [],
+        chart="time",
+    )
+
+
+def reach_per_page(*, workspace: Workspace, period: Period) -> Figure:
+    """Per page or channel in the period: reach, interactions, followers gained, and the
+    latest follower count."""
+    sums = {
+        row["page_id"]: row
+        for row in _days(workspace, period).values("page_id").annotate(
+            reach=Sum("reach"), interactions=Sum("interactions"), gained=Sum("new_followers"),
+            last_day=Max("day"),
+        )
+    }
+    table = []
+    for page in reach_pages(workspace=workspace):
+        row = sums.get(page.pk)
+        if row is None:
+            continue
+        last = (
+            ReachDay.objects.filter(page=page, followers__isnull=False, day__lte=period.last)
+            .order_by("-day").values_list("followers", flat=True).first()
+        )
+        table.append((str(page), row["reach"] or 0, row["interactions"] or 0,
+                      row["gained"] or 0, last or 0))
+    return Figure(
+        key="reach_pages",
+        title=_("Theo từng trang, kênh"),
+        columns=(_("Trang/kênh"), _("Tiếp cận"), _("Tương tác"), _("Người theo dõi mới"),
+                 _("Người theo dõi")),
+        rows=table,
+    )
+
+
+def reach_per_factcheck(*, workspace: Workspace, period: Period) -> Figure:
+    """Per fact-check: the posts that carried it on the team's pages (published in the
+    period), their reach and interactions."""
+    rows = (
+        ReachPost.objects.filter(
+            page__workspace=workspace, factcheck__isnull=False,
+            published_at__gte=period.start, published_at__lt=period.end,
+        )
+        .values("factcheck_id", "factcheck__title")
+        .annotate(posts=Count("pk"), reach=Sum("reach"), interactions=Sum("interactions"))
+        .order_by("-reach", "factcheck_id")[:20]
+    )
+    table = [
+        (row["factcheck__title"] or f"#{row['factcheck_id']}", row["posts"],
+         row["reach"] or 0, row["interactions"] or 0)
+        for row in rows
+    ]
+    return Figure(
+        key="reach_factchecks",
+        title=_("Theo từng bài kiểm chứng"),
+        columns=(_("Bài kiểm chứng"), _("Bài đăng"), _("Tiếp cận"), _("Tương tác")),
+        rows=table,
+    )
+
+
+REACH_FIGURES = {
+    "reach": reach_over_time,
+    "followers": followers_over_time,
+    "reach_pages": reach_per_page,
+    "reach_factchecks": reach_per_factcheck,
+}
+# What the public page shows: totals and shapes, never a member's, a tipster's or a source's.
+PUBLIC_FIGURES = {
+    "claims": claims_over_time,
+    "time_to_verdict": time_to_verdict,
+    "verdicts": verdict_mix,
+    "reach": reach_over_time,
+}
+
+
+def public_figures(*, workspace: Workspace, period: Period) -> list[Figure]:
+    return [make(workspace=workspace, period=period) for make in PUBLIC_FIGURES.values()]
