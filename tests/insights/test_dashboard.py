@@ -8,10 +8,10 @@ from datetime import date
 
 import pytest
 from django.test import Client
+from tests.insights.story import NOVEMBER, at, november
 
 from kiemchung.insights import selectors
 from kiemchung.insights.selectors import Period, median_p90
-from tests.insights.story import NOVEMBER, at, november
 
 
 @pytest.fixture
