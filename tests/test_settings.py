@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -14,7 +15,14 @@ KIEMCHUNG = str(Path(sys.executable).with_name("kiemchung"))
 
 def _run(tmp_path: Path, **extra: str) -> subprocess.CompletedProcess[str]:
     environ = {k: v for k, v in os.environ.items() if not k.startswith("KIEMCHUNG_")}
-    environ.update({"KIEMCHUNG_VAR_DIR": str(tmp_path / "var"), **extra})
+    # Production refuses a site URL that is not https; the tests of other values give one.
+    environ.update(
+        {
+            "KIEMCHUNG_VAR_DIR": str(tmp_path / "var"),
+            "KIEMCHUNG_SITE_URL": "https://kiemchung.example.org",
+            **extra,
+        }
+    )
     return subprocess.run(
         [KIEMCHUNG, "check"], env=environ, capture_output=True, text=True, timeout=120
     )
@@ -102,3 +110,117 @@ def test_bad_value_names_the_variable(tmp_path, name, value):
     assert result.returncode == 2
     assert name in result.stderr and value in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def _https_production(tmp_path: Path, **extra: str) -> dict[str, str]:
+    """The environment of a production instance with every required value, over https."""
+    from cryptography.fernet import Fernet
+
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("KIEMCHUNG_")}
+    environ.update(
+        {
+            "KIEMCHUNG_VAR_DIR": str(tmp_path / "var"),
+            "KIEMCHUNG_ENV": "production",
+            "KIEMCHUNG_SECRET_KEY": "k" * 50,
+            "KIEMCHUNG_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+            "KIEMCHUNG_TIPLINE_SENDER_KEY": "t" * 40,
+            "KIEMCHUNG_SITE_URL": "https://kiemchung.example.org",
+            "KIEMCHUNG_ALLOWED_HOSTS": "kiemchung.example.org",
+            "KIEMCHUNG_EMAIL_BACKEND": "smtp",
+            "DJANGO_SETTINGS_MODULE": "kiemchung.settings",
+            **extra,
+        }
+    )
+    return environ
+
+
+def _deploy_check(tmp_path: Path, **extra: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [KIEMCHUNG, "check", "--deploy"],
+        env=_https_production(tmp_path, **extra),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_production_sends_hsts_and_redirects_to_https(tmp_path):
+    result = _deploy_check(tmp_path)
+    assert result.returncode == 0, result.stderr
+    report = result.stdout + result.stderr
+    assert "security.W004" not in report  # HSTS
+    assert "security.W008" not in report  # SECURE_SSL_REDIRECT
+    assert "security.W012" not in report and "security.W016" not in report  # secure cookies
+
+
+def test_turning_hsts_off_in_production_is_reported_by_the_deploy_check(tmp_path):
+    result = _deploy_check(tmp_path, KIEMCHUNG_HSTS_SECONDS="0", KIEMCHUNG_HTTPS_REDIRECT="false")
+    report = result.stdout + result.stderr
+    assert "security.W004" in report and "security.W008" in report
+
+
+@pytest.mark.parametrize(
+    "site_url", ["http://kiemchung.example.org", "http://127.0.0.1:8000", "kiemchung.example.org"]
+)
+def test_production_refuses_a_site_url_that_is_not_https(tmp_path, site_url):
+    result = _deploy_check(tmp_path, KIEMCHUNG_SITE_URL=site_url)
+    assert result.returncode == 2
+    assert "KIEMCHUNG_SITE_URL" in result.stderr and "https://" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_bad_proxy_header_name_stops_start_up(tmp_path):
+    result = _run(tmp_path, KIEMCHUNG_PROXY_SSL_HEADER="X-Forwarded-Proto: https")
+    assert result.returncode == 2
+    assert "KIEMCHUNG_PROXY_SSL_HEADER" in result.stderr and "Traceback" not in result.stderr
+
+
+HTTPS_SCRIPT = """
+from django.test import Client
+from django.conf import settings
+plain = Client().get("/p/", HTTP_HOST="kiemchung.example.org")
+proxied = Client().get(
+    "/accounts/login/", HTTP_HOST="kiemchung.example.org", HTTP_X_FORWARDED_PROTO="https"
+)
+print(json.dumps({
+    "plain": [plain.status_code, plain.get("Location", "")],
+    "proxied": [proxied.status_code, proxied.get("Strict-Transport-Security", "")],
+    "cookies_secure": [settings.SESSION_COOKIE_SECURE, settings.CSRF_COOKIE_SECURE],
+}))
+"""
+
+
+def test_behind_a_proxy_production_redirects_plain_http_and_answers_https_with_hsts(tmp_path):
+    environ = _https_production(tmp_path, KIEMCHUNG_PROXY_SSL_HEADER="X-Forwarded-Proto")
+    migrate = subprocess.run(
+        [KIEMCHUNG, "migrate", "-v", "0"], env=environ, capture_output=True, text=True, timeout=300
+    )
+    assert migrate.returncode == 0, migrate.stderr
+    code = "import django, json\ndjango.setup()\n" + HTTPS_SCRIPT
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=environ, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    answers = json.loads(done.stdout.strip().splitlines()[-1])
+    assert answers["plain"] == [301, "https://kiemchung.example.org/p/"]
+    status, hsts = answers["proxied"]
+    assert status == 200
+    assert hsts == "max-age=31536000"
+    assert answers["cookies_secure"] == [True, True]
+
+
+def test_development_stays_on_plain_http(tmp_path):
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("KIEMCHUNG_")}
+    environ.update(
+        KIEMCHUNG_VAR_DIR=str(tmp_path / "var"), DJANGO_SETTINGS_MODULE="kiemchung.settings"
+    )
+    code = (
+        "import django, json\ndjango.setup()\nfrom django.conf import settings\n"
+        "print(json.dumps([settings.SECURE_SSL_REDIRECT, settings.SECURE_HSTS_SECONDS, "
+        "settings.SITE_URL]))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=environ, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == [False, 0, "http://127.0.0.1:8000"]

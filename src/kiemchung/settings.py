@@ -540,6 +540,55 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION
+HTTPS_REDIRECT = env_bool(
+    "KIEMCHUNG_HTTPS_REDIRECT",
+    True,
+    "In production, answer a plain http request with a redirect to https (Django's "
+    "SECURE_SSL_REDIRECT). Development and tests never redirect, so `make run` stays on http.",
+)
+HSTS_SECONDS = env_int(
+    "KIEMCHUNG_HSTS_SECONDS",
+    31536000,
+    "In production, how long browsers must reach the site over https only "
+    "(Strict-Transport-Security max-age; a year by default, 0 sends no such header).",
+    minimum=0,
+)
+HSTS_INCLUDE_SUBDOMAINS = env_bool(
+    "KIEMCHUNG_HSTS_INCLUDE_SUBDOMAINS",
+    False,
+    "In production, make the https-only rule cover every subdomain of the site's host too.",
+)
+HSTS_PRELOAD = env_bool(
+    "KIEMCHUNG_HSTS_PRELOAD",
+    False,
+    "In production, ask to be on the browsers' built-in https-only list (needs "
+    "KIEMCHUNG_HSTS_INCLUDE_SUBDOMAINS and a long KIEMCHUNG_HSTS_SECONDS).",
+)
+PROXY_SSL_HEADER = env_str(
+    "KIEMCHUNG_PROXY_SSL_HEADER",
+    "",
+    "Under a WSGI server other than `kiemchung run --trusted-proxy`, behind a reverse proxy "
+    "that ends TLS: the header the proxy sets to `https` for a secure request, e.g. "
+    "X-Forwarded-Proto (only if the proxy always sets or removes it). Empty: the WSGI server "
+    "says whether the request came over https.",
+)
+if PROXY_SSL_HEADER:
+    _header = PROXY_SSL_HEADER.strip().upper().replace("-", "_")
+    if not _header.replace("_", "").isalnum():
+        raise SettingError(
+            f"KIEMCHUNG_PROXY_SSL_HEADER={PROXY_SSL_HEADER!r} is not a header name"
+        )
+    SECURE_PROXY_SSL_HEADER = (f"HTTP_{_header}", "https")
+if PRODUCTION:
+    if not SITE_URL.startswith("https://"):
+        raise SettingError(
+            f"KIEMCHUNG_SITE_URL={SITE_URL!r} must start with https:// in production: links, "
+            "feeds and ClaimReview sent outside the site point there"
+        )
+    SECURE_SSL_REDIRECT = HTTPS_REDIRECT
+    SECURE_HSTS_SECONDS = HSTS_SECONDS
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = HSTS_INCLUDE_SUBDOMAINS
+    SECURE_HSTS_PRELOAD = HSTS_PRELOAD
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
