@@ -76,6 +76,7 @@ def test_production_accepts_secrets_from_files(tmp_path):
         KIEMCHUNG_SECRET_KEY_FILE=str(secret),
         KIEMCHUNG_ENCRYPTION_KEYS_FILE=str(keys),
         KIEMCHUNG_TIPLINE_SENDER_KEY="t" * 40,
+        KIEMCHUNG_EMAIL_BACKEND="smtp",
     )
     assert result.returncode == 0, result.stderr
     assert not (tmp_path / "var" / "encryption_key").exists()
@@ -110,6 +111,63 @@ def test_bad_value_names_the_variable(tmp_path, name, value):
     assert result.returncode == 2
     assert name in result.stderr and value in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def _production(**extra: str) -> dict[str, str]:
+    from cryptography.fernet import Fernet
+
+    return {
+        "KIEMCHUNG_ENV": "production",
+        "KIEMCHUNG_SECRET_KEY": "k" * 48,
+        "KIEMCHUNG_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        "KIEMCHUNG_TIPLINE_SENDER_KEY": "t" * 40,
+        **extra,
+    }
+
+
+@pytest.mark.parametrize("backend", [None, "console", "memory", "file"])
+def test_production_refuses_mail_that_is_never_sent(tmp_path, backend):
+    extra = {"KIEMCHUNG_EMAIL_BACKEND": backend} if backend else {}
+    result = _run(tmp_path, **_production(**extra))
+    assert result.returncode == 2
+    assert "KIEMCHUNG_EMAIL_BACKEND" in result.stderr
+    assert "Traceback" not in result.stderr
+    allowed = _run(tmp_path, **_production(**extra, KIEMCHUNG_EMAIL_ALLOW_UNSENT="true"))
+    assert allowed.returncode == 0, allowed.stderr
+
+
+def test_an_invalid_encryption_key_stops_start_up_without_showing_it(tmp_path):
+    from cryptography.fernet import Fernet
+
+    good = Fernet.generate_key().decode()
+    bad = "pas-une-cle-fernet-" + "x" * 20
+    for environment in (
+        _production(KIEMCHUNG_EMAIL_BACKEND="smtp", KIEMCHUNG_ENCRYPTION_KEYS=f"{good},{bad}"),
+        {"KIEMCHUNG_ENCRYPTION_KEYS": bad},
+    ):
+        result = _run(tmp_path, **environment)
+        assert result.returncode == 2
+        assert "KIEMCHUNG_ENCRYPTION_KEYS" in result.stderr
+        assert bad not in result.stderr and good not in result.stderr
+        assert "Traceback" not in result.stderr
+
+
+def test_generated_keys_can_live_outside_var(tmp_path):
+    keys = tmp_path / "keys"
+    result = _run(tmp_path, KIEMCHUNG_KEYS_DIR=str(keys))
+    assert result.returncode == 0, result.stderr
+    names = {"secret_key", "encryption_key", "tipline_sender_key"}
+    assert names <= {path.name for path in keys.iterdir()}
+    assert not names & {path.name for path in (tmp_path / "var").iterdir()}
+    assert oct(keys.stat().st_mode & 0o777) == "0o700"
+
+
+def test_keys_left_in_var_are_not_replaced_by_new_ones(tmp_path):
+    assert _run(tmp_path).returncode == 0
+    result = _run(tmp_path, KIEMCHUNG_KEYS_DIR=str(tmp_path / "keys"))
+    assert result.returncode == 2
+    assert "KIEMCHUNG_KEYS_DIR" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "keys" / "encryption_key").exists()
 
 
 def _https_production(tmp_path: Path, **extra: str) -> dict[str, str]:

@@ -153,10 +153,20 @@ LANGUAGE_CODE = env_choice(
     "KIEMCHUNG_LANGUAGE", "vi", ("vi", "en"), "Default interface language."
 )
 TIME_ZONE = env_str("KIEMCHUNG_TIME_ZONE", "Asia/Ho_Chi_Minh", "Time zone for dates shown.")
-EMAIL_URL = env_str(
+EMAIL_URL = env_choice(
     "KIEMCHUNG_EMAIL_BACKEND",
     "console",
-    "E-mail: `console` (print), `smtp` (use the KIEMCHUNG_SMTP_* settings) or `memory` (tests).",
+    ("console", "file", "smtp", "memory"),
+    "E-mail: `smtp` (use the KIEMCHUNG_SMTP_* settings), `console` (print only the recipients "
+    "and subject of each mail, never its body), `file` (write whole mails to var/mail/) or "
+    "`memory` (tests). Production refuses all but `smtp` unless "
+    "KIEMCHUNG_EMAIL_ALLOW_UNSENT is true.",
+)
+EMAIL_ALLOW_UNSENT = env_bool(
+    "KIEMCHUNG_EMAIL_ALLOW_UNSENT",
+    False,
+    "Let a production instance keep mail that is never sent (KIEMCHUNG_EMAIL_BACKEND other "
+    "than `smtp`): forwarded violation reports and staff notifications then reach no one.",
 )
 SMTP_HOST = env_str("KIEMCHUNG_SMTP_HOST", "127.0.0.1", "SMTP server host.")
 SMTP_PORT = env_int("KIEMCHUNG_SMTP_PORT", 25, "SMTP server port.")
@@ -256,7 +266,7 @@ if PRODUCTION:
 
 
 def _generated_secret() -> str:
-    key_file = VAR_DIR / "secret_key"
+    key_file = _key_file("secret_key")
     if key_file.exists():
         return key_file.read_text(encoding="utf-8").strip()
     VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -283,12 +293,35 @@ if PRODUCTION and not _encryption_keys:
 
 
 def _generated_encryption_key() -> list[str]:
+KEYS_DIR = Path(
+    env_str(
+        "KIEMCHUNG_KEYS_DIR",
+        "",
+        "Folder for the keys generated when KIEMCHUNG_SECRET_KEY, KIEMCHUNG_ENCRYPTION_KEYS or "
+        "KIEMCHUNG_TIPLINE_SENDER_KEY are unset (default: the var folder). Put it outside the "
+        "var folder so that a copy of var/ does not carry the keys that decrypt it.",
+    )
+    or VAR_DIR
+).resolve()
+
+
+def _key_file(name: str) -> Path:
+    """Where a generated key lives; refuses to start over when it was left in var/."""
+    key_file = KEYS_DIR / name
+    if KEYS_DIR != VAR_DIR and not key_file.exists() and (VAR_DIR / name).exists():
+        raise SettingError(
+            f"KIEMCHUNG_KEYS_DIR: {key_file} is missing but {VAR_DIR / name} exists; move it "
+            "there (a new key would make what the old one encrypted unreadable)"
+        )
+    return key_file
+
+
     from cryptography.fernet import Fernet
 
-    key_file = VAR_DIR / "encryption_key"
+    key_file = _key_file("encryption_key")
     if key_file.exists():
         return [key_file.read_text(encoding="utf-8").strip()]
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    key_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     key = Fernet.generate_key().decode()
     key_file.write_text(key, encoding="utf-8")
     key_file.chmod(0o600)
@@ -313,10 +346,10 @@ if PRODUCTION and len(_tipline_sender_key) < 32:
 
 
 def _generated_sender_key() -> str:
-    key_file = VAR_DIR / "tipline_sender_key"
+    key_file = _key_file("tipline_sender_key")
     if key_file.exists():
         return key_file.read_text(encoding="utf-8").strip()
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    key_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     key = secrets.token_urlsafe(48)
     key_file.write_text(key, encoding="utf-8")
     key_file.chmod(0o600)
@@ -325,6 +358,23 @@ def _generated_sender_key() -> str:
 
 TIPLINE_SENDER_KEY = _tipline_sender_key or _generated_sender_key()
 TIP_RETENTION_DAYS = env_int(
+
+def _check_encryption_keys(keys: list[str]) -> None:
+    from cryptography.fernet import Fernet
+
+    for position, key in enumerate(keys, start=1):
+        try:
+            Fernet(key.encode())
+        except (ValueError, TypeError):
+            # The key itself is never repeated in the message: it may end up in a log.
+            raise SettingError(
+                f"KIEMCHUNG_ENCRYPTION_KEYS: key {position} of {len(keys)} is not a Fernet key "
+                "(32 bytes in URL-safe base64, as Fernet.generate_key() makes them)"
+            ) from None
+
+
+_check_encryption_keys(ENCRYPTION_KEYS)
+
     "KIEMCHUNG_TIP_RETENTION_DAYS",
     90,
     "Closed tips, their messages and images are deleted this many days after they were closed.",
@@ -338,6 +388,11 @@ TIP_IMAGE_MAX_MB = env_int(
     minimum=1,
 )
 TIPLINE_WEBHOOK_MAX_KB = env_int(
+if PRODUCTION and EMAIL_URL != "smtp" and not EMAIL_ALLOW_UNSENT:
+    raise SettingError(
+        f"KIEMCHUNG_EMAIL_BACKEND={EMAIL_URL} sends no mail; set it to smtp in production "
+        "(or KIEMCHUNG_EMAIL_ALLOW_UNSENT=true to keep it)"
+    )
     "KIEMCHUNG_TIPLINE_WEBHOOK_MAX_KB",
     256,
     "Largest webhook body accepted from a chat platform, in KB; larger ones are refused "
@@ -432,7 +487,7 @@ if DATABASE_URL:
     except Exception as exc:
         raise SettingError(f"KIEMCHUNG_DATABASE_URL cannot be parsed: {exc}") from None
 else:
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    key_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
@@ -602,7 +657,8 @@ if EMAIL_URL == "smtp":
 elif EMAIL_URL == "memory":
     EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 else:
-    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    # Not Django's console backend: it would print tip texts into the server's output.
+    EMAIL_BACKEND = "kiemchung.core.mail.SummaryConsoleBackend"
 EMAIL_HOST = SMTP_HOST
 EMAIL_PORT = SMTP_PORT
 EMAIL_HOST_USER = SMTP_USER
@@ -623,3 +679,6 @@ LOGGING = {
         "httpx": {"level": "WARNING"},
     },
 }
+elif EMAIL_URL == "file":
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = str(VAR_DIR / "mail")

@@ -33,7 +33,7 @@ from kiemchung.tipline.models import (
 pytestmark = pytest.mark.usefixtures("no_matcher")
 
 def test_tip_text_never_in_logs_or_task_args(
-    client, tipline, settings, caplog, django_capture_on_commit_callbacks
+    client, tipline, settings, caplog, capfd, django_capture_on_commit_callbacks
 ):
     settings.TASKS = DATABASE_QUEUE
     marker = "DAU-HIEU-9f83b2 tin đồn về vắc-xin"
@@ -56,6 +56,9 @@ def test_tip_text_never_in_logs_or_task_args(
     assert Tip.objects.count() == 2, "the tips were made"
     assert DBTaskResult.objects.count() >= 6
     assert marker not in caplog.text
+    out, err = capfd.readouterr()
+    assert marker not in out + err, "nothing printed either"
+    assert all(marker not in email.message().as_string() for email in mail.outbox)
     assert marker not in raw_rows(DBTaskResult._meta.db_table)
     # At rest, every table holds it only encrypted.
     for model in (Tip, Message, InboundMessage, Conversation):
@@ -282,3 +285,48 @@ def test_a_burst_of_tips_makes_one_staff_notification_task(
             tip_received(team, text=f"Tin số {i} trong một đợt dồn dập")
     notices = DBTaskResult.objects.filter(task_path="kiemchung.tipline.tasks.staff_notify")
     assert notices.count() == 1
+
+
+def _development_mail_backend() -> str:
+    """The e-mail backend a development instance gets with KIEMCHUNG_EMAIL_BACKEND=console."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("KIEMCHUNG_")}
+    environ.update(KIEMCHUNG_EMAIL_BACKEND="console", KIEMCHUNG_ENV="development",
+                   KIEMCHUNG_VAR_DIR=os.environ.get("KIEMCHUNG_VAR_DIR", "var"))
+    result = subprocess.run(
+        [str(Path(sys.executable).with_name("kiemchung")), "shell", "-c",
+         "from django.conf import settings; print(settings.EMAIL_BACKEND)"],
+        env=environ, capture_output=True, text=True, timeout=120, check=True,
+    )
+    return result.stdout.strip().splitlines()[-1]
+
+
+def test_forwarded_report_never_reaches_the_server_output(
+    team, settings, capfd, caplog, django_capture_on_commit_callbacks
+):
+    """A violation report forwarded by a development instance: the mail is accounted for on
+    the console (to whom, which subject) but the tip's text goes nowhere but the mail."""
+    from kiemchung.core.models import Delivery, DeliveryStatus
+    from kiemchung.tipline.forwarding import tip_forward
+
+    settings.EMAIL_BACKEND = _development_mail_backend()
+    marker = "DAU-HIEU-4c1e77 kho hàng giả ở phố Hàng Bông"
+    tip = tip_received(team, text=marker, category="violation")
+    unit = services_staff.authority_unit_save(
+        workspace=team.workspace, actor=team.admin, name="Ủy ban nhân dân quận Hoàn Kiếm",
+        email="tiepnhan@hoankiem.example.vn", categories="hàng giả",
+    )
+    capfd.readouterr()
+    with caplog.at_level(logging.DEBUG), django_capture_on_commit_callbacks(execute=True):
+        tip_forward(tip=tip, unit=unit, actor=team.checker)
+
+    assert Delivery.objects.get(key=f"tipline-forward:{tip.pk}").status == DeliveryStatus.SENT
+    out, err = capfd.readouterr()
+    assert "tiepnhan@hoankiem.example.vn" in out, "the mail is accounted for"
+    assert marker not in out + err
+    assert marker not in caplog.text
+    assert not mail.outbox, "the development backend keeps nothing in memory either"
