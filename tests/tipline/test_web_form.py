@@ -79,6 +79,65 @@ def test_an_image_over_the_size_limit_is_refused(client, form_url, settings):
     assert "không được lớn hơn 1 MB" in response.content.decode()
 
 
+def test_a_tiny_file_announcing_a_huge_image_is_refused_before_it_is_decoded(
+    client, form_url
+):
+    """A one-bit 6000 × 6000 PNG is a few KB; decoded for re-encoding it took ~450 MB."""
+    import time
+
+    from kiemchung.tipline import images
+
+    side = 6000
+    out = BytesIO()
+    Image.new("1", (side, side)).save(out, format="PNG")
+    data = out.getvalue()
+    assert len(data) * images.PIXELS_PER_BYTE < side * side < images.Image.MAX_IMAGE_PIXELS
+
+    started = time.monotonic()
+    with pytest.raises(images.ImageRefused) as refused:
+        images.image_clean(data)
+    assert time.monotonic() - started < 0.5, "refused from the header, not after decoding"
+    assert "6000 × 6000" in refused.value.message
+
+    upload = SimpleUploadedFile("anh.png", data, content_type="image/png")
+    response = client.post(form_url, {"category": "check", "text": TEXT, "images": [upload]})
+    assert response.status_code == 400
+    assert "6000 × 6000" in response.content.decode()
+    assert Tip.objects.count() == 0
+
+
+def test_an_image_with_far_more_pixels_than_its_bytes_carry_is_refused():
+    from kiemchung.tipline import images
+
+    side = int(images.MAX_PIXELS**0.5) - 1
+    out = BytesIO()
+    Image.new("1", (side, side)).save(out, format="PNG")
+    with pytest.raises(images.ImageRefused) as refused:
+        images.image_clean(out.getvalue())
+    assert f"{side} × {side}" in refused.value.message and "ảnh gốc" in refused.value.message
+
+
+def test_an_image_with_more_pixels_than_a_tip_needs_is_refused(client, form_url):
+    from kiemchung.tipline import images
+
+    width = 10_000
+    height = images.MAX_PIXELS // width + 1
+    out = BytesIO()
+    # Noise, so that the file is large enough for its pixels: only the pixel limit refuses it.
+    Image.effect_noise((width, height), 64).save(out, format="PNG", compress_level=1)
+    with pytest.raises(images.ImageRefused) as refused:
+        images.image_clean(out.getvalue())
+    assert f"{images.MAX_PIXELS // 1_000_000} triệu điểm ảnh" in refused.value.message
+
+
+def test_a_photo_of_ordinary_proportions_is_kept():
+    from kiemchung.tipline import images
+
+    out = BytesIO()
+    Image.effect_noise((2400, 1800), 40).convert("RGB").save(out, format="JPEG", quality=70)
+    assert images.image_clean(out.getvalue()).width == 2400
+
+
 def test_a_request_larger_than_any_allowed_is_refused_before_it_is_read(team, rf, form_url):
     from kiemchung.tipline import views_public
 
