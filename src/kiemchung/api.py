@@ -1,9 +1,86 @@
-"""The JSON API: one NinjaAPI, each app adding its router."""
+"""The JSON API: v1 under /api/v1/, and the first API under /api/, deprecated.
+
+Each app adds its router. v1 answers every refusal in one error format (core/api.py), pages
+with cursors, checks token scopes and rate limits; docs/API.md describes it.
+"""
 
 from __future__ import annotations
 
-from ninja import NinjaAPI
+from collections.abc import Callable
+from typing import Any
 
-api = NinjaAPI(title="kiemchung API", version="1", urls_namespace="api")
+from django.http import HttpRequest, HttpResponse
+from django.urls import URLPattern, URLResolver
+from ninja import NinjaAPI, Swagger
+
+from kiemchung.core.api import install_errors
+
+# Swagger UI from ninja's own static files ("ninja" is an installed app): no CDN, no inline
+# script, and no call to the public validator.
+_DOCS = Swagger(settings={"validatorUrl": None})
+
+# When /api/ stops answering; sent in the Sunset header of each of its answers.
+LEGACY_SUNSET = "Thu, 31 Dec 2027 00:00:00 GMT"
+LEGACY_NOTE = (
+    "Deprecated: use /api/v1/ (see its documentation at /api/v1/docs). This first API keeps "
+    "working for one more release."
+)
+
+
+class LegacyNinjaAPI(NinjaAPI):
+    """The first API: every operation marked deprecated in its OpenAPI document."""
+
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
+        schema = super().get_openapi_schema(*args, **kwargs)
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                if isinstance(operation, dict):
+                    operation["deprecated"] = True
+        return schema
+
+
+api = LegacyNinjaAPI(
+    title="kiemchung API (deprecated)",
+    version="1",
+    description=LEGACY_NOTE,
+    urls_namespace="api",
+    docs=_DOCS,
+)
 api.add_router("/claims/", "kiemchung.claims.api.router")
 api.add_router("/accounts/", "kiemchung.accounts.api.router")
+
+api_v1 = NinjaAPI(
+    title="kiemchung API",
+    version="1.0",
+    description="The newsroom's API: claims, evidence, verdicts and their review, fact-checks, "
+    'items, sources, tips for staff and "already checked?". Bearer token, scopes, cursor '
+    'pages; every error is `{"error": {"code", "message", "field"}}`.',
+    urls_namespace="api-v1",
+    docs=_DOCS,
+)
+install_errors(api_v1)
+api_v1.add_router("/", "kiemchung.claims.api_v1.router")
+api_v1.add_router("/", "kiemchung.claims.api_v1_verdicts.router")
+api_v1.add_router("/", "kiemchung.monitoring.api.router")
+api_v1.add_router("/", "kiemchung.tipline.api.router")
+api_v1.add_router("/", "kiemchung.accounts.api.router_v1")
+
+
+def _deprecated(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        response["Deprecation"] = "true"
+        response["Sunset"] = LEGACY_SUNSET
+        response["Link"] = '</api/v1/docs>; rel="successor-version"'
+        return response
+
+    return wrapped
+
+
+def legacy_urls() -> tuple[list[URLPattern | URLResolver], str, str]:
+    """The first API's URLs, each answer carrying `Deprecation`, `Sunset` and a link to v1."""
+    patterns, app_name, namespace = api.urls
+    for pattern in patterns:
+        if isinstance(pattern, URLPattern):
+            pattern.callback = _deprecated(pattern.callback)
+    return patterns, app_name, namespace

@@ -143,6 +143,12 @@ LOGIN_ATTEMPTS = env_int(
     "Failed logins allowed per account and per client in 15 minutes before login is paused.",
     minimum=1,
 )
+API_RATE_LIMIT = env_int(
+    "KIEMCHUNG_API_RATE_LIMIT",
+    120,
+    "Requests each API token may make per minute; past it the API answers 429 with Retry-After.",
+    minimum=1,
+)
 UPLOAD_MAX_MB = env_int(
     "KIEMCHUNG_UPLOAD_MAX_MB",
     20,
@@ -434,6 +440,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_tasks",
     "django_tasks_db",
+    # The API docs page: Swagger UI from ninja's own static files, no CDN.
+    "ninja",
     "kiemchung.core",
     "kiemchung.accounts",
     "kiemchung.audit",

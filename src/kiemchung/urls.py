@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from kiemchung.api import api
+from kiemchung.api import api_v1, legacy_urls
 from kiemchung.core import views as core_views
 
 urlpatterns = [
@@ -20,7 +20,8 @@ urlpatterns = [
     path("p/", include("kiemchung.publishing.urls_reader")),
     path("newsroom/", include("kiemchung.publishing.urls_newsroom")),
     path("so-lieu/", include("kiemchung.insights.urls")),
-    path("api/", api.urls),
+    path("api/v1/", api_v1.urls),
+    path("api/", legacy_urls()),
     path("i18n/", include("django.conf.urls.i18n")),
     path("django-admin/", admin.site.urls),
 ]

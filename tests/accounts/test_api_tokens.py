@@ -107,9 +107,12 @@ def test_api_says_who_the_token_belongs_to(team):
 
 def test_token_is_shown_once_on_the_security_page(client, team):
     client.force_login(team.checker)
-    response = client.post(reverse("accounts:token_create"), {"name": "Tập lệnh"})
+    response = client.post(
+        reverse("accounts:token_create"), {"name": "Tập lệnh", "scopes": ["read", "tipline"]}
+    )
     assert response.status_code == 200
     token = ApiToken.objects.get(member__user=team.checker)
+    assert token.scopes == ["read", "tipline"]
     page = response.content.decode()
     raw = page.split('id="new-token" value="', 1)[1].split('"', 1)[0]
     assert raw.startswith(f"kc_{token.prefix}_")
@@ -118,6 +121,14 @@ def test_token_is_shown_once_on_the_security_page(client, team):
     later = client.get(reverse("accounts:security")).content.decode()
     assert "Tập lệnh" in later
     assert raw not in later
+
+
+def test_token_needs_a_scope(client, team):
+    client.force_login(team.checker)
+    response = client.post(reverse("accounts:token_create"), {"name": "Tập lệnh"})
+    assert response.status_code == 400
+    assert "Hãy chọn ít nhất một phạm vi cho mã truy cập." in response.content.decode()
+    assert not ApiToken.objects.exists()
 
 
 def test_token_needs_a_name(client, team):

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest
 from ninja import Router, Schema
 
 from kiemchung.accounts.auth import ApiTokenAuth
-from kiemchung.accounts.models import Member
+from kiemchung.accounts.models import ApiToken, Member
+from kiemchung.core.api import check_query, errors
 
 router = Router(auth=ApiTokenAuth(), tags=["accounts"])
 
@@ -27,3 +30,30 @@ def me(request: HttpRequest) -> MeOut:
         workspace_name=member.workspace.name,
         role=member.role,
     )
+
+
+router_v1 = Router(auth=ApiTokenAuth(), tags=["accounts"])
+
+
+class TokenOut(Schema):
+    name: str
+    prefix: str
+    scopes: list[str]
+
+
+class MeV1Out(MeOut):
+    token: TokenOut
+
+
+@router_v1.get(
+    "/me",
+    response={200: MeV1Out, **errors()},
+    summary="The member the API token belongs to, and the token's scopes",
+)
+def me_v1(request: HttpRequest) -> dict[str, Any]:
+    check_query(request, ())
+    token: ApiToken = request.api_token  # type: ignore[attr-defined]
+    return {
+        **me(request).dict(),
+        "token": {"name": token.name, "prefix": token.prefix, "scopes": list(token.scopes)},
+    }

@@ -12,7 +12,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from kiemchung.accounts import ratelimit, selectors
-from kiemchung.accounts.models import Role, Workspace
+from kiemchung.accounts.models import ApiScope, Role, Workspace
 from kiemchung.matching.thresholds import DEFAULT_AUTO, DEFAULT_SUGGEST
 
 if TYPE_CHECKING:
@@ -128,6 +128,17 @@ class ApiTokenForm(forms.Form):
         max_length=80,
         help_text=_("Để nhớ mã này dùng cho việc gì, ví dụ: “Tập lệnh nhập nguồn tin”."),
         widget=forms.TextInput(attrs=_attrs(autocomplete="off")),
+    )
+    scopes = forms.MultipleChoiceField(
+        label=_("Phạm vi"),
+        choices=ApiScope.choices,
+        initial=[ApiScope.READ],
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Hãy chọn ít nhất một phạm vi cho mã truy cập.")},
+        help_text=_(
+            "Mã chỉ làm được những việc trong phạm vi đã chọn, và không quá quyền của vai trò "
+            "của bạn."
+        ),
     )
 
 

@@ -104,6 +104,19 @@ class Member(TimeStamped):
         return f"{self.user} ({self.role})"
 
 
+class ApiScope(models.TextChoices):
+    """What a token may do, on top of what its member's role allows."""
+
+    READ = "read", _("Đọc nhận định, kết luận, mục tin, nguồn")
+    WRITE = "write", _("Ghi: nhận định, bằng chứng, bản nháp, gửi duyệt, duyệt")
+    PUBLISH = "publish", _("Công bố và đính chính")
+    TIPLINE = "tipline", _("Đọc tin báo (không có danh tính người gửi)")
+
+
+# Tokens made before scopes existed could read and write, and keep doing so.
+LEGACY_SCOPES = [ApiScope.READ.value, ApiScope.WRITE.value]
+
+
 class ApiToken(TimeStamped):
     """A token for the JSON API; only its SHA-256 digest is stored."""
 
@@ -114,9 +127,13 @@ class ApiToken(TimeStamped):
     digest = models.CharField(max_length=64, unique=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    scopes = models.JSONField(_("phạm vi"), default=list, blank=True)
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+    def has_scope(self, scope: str) -> bool:
+        return scope in (self.scopes or [])
 
 
 class TotpDevice(TimeStamped):

@@ -1,9 +1,13 @@
-"""Failed-login counting in the cache, per account and per client address.
+"""Counting in the cache: failed logins per account and per client address, API requests per
+token.
 
-Only keyed hashes go to the cache, so neither addresses nor login names are stored anywhere.
+Only keyed hashes and token ids go to the cache, so neither addresses nor login names are
+stored anywhere.
 """
 
 from __future__ import annotations
+
+import time
 
 from django.conf import settings
 from django.core.cache import cache
@@ -47,3 +51,23 @@ def record_failure(*keys: str) -> None:
 
 def clear(*keys: str) -> None:
     cache.delete_many(list(keys))
+
+
+API_WINDOW_SECONDS = 60
+
+
+def api_request_allowed(token_id: int, *, now: float | None = None) -> int | None:
+    """Count one API request for this token; None if within KIEMCHUNG_API_RATE_LIMIT a minute,
+    else how many seconds until the next window opens."""
+    now = time.time() if now is None else now
+    window = int(now // API_WINDOW_SECONDS)
+    key = f"api-requests:{token_id}:{window}"
+    cache.add(key, 0, timeout=API_WINDOW_SECONDS + 5)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=API_WINDOW_SECONDS + 5)
+        count = 1
+    if count <= settings.API_RATE_LIMIT:
+        return None
+    return max(1, int((window + 1) * API_WINDOW_SECONDS - now))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Iterable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +23,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from kiemchung.accounts import selectors, totp
-from kiemchung.accounts.models import ApiToken, Member, Role, TotpDevice, Workspace
+from kiemchung.accounts.models import (
+    LEGACY_SCOPES,
+    ApiScope,
+    ApiToken,
+    Member,
+    Role,
+    TotpDevice,
+    Workspace,
+)
 from kiemchung.accounts.permissions import Action, require
 from kiemchung.audit.services import audit_record
 from kiemchung.claims.services import ratings_ensure_default
@@ -334,13 +343,26 @@ def _token_digest(raw: str) -> str:
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
-def api_token_create(*, member: Member, name: str) -> tuple[ApiToken, str]:
-    """A new API token for the member; the returned secret is shown once and never stored."""
+def api_token_create(
+    *, member: Member, name: str, scopes: Iterable[str] = tuple(LEGACY_SCOPES)
+) -> tuple[ApiToken, str]:
+    """A new API token for the member; the returned secret is shown once and never stored.
+
+    Scopes narrow what the token may do (read and write unless told, as before scopes
+    existed); the member's role still decides every action.
+    """
     if not member.is_active:
         raise PermissionDenied(_("Tài khoản của bạn không còn hoạt động trong nhóm này."))
     name = name.strip()
     if not name:
         raise ValidationError({"name": _("Hãy đặt tên cho mã truy cập.")})
+    chosen = {str(scope) for scope in scopes}
+    unknown = chosen - set(ApiScope.values)
+    if unknown:
+        names = ", ".join(sorted(unknown))
+        raise ValidationError({"scopes": _("Phạm vi không hợp lệ: %(names)s.") % {"names": names}})
+    if not chosen:
+        raise ValidationError({"scopes": _("Hãy chọn ít nhất một phạm vi cho mã truy cập.")})
     prefix = secrets.token_hex(4)
     raw = f"{TOKEN_SCHEME}_{prefix}_{secrets.token_urlsafe(32)}"
     token = ApiToken.objects.create(
@@ -349,13 +371,14 @@ def api_token_create(*, member: Member, name: str) -> tuple[ApiToken, str]:
         name=name[:80],
         prefix=prefix,
         digest=_token_digest(raw),
+        scopes=[scope for scope in ApiScope.values if scope in chosen],
     )
     audit_record(
         workspace=member.workspace,
         actor=member.user,
         action="api_token.create",
         obj=token,
-        after={"name": token.name, "prefix": prefix},
+        after={"name": token.name, "prefix": prefix, "scopes": token.scopes},
     )
     return token, raw
 

@@ -238,7 +238,9 @@ def token_create(request: HttpRequest) -> HttpResponse:
         try:
             with transaction.atomic():
                 token, raw = services.api_token_create(
-                    member=member, name=form.cleaned_data["name"]
+                    member=member,
+                    name=form.cleaned_data["name"],
+                    scopes=form.cleaned_data["scopes"],
                 )
         except ValidationError as exc:
             _attach(form, exc)

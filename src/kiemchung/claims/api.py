@@ -14,11 +14,12 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from kiemchung.accounts.auth import ApiTokenAuth
-from kiemchung.accounts.models import Member
+from kiemchung.accounts.models import ApiScope, Member
 from kiemchung.claims import matching, selectors, services
 from kiemchung.claims.models import Claim, ClaimState, Evidence, FactCheck
 
-router = Router(auth=ApiTokenAuth(), tags=["claims"])
+router = Router(auth=ApiTokenAuth(scope=ApiScope.READ), tags=["claims"])
+WRITE = ApiTokenAuth(scope=ApiScope.WRITE)
 
 T = TypeVar("T")
 
@@ -245,6 +246,7 @@ def claims_list(request: HttpRequest, filters: Query[ClaimFilters]) -> list[dict
 
 @router.post(
     "/",
+    auth=WRITE,
     response={201: ClaimOut, 403: ErrorOut, 422: ErrorOut},
     summary="Record a new claim",
 )
@@ -347,6 +349,7 @@ def claims_get(request: HttpRequest, claim_id: int) -> dict[str, Any]:
 
 @router.post(
     "/{claim_id}/evidence",
+    auth=WRITE,
     response={201: EvidenceOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     summary="Add a source to a claim",
 )
