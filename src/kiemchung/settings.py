@@ -271,34 +271,6 @@ if PRODUCTION:
         raise SettingError("KIEMCHUNG_TASKS=immediate is for tests; refused in production")
 
 
-def _generated_secret() -> str:
-    key_file = _key_file("secret_key")
-    if key_file.exists():
-        return key_file.read_text(encoding="utf-8").strip()
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(50)
-    key_file.write_text(key, encoding="utf-8")
-    key_file.chmod(0o600)
-    return key
-
-
-SECRET_KEY = _secret or _generated_secret()
-
-_encryption_keys = env_list(
-    "KIEMCHUNG_ENCRYPTION_KEYS",
-    [],
-    "Keys that encrypt tipster contacts, tip texts and outlet credentials at rest (Fernet keys, "
-    "newest first; older keys still decrypt until `kiemchung rotatekeys` re-encrypts). "
-    "Generated into var/encryption_key when unset, except in production, where they must be given.",
-)
-if PRODUCTION and not _encryption_keys:
-    raise SettingError(
-        "KIEMCHUNG_ENCRYPTION_KEYS (or KIEMCHUNG_ENCRYPTION_KEYS_FILE) must be set when "
-        "KIEMCHUNG_ENV=production"
-    )
-
-
-def _generated_encryption_key() -> list[str]:
 KEYS_DIR = Path(
     env_str(
         "KIEMCHUNG_KEYS_DIR",
@@ -322,6 +294,34 @@ def _key_file(name: str) -> Path:
     return key_file
 
 
+def _generated_secret() -> str:
+    key_file = _key_file("secret_key")
+    if key_file.exists():
+        return key_file.read_text(encoding="utf-8").strip()
+    key_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(50)
+    key_file.write_text(key, encoding="utf-8")
+    key_file.chmod(0o600)
+    return key
+
+
+SECRET_KEY = _secret or _generated_secret()
+
+_encryption_keys = env_list(
+    "KIEMCHUNG_ENCRYPTION_KEYS",
+    [],
+    "Keys that encrypt tipster contacts, tip texts and outlet credentials at rest (Fernet keys, "
+    "newest first; older keys still decrypt until `kiemchung rotatekeys` re-encrypts). "
+    "Generated into var/encryption_key when unset, except in production, where they must be given.",
+)
+if PRODUCTION and not _encryption_keys:
+    raise SettingError(
+        "KIEMCHUNG_ENCRYPTION_KEYS (or KIEMCHUNG_ENCRYPTION_KEYS_FILE) must be set when "
+        "KIEMCHUNG_ENV=production"
+    )
+
+
+def _generated_encryption_key() -> list[str]:
     from cryptography.fernet import Fernet
 
     key_file = _key_file("encryption_key")
@@ -336,34 +336,6 @@ def _key_file(name: str) -> Path:
 
 ENCRYPTION_KEYS = _encryption_keys or _generated_encryption_key()
 
-_tipline_sender_key = env_str(
-    "KIEMCHUNG_TIPLINE_SENDER_KEY",
-    "",
-    "Key of the HMAC that turns a tipster's platform and id into the only identifier stored. "
-    "Changing it makes every sender new. Generated into var/tipline_sender_key when unset, "
-    "except in production, where it must be given.",
-    secret=True,
-)
-if PRODUCTION and len(_tipline_sender_key) < 32:
-    raise SettingError(
-        "KIEMCHUNG_TIPLINE_SENDER_KEY (or KIEMCHUNG_TIPLINE_SENDER_KEY_FILE) must be set, "
-        "at least 32 characters, when KIEMCHUNG_ENV=production"
-    )
-
-
-def _generated_sender_key() -> str:
-    key_file = _key_file("tipline_sender_key")
-    if key_file.exists():
-        return key_file.read_text(encoding="utf-8").strip()
-    key_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(48)
-    key_file.write_text(key, encoding="utf-8")
-    key_file.chmod(0o600)
-    return key
-
-
-TIPLINE_SENDER_KEY = _tipline_sender_key or _generated_sender_key()
-TIP_RETENTION_DAYS = env_int(
 
 def _check_encryption_keys(keys: list[str]) -> None:
     from cryptography.fernet import Fernet
@@ -381,6 +353,39 @@ def _check_encryption_keys(keys: list[str]) -> None:
 
 _check_encryption_keys(ENCRYPTION_KEYS)
 
+_tipline_sender_key = env_str(
+    "KIEMCHUNG_TIPLINE_SENDER_KEY",
+    "",
+    "Key of the HMAC that turns a tipster's platform and id into the only identifier stored. "
+    "Changing it makes every sender new. Generated into var/tipline_sender_key when unset, "
+    "except in production, where it must be given.",
+    secret=True,
+)
+if PRODUCTION and len(_tipline_sender_key) < 32:
+    raise SettingError(
+        "KIEMCHUNG_TIPLINE_SENDER_KEY (or KIEMCHUNG_TIPLINE_SENDER_KEY_FILE) must be set, "
+        "at least 32 characters, when KIEMCHUNG_ENV=production"
+    )
+if PRODUCTION and EMAIL_URL != "smtp" and not EMAIL_ALLOW_UNSENT:
+    raise SettingError(
+        f"KIEMCHUNG_EMAIL_BACKEND={EMAIL_URL} sends no mail; set it to smtp in production "
+        "(or KIEMCHUNG_EMAIL_ALLOW_UNSENT=true to keep it)"
+    )
+
+
+def _generated_sender_key() -> str:
+    key_file = _key_file("tipline_sender_key")
+    if key_file.exists():
+        return key_file.read_text(encoding="utf-8").strip()
+    key_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    key_file.write_text(key, encoding="utf-8")
+    key_file.chmod(0o600)
+    return key
+
+
+TIPLINE_SENDER_KEY = _tipline_sender_key or _generated_sender_key()
+TIP_RETENTION_DAYS = env_int(
     "KIEMCHUNG_TIP_RETENTION_DAYS",
     90,
     "Closed tips, their messages and images are deleted this many days after they were closed.",
@@ -394,11 +399,6 @@ TIP_IMAGE_MAX_MB = env_int(
     minimum=1,
 )
 TIPLINE_WEBHOOK_MAX_KB = env_int(
-if PRODUCTION and EMAIL_URL != "smtp" and not EMAIL_ALLOW_UNSENT:
-    raise SettingError(
-        f"KIEMCHUNG_EMAIL_BACKEND={EMAIL_URL} sends no mail; set it to smtp in production "
-        "(or KIEMCHUNG_EMAIL_ALLOW_UNSENT=true to keep it)"
-    )
     "KIEMCHUNG_TIPLINE_WEBHOOK_MAX_KB",
     256,
     "Largest webhook body accepted from a chat platform, in KB; larger ones are refused "
@@ -495,7 +495,7 @@ if DATABASE_URL:
     except Exception as exc:
         raise SettingError(f"KIEMCHUNG_DATABASE_URL cannot be parsed: {exc}") from None
 else:
-    key_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
@@ -664,6 +664,9 @@ if EMAIL_URL == "smtp":
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 elif EMAIL_URL == "memory":
     EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+elif EMAIL_URL == "file":
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = str(VAR_DIR / "mail")
 else:
     # Not Django's console backend: it would print tip texts into the server's output.
     EMAIL_BACKEND = "kiemchung.core.mail.SummaryConsoleBackend"
@@ -687,6 +690,3 @@ LOGGING = {
         "httpx": {"level": "WARNING"},
     },
 }
-elif EMAIL_URL == "file":
-    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
-    EMAIL_FILE_PATH = str(VAR_DIR / "mail")
