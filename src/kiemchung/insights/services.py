@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy
 
 from kiemchung.accounts.models import Workspace
 from kiemchung.audit.services import audit_record
+from kiemchung.core import events
 from kiemchung.core.models import Delivery
 from kiemchung.insights.models import (
     InsightsSettings,
@@ -58,7 +59,8 @@ FIGURE_LABELS: dict[str, Any] = {
     "new_followers": gettext_lazy("Người theo dõi mới (thay đổi)"),
 }
 CANDIDATES: dict[str, tuple[str, ...]] = {
-    "day": ("date", "ngày", "day", "publish time", "video publish time", "posted",
+    # A post export's own "Date" column says "Lifetime"; its publish time is the day.
+    "day": ("publish time", "video publish time", "posted", "date", "ngày", "day",
             "thời gian", "time"),
     "post_id": ("post id", "content", "video id", "message id", "id bài viết", "mã bài viết"),
     "url": ("permalink", "post url", "link", "url", "đường dẫn"),
@@ -325,8 +327,10 @@ def import_run(job: ReachImport) -> ReachImport:
     job.save(update_fields=["status", "rows_done", "days_stored", "posts_stored", "bad_rows",
                             "problems", "updated_at"])
     batch: list[ParsedRow] = []
+    days_seen: list[date] = []
 
     def flush() -> None:
+        days_seen.extend(row.day for row in batch if row.day is not None)
         days, posts = _store(job, batch)
         job.days_stored += days
         job.posts_stored += posts
@@ -359,5 +363,10 @@ def import_run(job: ReachImport) -> ReachImport:
     job.status = ReachImportStatus.DONE
     job.finished_at = timezone.now()
     job.save(update_fields=["status", "finished_at", "updated_at"])
+    events.reach_imported(
+        workspace=job.workspace, import_id=job.pk, platform=job.page.platform,
+        rows=job.days_stored + job.posts_stored,
+        period_start=min(days_seen, default=None), period_end=max(days_seen, default=None),
+    )
     return job
 
