@@ -152,7 +152,9 @@ API_RATE_LIMIT = env_int(
 UPLOAD_MAX_MB = env_int(
     "KIEMCHUNG_UPLOAD_MAX_MB",
     20,
-    "Largest evidence document a member may upload, in MB.",
+    "Largest file a member may upload (an evidence document, a platform export to import, "
+    "a ClaimReview file), in MB. `kiemchung run` refuses, before reading it, a request body "
+    "larger than every upload limit.",
     minimum=1,
 )
 LANGUAGE_CODE = env_choice(

@@ -150,6 +150,20 @@ def test_upload_map_preview_and_import(client, team):
     assert job.mapping == {"text": "message", "url": "link", "reactions": "likes"}
 
 
+def test_an_export_over_the_upload_limit_is_refused_with_the_limit(client, team, settings):
+    settings.UPLOAD_MAX_MB = 1
+    _login(client, team.checker)
+    line = json.dumps({"message": RUMOUR}, ensure_ascii=False) + "\n"
+    data = io.BytesIO((line * (1024 * 1024 // len(line) + 2)).encode())
+    data.name = "fb.jsonl"
+    page = client.post(reverse("monitoring:import_new"),
+                       {"file": data, "source": "Trang A xuất", "platform": "facebook"})
+    assert page.status_code == 200
+    assert "Tệp lớn hơn 1 MB" in page.content.decode()
+    assert not ImportJob.objects.exists()
+    assert "kiemchung_monitoring_upload" not in client.session
+
+
 def test_paste_urls_makes_one_off_sources(client, team):
     _login(client, team.checker).post(
         reverse("monitoring:paste"), {"urls": "https://example.org/a\nkhông phải đường dẫn"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from kiemchung.accounts.models import Workspace
@@ -89,6 +90,18 @@ class UploadForm(forms.Form):
         choices=[("facebook", "Facebook"), ("youtube", "YouTube"), ("tiktok", "TikTok"),
                  ("web", "Web"), ("other", _("Khác"))],
     )
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload.size > settings.UPLOAD_MAX_MB * 1024 * 1024:
+            raise forms.ValidationError(
+                _(
+                    "Tệp lớn hơn %(mb)d MB. Hãy chia nhỏ tệp, hoặc nhờ quản trị viên nhập bằng "
+                    "lệnh `kiemchung ingest`."
+                )
+                % {"mb": settings.UPLOAD_MAX_MB}
+            )
+        return upload
 
 
 FIELD_LABELS = {

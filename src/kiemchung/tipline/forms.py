@@ -10,10 +10,15 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from kiemchung.tipline.images import CleanImage, ImageRefused, image_clean
+from kiemchung.tipline.images import (
+    WEB_FORM_MAX_IMAGES,
+    CleanImage,
+    ImageRefused,
+    image_clean,
+)
 from kiemchung.tipline.models import TipCategory
 
-MAX_IMAGES = 3
+MAX_IMAGES = WEB_FORM_MAX_IMAGES
 MAX_TEXT = 5000
 
 

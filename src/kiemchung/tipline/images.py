@@ -19,6 +19,8 @@ MAX_PIXELS = 25_000_000
 # million. Each byte of the file buys this many pixels.
 FREE_PIXELS = 4_000_000
 PIXELS_PER_BYTE = 100
+# Images one submission of the web form may carry.
+WEB_FORM_MAX_IMAGES = 3
 # Only the first frame is kept; an animation with more frames than this is not a photo.
 MAX_FRAMES = 100
 

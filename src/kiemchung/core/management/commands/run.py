@@ -19,6 +19,24 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
+def request_body_max_bytes() -> int:
+    """The largest request body any page accepts, with a margin for the form's framing.
+
+    The server refuses a longer body by its Content-Length, before reading it, instead of
+    spooling up to waitress's default of 1 GB for a page that would refuse it afterwards.
+    """
+    from kiemchung.tipline.images import WEB_FORM_MAX_IMAGES
+
+    megabyte = 1024 * 1024
+    largest = max(
+        settings.UPLOAD_MAX_MB * megabyte,  # an evidence document, a platform export
+        settings.TIP_IMAGE_MAX_MB * WEB_FORM_MAX_IMAGES * megabyte,  # the tipline's web form
+        settings.TIPLINE_WEBHOOK_MAX_KB * 1024,
+        settings.DATA_UPLOAD_MAX_MEMORY_SIZE,
+    )
+    return largest + megabyte
+
+
 class Command(BaseCommand):
     help = (
         "Serve kiemchung with the built-in web server (waitress) and, on the database queue, "
@@ -74,6 +92,7 @@ class Command(BaseCommand):
             threads=threads or settings.WEB_THREADS,
             ident="kiemchung",
             clear_untrusted_proxy_headers=True,
+            max_request_body_size=request_body_max_bytes(),
             **(
                 {
                     "trusted_proxy": trusted_proxy,
