@@ -142,3 +142,45 @@ def test_a_worker_in_another_process_starts_a_task_as_soon_as_it_is_enqueued(
             worker.terminate()
             worker.wait(30)
     assert took < 10, migrated.log("pg-waking-worker")
+
+
+API_TEXT_SCRIPT = r"""
+from django.test import Client
+from kiemchung.accounts import services
+from kiemchung.accounts.models import Member, Workspace
+from django.contrib.auth import get_user_model
+
+workspace = Workspace.objects.create(name="Nhóm", slug="nhom-api-text")
+user = get_user_model().objects.create_user(username="api-text", password="mat-khau-dai-123")
+member = Member.objects.create(workspace=workspace, user=user, role="checker")
+_token, raw = services.api_token_create(member=member, name="kiểm tra")
+client = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+answers = {}
+for name, text in (("nul", "chanh\x00 chữa ung thư"), ("surrogate", "chanh \ud800 chữa")):
+    response = client.post("/api/claims/", {"text": text}, content_type="application/json")
+    answers[name] = [response.status_code, response.json()["detail"][0]["loc"][-1]]
+claim = client.post("/api/claims/", {"text": "Một nhận định"}, content_type="application/json")
+evidence = client.post(f"/api/claims/{claim.json()['id']}/evidence",
+                       {"kind": "note", "note": "ghi\x00chú"}, content_type="application/json")
+answers["evidence"] = [evidence.status_code, evidence.json()["detail"][0]["loc"][-1]]
+for name, path in (("q", "/api/claims/?q=chanh%00"),
+                   ("already", "/api/claims/already-checked?q=chanh%00")):
+    response = client.get(path)
+    answers[name] = [response.status_code, response.json()["detail"][0]["loc"][-1]]
+print(json.dumps(answers))
+"""
+
+
+def test_nul_and_lone_surrogates_through_the_api_are_refused_naming_the_field(migrated, database):
+    """PostgreSQL refuses NUL in text and no database encodes a lone surrogate: the API answers
+    422 naming the field instead of a 500."""
+    answers = migrated.python(API_TEXT_SCRIPT)
+    assert answers == {
+        "nul": [422, "text"],
+        "surrogate": [422, "text"],
+        "evidence": [422, "note"],
+        "q": [422, "q"],
+        "already": [422, "q"],
+    }
+    rows = database.execute("SELECT count(*) FROM claims_claim WHERE text LIKE %s", ["%chanh%"])
+    assert rows.fetchone()[0] == 0

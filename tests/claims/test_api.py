@@ -156,3 +156,45 @@ def test_the_api_is_described_in_openapi(team, client):
 
     assert "/api/claims/" in schema["paths"]
     assert "/api/claims/{claim_id}/evidence" in schema["paths"]
+
+
+def _refused_field(response):
+    """The field a legacy validation refusal names (its location's last part)."""
+    [problem] = response.json()["detail"]
+    return problem["loc"][-1], problem["msg"]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("text", "Uống nước chanh\x00 chữa ung thư"),
+        ("text", "Uống nước chanh \ud800 chữa ung thư"),
+        ("topic", "Sức\x00khỏe"),
+        ("appearance_url", "https://facebook.com/\udfff"),
+    ],
+)
+def test_nul_and_lone_surrogates_in_a_new_claim_are_a_422_naming_the_field(
+    team, api, field, value
+):
+    payload = {"text": "Một nhận định bình thường", field: value}
+    response = api("checker", "post", "", payload)
+
+    assert response.status_code == 422, response.content
+    named, message = _refused_field(response)
+    assert named == field
+    assert "NUL" in message or "surrogate" in message
+    assert not Claim.objects.exists()
+
+
+def test_nul_and_lone_surrogates_in_evidence_and_searches_are_refused(team, api):
+    claim = claim_opened(team)
+    for payload in ({"kind": "note", "note": "ghi chú\x00"}, {"kind": "note", "title": "\ud83d"}):
+        response = api("checker", "post", f"{claim.pk}/evidence", payload)
+        assert response.status_code == 422, response.content
+        assert _refused_field(response)[0] in payload
+    assert not Evidence.objects.exists()
+
+    for path in ("?q=chanh%00", "?topic=%00", "already-checked?q=n%C6%B0%E1%BB%9Bc%00chanh"):
+        response = api("viewer", "get", path)
+        assert response.status_code == 422, (path, response.content)
+        assert _refused_field(response)[0] in ("q", "topic")

@@ -17,6 +17,7 @@ from kiemchung.accounts.auth import ApiTokenAuth
 from kiemchung.accounts.models import ApiScope, Member
 from kiemchung.claims import matching, selectors, services
 from kiemchung.claims.models import Claim, ClaimState, Evidence, FactCheck
+from kiemchung.core.api import Text
 
 router = Router(auth=ApiTokenAuth(scope=ApiScope.READ), tags=["claims"])
 WRITE = ApiTokenAuth(scope=ApiScope.WRITE)
@@ -75,13 +76,16 @@ class ClaimDetailOut(ClaimOut):
     factcheck: FactCheckOut | None
 
 
+# Every text that comes in is `Text`: NUL and lone surrogates are refused with a 422 naming
+# the field, instead of a 500 from the database (PostgreSQL refuses NUL, no database can
+# encode a lone surrogate) or a NUL stored on SQLite.
 class ClaimIn(Schema):
-    text: str
-    topic: str = ""
-    tags: list[str] = Field(default_factory=list)
-    assignee: str | None = Field(None, description="Username of a member who may write verdicts")
-    appearance_url: str = ""
-    platform: str = ""
+    text: Text
+    topic: Text = ""
+    tags: list[Text] = Field(default_factory=list)
+    assignee: Text | None = Field(None, description="Username of a member who may write verdicts")
+    appearance_url: Text = ""
+    platform: Text = ""
 
 
 class EvidenceIn(Schema):
@@ -89,21 +93,21 @@ class EvidenceIn(Schema):
         description="`url`: a web page, archived in the background; `note`: a written note. "
         "Documents are uploaded in the newsroom, not through the API."
     )
-    url: str = ""
-    title: str = ""
-    note: str = ""
+    url: Text = ""
+    title: Text = ""
+    note: Text = ""
 
 
 class ClaimFilters(Schema):
     state: ClaimState | None = None
-    topic: str | None = None
-    q: str | None = Field(None, description="Search in the wording; case and accents ignored")
+    topic: Text | None = None
+    q: Text | None = Field(None, description="Search in the wording; case and accents ignored")
     limit: int = Field(50, ge=1, le=200)
     offset: int = Field(0, ge=0)
 
 
 class AlreadyCheckedQuery(Schema):
-    q: str = Field(
+    q: Text = Field(
         max_length=matching.QUERY_MAX_CHARS,
         description="The text to look for: a post, a headline, a sentence; with or without "
         "diacritics",
