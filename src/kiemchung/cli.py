@@ -39,6 +39,10 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
         "kiemchung.monitoring.bench",
         "ingestion speed: parse, dedupe, score, match and store a feed's items",
     ),
+    "webhooks": (
+        "kiemchung.webhooks.bench",
+        "events to a local receiver across a worker killed mid-run: lost, accepted twice",
+    ),
 }
 
 

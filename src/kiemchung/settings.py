@@ -254,6 +254,28 @@ SCHEDULE_CLAIMREVIEW_SECONDS = env_int(
     "(`kiemchung import claimreview`).",
     minimum=1,
 )
+SCHEDULE_WEBHOOKS_SECONDS = env_int(
+    "KIEMCHUNG_SCHEDULE_WEBHOOKS_SECONDS",
+    60,
+    "How often the schedule queues again the outgoing webhook deliveries whose task was lost "
+    "(due for five minutes with no attempt).",
+    minimum=1,
+)
+WEBHOOK_MAX_ATTEMPTS = env_int(
+    "KIEMCHUNG_WEBHOOK_MAX_ATTEMPTS",
+    8,
+    "How many times one event is sent to a webhook endpoint before it is marked failed (it is "
+    "kept and can be sent again from the endpoint's page); waits double from "
+    "KIEMCHUNG_TASK_BACKOFF_SECONDS.",
+    minimum=1,
+)
+WEBHOOK_FAILING_AFTER = env_int(
+    "KIEMCHUNG_WEBHOOK_FAILING_AFTER",
+    5,
+    "Failed attempts in a row after which a webhook endpoint is shown as failing (until one "
+    "succeeds).",
+    minimum=1,
+)
 
 if PRODUCTION:
     if DEBUG:
@@ -452,6 +474,7 @@ INSTALLED_APPS = [
     "kiemchung.tipline",
     "kiemchung.monitoring",
     "kiemchung.insights",
+    "kiemchung.webhooks",
 ]
 
 MIDDLEWARE = [

@@ -17,6 +17,7 @@ urlpatterns = [
     path("tin/", include("kiemchung.tipline.urls")),
     path("tips/kenh/", include("kiemchung.tipline.urls_channels")),
     path("tips/", include("kiemchung.tipline.urls_staff")),
+    path("webhooks/", include("kiemchung.webhooks.urls")),
     path("p/", include("kiemchung.publishing.urls_reader")),
     path("newsroom/", include("kiemchung.publishing.urls_newsroom")),
     path("so-lieu/", include("kiemchung.insights.urls")),

@@ -67,6 +67,7 @@ from kiemchung.claims.workflow import (
     snapshot,
     username,
 )
+from kiemchung.core import events
 from kiemchung.core.tasks import enqueue_on_commit
 
 if TYPE_CHECKING:
@@ -188,6 +189,7 @@ def claim_create(
         Appearance.objects.create(claim=claim, url=url, platform=clean_platform, added_by=user)
         after["appearance"] = {"url": url, "platform": clean_platform}
     audit_record(workspace=workspace, actor=user, action="claim.create", obj=claim, after=after)
+    events.claim_created(claim=claim)
     index_touch(claims=[claim])
     return claim
 

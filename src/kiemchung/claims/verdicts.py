@@ -38,6 +38,7 @@ from kiemchung.claims.workflow import (
     moves_from,
     snapshot,
 )
+from kiemchung.core import events
 from kiemchung.text.normalize import fold
 
 if TYPE_CHECKING:
@@ -312,6 +313,7 @@ def factcheck_publish(*, factcheck: FactCheck, actor: Actor) -> FactCheck:
             "published_at": factcheck.published_at.isoformat(),
         },
     )
+    events.factcheck_published(factcheck=factcheck)
     index_touch(claims=[claim])
     # Imported here: publishing builds on claims, not the other way round.
     from kiemchung.publishing.announce import factcheck_announce_on_publish
@@ -377,5 +379,6 @@ def factcheck_correct(
         after={**snapshot(factcheck, tuple(changed)), "version": version.number,
                "note": clean_note},
     )
+    events.factcheck_corrected(factcheck=factcheck, correction=correction)
     index_touch(claims=[claim])
     return correction

@@ -19,6 +19,7 @@ from kiemchung.accounts.selectors import member_for
 from kiemchung.audit.services import audit_record
 from kiemchung.claims import services as claim_services
 from kiemchung.claims.models import Claim
+from kiemchung.core import events
 from kiemchung.core.tasks import enqueue_on_commit
 from kiemchung.monitoring.ingest import (
     ANSWERING_KINDS,
@@ -315,6 +316,7 @@ def items_decide(
             )
             _appearance_for(item, created, actor)
             _decided(item, state=ItemState.PROMOTED, actor=actor, claim=created)
+            events.item_promoted(item=item, claim=created)
             claims.append(created)
         elif decision == Decision.ATTACH:
             assert claim is not None

@@ -20,6 +20,7 @@ from django.utils.translation import ngettext
 
 from kiemchung.accounts.models import Member, Workspace
 from kiemchung.accounts.permissions import Action
+from kiemchung.core import events
 from kiemchung.core.models import Delivery, DeliveryStatus
 from kiemchung.core.tasks import enqueue_on_commit
 from kiemchung.tipline import privacy
@@ -129,6 +130,7 @@ def tip_create(
         raise RuntimeError("could not find a free tracking code")
     if message is not None:
         Message.objects.filter(pk=message.pk).update(tip=tip)
+    events.tip_received(tip=tip)
     tip_match_soon(tip)
     staff_notify_soon(workspace_id=conversation.workspace_id)
     return tip
