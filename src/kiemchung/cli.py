@@ -39,9 +39,9 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
         "kiemchung.monitoring.bench",
         "ingestion speed: parse, dedupe, score, match and store a feed's items",
     ),
-    "webhooks": (
-        "kiemchung.webhooks.bench",
-        "events to a local receiver across a worker killed mid-run: lost, accepted twice",
+    "dashboard": (
+        "kiemchung.insights.bench",
+        "dashboard pages of a workspace with 10,000 claims, 50,000 items, 20,000 tips: p50/p95",
     ),
 }
 
