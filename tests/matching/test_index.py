@@ -124,3 +124,59 @@ def test_thresholds_are_probabilities():
     assert Thresholds(suggest=0.9, auto=0.5).auto == 0.5
     assert Thresholds().decide(1.0) == "auto"
     assert Thresholds().decide(0.0) == "none"
+
+
+class _CountingEmbedder:
+    """A stand-in model: a fixed vector per text, counting what it is asked to embed."""
+
+    name = "dem"
+    dim = 4
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def _vectors(self, texts):
+        self.seen.extend(texts)
+        return np.array([[len(t), 1.0, 0.0, 0.0] for t in texts], dtype=np.float32)
+
+    embed_queries = _vectors
+    embed_passages = _vectors
+
+
+def test_a_cache_of_plain_hashes_is_emptied_when_opened_with_a_secret(tmp_path):
+    from kiemchung.matching.cache import cache_key, key_scheme
+
+    path = tmp_path / "cache.sqlite"
+    text = "Tin báo riêng tư của một người gửi"
+    old = CachedEmbedder(_CountingEmbedder(), SqliteEmbeddingCache(path))
+    old.embed_queries([text])
+    plain = cache_key("dem", "query", text)
+    assert plain in old.cache.get_many([plain])
+    old.cache.close()
+
+    secret = b"k" * 32
+    keyed = CachedEmbedder(
+        _CountingEmbedder(), SqliteEmbeddingCache(path, scheme=key_scheme(secret)), secret=secret
+    )
+    assert len(keyed.cache) == 0, "the plain hashes are gone"
+    assert plain.encode() not in path.read_bytes()
+    keyed.embed_passages([text])
+    assert len(keyed.cache) == 1 and keyed.inner.seen == [text]
+    assert not keyed.cache.get_many([plain])
+    # Opened again with the same secret, the cache is kept; with another, it is emptied.
+    again = SqliteEmbeddingCache(path, scheme=key_scheme(secret))
+    assert len(again) == 1
+    other = SqliteEmbeddingCache(path, scheme=key_scheme(b"o" * 32))
+    assert len(other) == 0
+
+
+def test_texts_kept_out_of_the_cache_are_embedded_but_not_stored(tmp_path):
+    from kiemchung.matching.embedders import kept_out_of_cache
+
+    embedder = CachedEmbedder(_CountingEmbedder(), SqliteEmbeddingCache(tmp_path / "c.sqlite"))
+    with kept_out_of_cache():
+        vectors = embedder.embed_queries(["câu hỏi riêng"])
+    assert vectors.shape == (1, 4)
+    assert len(embedder.cache) == 0
+    embedder.embed_queries(["câu hỏi công khai"])
+    assert len(embedder.cache) == 1

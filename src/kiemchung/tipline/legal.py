@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from kiemchung.accounts.models import Workspace
 from kiemchung.claims.matching import QUERY_MAX_CHARS, shared_embedder
+from kiemchung.matching.embedders import kept_out_of_cache
 from kiemchung.tipline.models import LegalAnswer
 
 if TYPE_CHECKING:
@@ -113,7 +114,8 @@ def legal_suggestions(
         return []
     with _lock(workspace.pk):
         index = _index(workspace)
-        matches = index.search(text, k=k) if len(index) else []
+        with kept_out_of_cache():  # the tipster's question leaves no embedding on disk
+            matches = index.search(text, k=k) if len(index) else []
     thresholds = workspace.match_thresholds
     by_pk = {
         a.pk: a
