@@ -44,7 +44,7 @@ def _with_counts(endpoints: QuerySet[Endpoint]) -> list[EndpointRow]:
         n_sent=Count("deliveries", filter=Q(deliveries__status=DeliveryStatus.SENT)),
     )
     return [
-        EndpointRow(e, e.n_waiting, e.n_failed, e.n_sent)  # type: ignore[attr-defined]
+        EndpointRow(e, e.n_waiting, e.n_failed, e.n_sent)
         for e in counted
     ]
 

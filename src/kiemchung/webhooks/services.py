@@ -129,6 +129,27 @@ def _description_check(description: str) -> str:
     return clean
 
 
+def _checked(*, url: str, kinds: Sequence[str], description: str) -> dict[str, Any]:
+    """The cleaned values, or one ValidationError naming every field at fault."""
+    errors: dict[str, list[str]] = {}
+    values: dict[str, Any] = {}
+    try:
+        values["url"] = endpoint_url_check(url)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    try:
+        values["kinds"] = _kinds_check(kinds)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    try:
+        values["description"] = _description_check(description)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    return values
+
+
 def _shown(endpoint: Endpoint) -> dict[str, Any]:
     return {
         "url": endpoint.url,
@@ -143,19 +164,7 @@ def endpoint_create(
 ) -> tuple[Endpoint, str]:
     """Register an endpoint; returns it with its secret, which is not shown again."""
     user = _acting(workspace, actor)
-    errors: dict[str, Any] = {}
-    values: dict[str, Any] = {}
-    for name, check, value in (
-        ("url", endpoint_url_check, url),
-        ("kinds", _kinds_check, kinds),
-        ("description", _description_check, description),
-    ):
-        try:
-            values[name] = check(value)  # type: ignore[operator]
-        except ValidationError as exc:
-            errors.update(exc.message_dict)
-    if errors:
-        raise ValidationError(errors)
+    values = _checked(url=url, kinds=kinds, description=description)
     if Endpoint.objects.filter(workspace=workspace).count() >= ENDPOINTS_MAX:
         raise ValidationError(
             _("Nhóm đã có %(max)d địa chỉ webhook, hãy xoá bớt trước.") % {"max": ENDPOINTS_MAX}
@@ -177,18 +186,8 @@ def endpoint_update(
     """Change where an endpoint is and what it receives; its secret stays."""
     user = _acting(endpoint.workspace, actor)
     before = _shown(endpoint)
-    errors: dict[str, Any] = {}
-    for name, check, value in (
-        ("url", endpoint_url_check, url),
-        ("kinds", _kinds_check, kinds),
-        ("description", _description_check, description),
-    ):
-        try:
-            setattr(endpoint, name, check(value))  # type: ignore[operator]
-        except ValidationError as exc:
-            errors.update(exc.message_dict)
-    if errors:
-        raise ValidationError(errors)
+    for name, value in _checked(url=url, kinds=kinds, description=description).items():
+        setattr(endpoint, name, value)
     endpoint.save()
     audit_record(
         workspace=endpoint.workspace, actor=user, action="webhook.update", obj=endpoint,
