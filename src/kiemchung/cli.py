@@ -43,6 +43,10 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
         "kiemchung.insights.bench",
         "dashboard pages of a workspace with 10,000 claims, 50,000 items, 20,000 tips: p50/p95",
     ),
+    "webhooks": (
+        "kiemchung.webhooks.bench",
+        "events to a local receiver across a worker killed mid-run: lost, accepted twice",
+    ),
 }
 
 

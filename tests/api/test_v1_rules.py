@@ -212,3 +212,14 @@ def test_a_token_needs_known_scopes(team):
         accounts_services.api_token_create(
             member=team.member(team.editor), name="x", scopes=["admin"]
         )
+
+
+def test_dates_are_iso_8601_only(team, v1):
+    claim_opened(team)
+
+    number = v1("viewer", "get", "claims/?created_after=0.5", scopes=("read",))
+    iso = v1("viewer", "get", "claims/?created_after=2000-01-01T00:00:00%2B07:00", scopes=("read",))
+
+    error = assert_error(number, 400, "bad_request", field="created_after")
+    assert "ISO 8601" in error["message"]
+    assert len(iso.json()["results"]) == 1

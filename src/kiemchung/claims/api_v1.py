@@ -32,6 +32,7 @@ from kiemchung.claims.models import (
 from kiemchung.core.api import (
     PAGE_PARAMS,
     ApiError,
+    IsoDateTime,
     PageQuery,
     StrictIn,
     Text,
@@ -132,13 +133,13 @@ class ClaimFilters(PageQuery):
     topic: Text | None = None
     q: Text | None = Field(None, description="Words of the wording; case and accents ignored")
     assignee: Text | None = Field(None, description="Username of the assignee")
-    created_after: datetime | None = None
-    created_before: datetime | None = None
+    created_after: IsoDateTime | None = None
+    created_before: IsoDateTime | None = None
 
 
 class FactCheckFilters(PageQuery):
     state: FactCheckState | None = None
-    published_after: datetime | None = None
+    published_after: IsoDateTime | None = None
 
 
 class ClaimIn(StrictIn):
@@ -153,7 +154,7 @@ class ClaimIn(StrictIn):
 class AppearanceIn(StrictIn):
     url: Text = ""
     platform: Text = ""
-    seen_at: datetime | None = None
+    seen_at: IsoDateTime | None = None
     text: Text = Field("", description="The claim as worded there")
     wording: bool = Field(True, description="False when `text` is a note, not a wording")
 

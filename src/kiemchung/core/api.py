@@ -19,12 +19,13 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
-from pydantic import AfterValidator
+from pydantic import AfterValidator, BeforeValidator
 
 ModelT = TypeVar("ModelT", bound=Model)
 T = TypeVar("T")
@@ -81,6 +82,20 @@ def _no_control(value: str) -> str:
 
 # Text as people write it: NUL and lone surrogates are refused (no database stores them).
 Text = Annotated[str, AfterValidator(_no_control)]
+
+
+def _iso_datetime(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value
+    when = parse_datetime(value) if isinstance(value, str) else None
+    if when is None:
+        raise ValueError(_("Hãy dùng ngày giờ ISO 8601, ví dụ 2026-12-01T08:00:00+07:00."))
+    return timezone.make_aware(when) if timezone.is_naive(when) else when
+
+
+# A date and time written as ISO 8601 only (not a number of seconds); without an offset, the
+# site's time zone.
+IsoDateTime = Annotated[datetime, BeforeValidator(_iso_datetime)]
 
 
 class StrictIn(Schema):
