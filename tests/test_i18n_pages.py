@@ -120,6 +120,15 @@ def test_claims_page_is_called_claims_and_a_single_claim_is_a_claim(client, team
     assert '<h2 id="claim-label" class="label">Claim</h2>' in public
 
 
+def test_public_navigation_names_the_lists_of_topics_and_corrections_in_plural(client, team):
+    factcheck = lemon(team)
+    html = public_html(english_client(client, team.editor), factcheck)
+    nav = re.search(r'<nav class="public-nav".*?</nav>', html, re.S)
+    assert nav is not None
+    assert ">Topics</a>" in nav.group(0) and ">Corrections</a>" in nav.group(0)
+    assert ">Topic</a>" not in nav.group(0) and ">Correction</a>" not in nav.group(0)
+
+
 def test_publication_date_reads_published_while_the_button_reads_publish(client, team):
     factcheck = lemon(team)
     english = english_client(client, team.editor)
