@@ -306,3 +306,63 @@ def test_the_screen_says_what_is_wrong_with_a_private_address(client, team):
 def test_an_editor_cannot_open_the_screen(client, team):
     client.force_login(team.editor)
     assert client.get("/webhooks/").status_code == 403
+
+
+def test_a_correction_reaches_the_receiver_with_its_note_and_versions(
+    team, receiver, django_capture_on_commit_callbacks
+):
+    from tests.claim_stories import verdict_published
+
+    from kiemchung.claims.verdicts import factcheck_correct
+
+    register(team, receiver, kinds=["factcheck.corrected"])
+    factcheck = verdict_published(team)
+    with django_capture_on_commit_callbacks(execute=True):
+        factcheck_correct(factcheck=factcheck, actor=team.editor, note="Sửa số liệu năm 2024")
+    (receipt,) = receiver.receipts
+    data = json.loads(receipt.body)["data"]
+    assert data["correction"]["note"] == "Sửa số liệu năm 2024"
+    assert data["correction"]["to_version"] == data["factcheck"]["version"]
+    assert data["correction"]["from_version"] < data["correction"]["to_version"]
+
+
+def test_promoting_an_item_sends_item_promoted_and_claim_created(
+    team, receiver, django_capture_on_commit_callbacks
+):
+    from kiemchung.monitoring import services as monitoring
+    from kiemchung.monitoring.models import Item
+
+    register(team, receiver, kinds=["item.promoted", "claim.created"])
+    src = monitoring.source_create(
+        workspace=team.workspace, actor=team.admin, name="Nhóm công khai", kind="import",
+        platform="facebook",
+    )
+    monitoring.items_ingest(source=src, posts=[monitoring.Post(
+        text="Uống nước chanh nóng mỗi sáng chữa khỏi ung thư", url="https://facebook.com/p/9",
+    )])
+    item = Item.objects.get(url="https://facebook.com/p/9")
+    with django_capture_on_commit_callbacks(execute=True):
+        (claim,) = monitoring.items_decide(
+            workspace=team.workspace, actor=team.checker, items=[item], decision="promote"
+        )
+    kinds = sorted(json.loads(r.body)["type"] for r in receiver.receipts)
+    assert kinds == ["claim.created", "item.promoted"]
+    promoted = Event.objects.get(kind="item.promoted").payload
+    assert promoted["claim_id"] == claim.pk and promoted["item"]["url"] == item.url
+
+
+def test_a_change_rolled_back_records_no_event_and_sends_nothing(
+    team, receiver, django_capture_on_commit_callbacks
+):
+    from django.db import transaction
+
+    register(team, receiver)
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        claim_opened(team)
+        raise RuntimeError("the request failed after the claim was written")
+    assert not Event.objects.exists() and not WebhookDelivery.objects.exists()
+    assert receiver.receipts == []
