@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import socket
 import ssl
@@ -168,6 +169,13 @@ def _checked_url(url: str | httpx.URL) -> httpx.URL:
     return parsed
 
 
+@functools.cache
+def _default_ssl_context() -> ssl.SSLContext:
+    """The verifying TLS context of every request, made once: building one loads the whole CA
+    bundle, which took longer than a request to a nearby server."""
+    return httpx.create_ssl_context()
+
+
 def _caused_by_tls(exc: BaseException) -> bool:
     seen: BaseException | None = exc
     while seen is not None:
@@ -228,7 +236,7 @@ def _open(
         try:
             with (
                 httpx.Client(
-                    verify=ssl_context if ssl_context is not None else True,
+                    verify=ssl_context if ssl_context is not None else _default_ssl_context(),
                     trust_env=False,
                     follow_redirects=False,
                 ) as client,
