@@ -167,14 +167,19 @@ def test_every_app_schedules_its_jobs_as_tasks_without_arguments():
     from django.conf import settings
 
     jobs = schedule.periodic_jobs()
-    assert [job.name for job in jobs] == ["claimreview_import", "sources", "tip_retention"]
+    assert [job.name for job in jobs] == [
+        "claimreview_import", "sources", "tip_retention", "webhooks_sweep"
+    ]
     intervals = {job.name: job.interval.total_seconds() for job in jobs}
     assert intervals == {
         "claimreview_import": settings.SCHEDULE_CLAIMREVIEW_SECONDS,
         "sources": settings.SCHEDULE_SOURCES_SECONDS,
         "tip_retention": settings.SCHEDULE_RETENTION_SECONDS,
+        "webhooks_sweep": settings.SCHEDULE_WEBHOOKS_SECONDS,
     }
-    assert intervals == {"claimreview_import": 3600, "sources": 60, "tip_retention": 86400}
+    assert intervals == {
+        "claimreview_import": 3600, "sources": 60, "tip_retention": 86400, "webhooks_sweep": 60
+    }
     for job in jobs:
         found = job.task()
         assert isinstance(found, Task)

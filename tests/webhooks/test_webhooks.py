@@ -366,3 +366,20 @@ def test_a_change_rolled_back_records_no_event_and_sends_nothing(
         raise RuntimeError("the request failed after the claim was written")
     assert not Event.objects.exists() and not WebhookDelivery.objects.exists()
     assert receiver.receipts == []
+
+
+def test_the_schedule_sends_a_delivery_whose_task_was_lost(team, receiver):
+    from kiemchung.webhooks.tasks import webhooks_sweep
+
+    endpoint, _secret = register(team, receiver)
+    delivery = services.endpoint_test_send(endpoint=endpoint, actor=team.admin)
+    # Its task never ran (a queue emptied by hand); a fresh one is left to its own task.
+    fresh = services.endpoint_test_send(endpoint=endpoint, actor=team.admin)
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(
+        updated_at=timezone.now() - timedelta(minutes=6)
+    )
+    assert webhooks_sweep.call() == 1
+    delivery.refresh_from_db()
+    fresh.refresh_from_db()
+    assert delivery.status == "sent" and fresh.status == "pending"
+    assert [r.msg_id for r in receiver.receipts] == [delivery.event.public_id]
