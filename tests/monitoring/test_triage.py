@@ -121,9 +121,8 @@ def test_learner_survives_saving_and_loading():
              "Đi cà phê không mọi người", "Phí cầu đường tăng gấp 2", "Hội chợ hoa cuối tuần"]
     trained = learner.learner_train(texts, [1, 0, 1, 0, 1, 0])
     loaded = learner.Learner.loads(trained.dumps())
-    rows = [learner.prepare_text(t) for t in texts]
-    assert loaded is not None
-    assert loaded.scores(rows) == pytest.approx(trained.scores(rows), abs=1e-5)
+    assert loaded is not None and loaded.kind == trained.kind == "linear"
+    assert loaded.scores(texts) == pytest.approx(trained.scores(texts), abs=1e-5)
 
 
 def test_a_promoted_post_is_a_known_wording_but_a_tiplines_words_never_are(team):

@@ -31,6 +31,7 @@ from kiemchung.monitoring.nearcopy import (
     items_watermark,
     stored_near,
 )
+from kiemchung.monitoring.postfeatures import PostMeta
 from kiemchung.monitoring.triage import clean_text, cue_list, priority_of
 from kiemchung.text.neardup import near_duplicate_key
 from kiemchung.text.normalize import content_hash, normalize
@@ -206,8 +207,12 @@ def _new_item(
     *, source: Source, prepared: _Prepared, scorer: Scorer, candidates: list[LexicalCandidate]
 ) -> Item:
     post = prepared.post
-    judged = scorer.judge(prepared.text)
     matches = _match_summary(candidates)
+    judged = scorer.judge(prepared.text, PostMeta(
+        likes=float(max(post.reactions, 0)), comments=float(max(post.comments, 0)),
+        shares=float(max(post.shares, 0)), published_at=post.published_at,
+        imported_at=prepared.seen_at, similarity="related" if matches else "none",
+    ))
     answered = any(
         m["kind"] in ANSWERING_KINDS and m["score"] >= LEXICAL_STRONG for m in matches
     )
@@ -236,7 +241,8 @@ def _new_item(
         checkworthiness=round(judged.builtin, 4),
         learned_score=None if judged.learned is None else round(judged.learned, 4),
         topic=judged.topic,
-        reasons={"cues": cue_list(judged.cues), "model": judged.model},
+        reasons={"cues": cue_list(judged.cues), "model": judged.model,
+                 "signals": judged.signals},
         match_stage=MatchStage.LEXICAL,
         matches=matches,
         answered=answered,

@@ -1,12 +1,13 @@
 """The triage learner: check-worthiness learnt from the team's own decisions.
 
 Day one, with no decision, the score is the built-in cue model (triage.py). Once the team has
-promoted, attached or dismissed items, a logistic regression is trained on them (a task, every
-few decisions) over three groups of features that survive informal, unaccented posts:
-
-- the cue strengths and the built-in logit (so the learnt model starts from what the cues say);
-- hashed word unigrams and bigrams of the folded text with teencode expanded;
-- hashed character 2-4-grams of the same folded text (typos, run-together words).
+promoted, attached or dismissed items, a model is trained on them (a task, every few decisions)
+over what a fact-checker weighs in a post (stacking.py, postfeatures.py): its words on the
+accented and folded forms, the cues, engagement, time, form and the similarity to a claim
+already checked. Three kinds of model compete at each retraining (linear, gradient-boosted
+trees, stacked); the one with the best ROC-AUC on folds of the team's decisions is kept, and
+that figure is stored with it, so the team sees how well its learner does on decisions it was
+not trained on.
 
 Its logit is blended with the built-in one, `alpha = n / (n + PRIOR_DECISIONS)`, so a handful
 of decisions nudges the ranking and a few hundred lead it.
@@ -17,21 +18,26 @@ from __future__ import annotations
 import io
 import math
 import threading
+import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from kiemchung.monitoring.triage import (
-    CUE_NAMES,
-    Cue,
-    assess,
-    builtin_logit,
-    cue_features,
-    cue_vector,
-    prepare_for_cues,
+from kiemchung.monitoring.postfeatures import PostMeta, meta_reasons
+from kiemchung.monitoring.stacking import (
+    CUE_COLUMNS,
+    KINDS,
+    WIDTH,
+    Corpus,
+    Fitted,
+    TextModel,
+    Trees,
+    choose,
+    fit_kind,
 )
+from kiemchung.monitoring.triage import Cue, assess
 
 __all__ = [
     "LEARNER_VERSION",
@@ -39,207 +45,132 @@ __all__ = [
     "Learner",
     "Scorer",
     "baseline_cv",
-    "learner_cv",
+    "learner_retrain",
+    "learner_train",
     "scorer_for",
 ]
 
-LEARNER_VERSION = 1
-WORD_FEATURES = 2**18
-CHAR_FEATURES = 2**18
+LEARNER_VERSION = 2
 PRIOR_DECISIONS = 20
 MIN_DECISIONS = 6
-CUE_SCALE = 0.1
+# Retraining chooses the kind of model on at most this many of the newest decisions (3 folds),
+# then trains the chosen kind on all of them: 10,000 decisions stay within seconds.
+CHOOSE_MAX = 3000
+CHOOSE_FOLDS = 3
+BUILTIN_COLUMN = CUE_COLUMNS.stop - 1
 
 
 def _sigmoid(z: np.ndarray | float) -> Any:
     return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
 
 
-def _vectorizers() -> tuple[Any, Any]:
-    from sklearn.feature_extraction.text import HashingVectorizer
-
-    words = HashingVectorizer(
-        n_features=WORD_FEATURES,
-        analyzer="word",
-        ngram_range=(1, 2),
-        token_pattern=r"(?u)\b\w+\b",  # noqa: S106 - a regular expression
-        alternate_sign=False,
-        norm=None,
-        lowercase=False,
-    )
-    chars = HashingVectorizer(
-        n_features=CHAR_FEATURES,
-        analyzer="char_wb",
-        ngram_range=(2, 4),
-        alternate_sign=False,
-        norm=None,
-        lowercase=False,
-    )
-    return words, chars
-
-
-class Idf:
-    """Smoothed inverse document frequencies of one hashed block, kept sparse."""
-
-    def __init__(self, width: int) -> None:
-        self.width = width
-        self.n = 0
-        self.index = np.zeros(0, dtype=np.int64)
-        self.value = np.zeros(0, dtype=np.float64)
-
-    def fit(self, counts: Any) -> Idf:
-        self.n = counts.shape[0]
-        df = np.bincount(counts.indices, minlength=self.width)
-        self.index = np.flatnonzero(df)
-        self.value = np.log((1 + self.n) / (1 + df[self.index])) + 1
-        return self
-
-    @property
-    def unseen(self) -> float:
-        return float(np.log(1 + self.n) + 1)
-
-    def vector(self) -> np.ndarray:
-        full = np.full(self.width, self.unseen)
-        full[self.index] = self.value
-        return full
-
-    def transform(self, counts: Any) -> Any:
-        """Sublinear term frequency × idf, each row scaled to unit length."""
-        from sklearn.preprocessing import normalize as unit_rows
-
-        weighted = counts.astype(np.float64)
-        weighted.data = 1 + np.log(weighted.data)
-        weighted = weighted.multiply(self.vector()).tocsr()
-        return unit_rows(weighted)
-
-
-@dataclass(frozen=True)
-class Prepared:
-    """A text reduced to what the learner reads: its folded form and its cue row."""
-
-    folded: str
-    cues: list[float]
-    logit: float
-
-
-def prepare_text(text: str) -> Prepared:
-    _clean, folded = prepare_for_cues(text)
-    features, _evidence, _words = cue_features(text)
-    return Prepared(folded, cue_vector(features), builtin_logit(features))
-
-
 class Learner:
-    """Logistic regression over cues, the built-in logit and hashed folded n-grams."""
+    """The chosen model, the number of decisions it learnt from and its held-out figures."""
 
-    def __init__(self, c: float = 10.0) -> None:
-        self.c = c
-        self.coef: np.ndarray | None = None
-        self.intercept = 0.0
+    def __init__(self) -> None:
+        self.fitted: Fitted | None = None
         self.decisions = 0
-        self._words, self._chars = _vectorizers()
-        self.word_idf = Idf(WORD_FEATURES)
-        self.char_idf = Idf(CHAR_FEATURES)
-
-    def _matrix(self, rows: Sequence[Prepared], *, fit: bool = False) -> Any:
-        from scipy import sparse
-
-        # Cue columns are scaled down: on long texts the n-grams carry most of the signal and
-        # large dense columns would crowd them out; a team's decisions can still weigh them up.
-        dense = CUE_SCALE * np.asarray([[*r.cues, r.logit / 4.0] for r in rows],
-                                       dtype=np.float64)
-        folded = [r.folded for r in rows]
-        words = self._words.transform(folded)
-        chars = self._chars.transform(folded)
-        if fit:
-            self.word_idf.fit(words)
-            self.char_idf.fit(chars)
-        return sparse.hstack(
-            [
-                sparse.csr_matrix(dense),
-                self.word_idf.transform(words),
-                self.char_idf.transform(chars),
-            ],
-            format="csr",
-        )
+        self.metrics: dict[str, Any] = {}
 
     @property
-    def width(self) -> int:
-        return len(CUE_NAMES) + 1 + WORD_FEATURES + CHAR_FEATURES
+    def kind(self) -> str:
+        return self.fitted.kind if self.fitted is not None else "builtin"
 
-    def fit(self, rows: Sequence[Prepared], labels: Sequence[int]) -> Learner:
-        from sklearn.linear_model import LogisticRegression
-
+    def fit(self, texts: Sequence[str], labels: Sequence[int],
+            metas: Sequence[PostMeta | None] | None = None, *,
+            kinds: Sequence[str] = KINDS) -> Learner:
+        started = time.monotonic()
         y = np.asarray(labels, dtype=np.int64)
         self.decisions = len(y)
         if len(set(y.tolist())) < 2 or len(y) < MIN_DECISIONS:
-            self.coef = None
+            self.fitted = None
             return self
-        model = LogisticRegression(
-            C=self.c, class_weight="balanced", solver="liblinear", max_iter=1000
-        )
-        model.fit(self._matrix(rows, fit=True), y)
-        self.coef = np.asarray(model.coef_[0], dtype=np.float64)
-        self.intercept = float(model.intercept_[0])
+        corpus = Corpus.read(texts, metas)
+        # Decisions come newest first: the choice is made on the newest ones.
+        rows = np.arange(min(len(y), CHOOSE_MAX))
+        kind, figures = choose(corpus, y, rows, folds=CHOOSE_FOLDS, kinds=kinds)
+        self.fitted = fit_kind(kind, corpus.counts, corpus.dense, y)
+        self.metrics = {
+            "kind": kind,
+            "heldout_auc": figures.get(kind),
+            "candidates": figures,
+            "heldout_rows": len(rows) if figures else 0,
+            "seconds": round(time.monotonic() - started, 2),
+        }
         return self
 
     @property
     def alpha(self) -> float:
         """How much the learnt logit counts against the built-in one."""
-        if self.coef is None:
+        if self.fitted is None:
             return 0.0
         return self.decisions / (self.decisions + PRIOR_DECISIONS)
 
-    def logits(self, rows: Sequence[Prepared]) -> np.ndarray:
-        prior = np.asarray([r.logit for r in rows], dtype=np.float64)
-        if self.coef is None or not rows:
+    def logits_of(self, corpus: Corpus) -> np.ndarray:
+        prior = np.asarray(corpus.dense[:, BUILTIN_COLUMN], dtype=np.float64)
+        if self.fitted is None or not len(corpus):
             return prior
-        learnt = self._matrix(rows) @ self.coef + self.intercept
+        learnt = self.fitted.logits(corpus.counts, corpus.dense)
         return np.asarray((1 - self.alpha) * prior + self.alpha * learnt, dtype=np.float64)
 
-    def scores(self, rows: Sequence[Prepared]) -> np.ndarray:
-        return np.asarray(_sigmoid(self.logits(rows)), dtype=np.float64)
+    def scores(self, texts: Sequence[str],
+               metas: Sequence[PostMeta | None] | None = None) -> np.ndarray:
+        return np.asarray(_sigmoid(self.logits_of(Corpus.read(texts, metas))),
+                          dtype=np.float64)
 
     def dumps(self) -> bytes:
-        """The weights, stored sparse (most hashed columns are never seen)."""
+        """The model as arrays (no pickle); the text weights stored sparse."""
+        arrays: dict[str, np.ndarray] = {
+            "version": np.asarray([LEARNER_VERSION]),
+            "width": np.asarray([WIDTH]),
+            "decisions": np.asarray([self.decisions]),
+            "kind": np.asarray([KINDS.index(self.kind) if self.fitted else -1]),
+        }
+        fitted = self.fitted
+        if fitted is not None and fitted.text is not None:
+            coef = fitted.text.coef
+            nonzero = np.flatnonzero(coef)
+            idf = fitted.text.idf
+            arrays.update({
+                "text_width": np.asarray([len(coef)]),
+                "text_index": nonzero.astype(np.int64),
+                "text_value": coef[nonzero].astype(np.float32),
+                "text_intercept": np.asarray([fitted.text.intercept]),
+                "idf_n": np.asarray([idf.n]),
+                "idf_index": idf.index,
+                "idf_value": idf.value.astype(np.float32),
+            })
+        if fitted is not None and fitted.trees is not None:
+            arrays.update(fitted.trees.arrays("trees_"))
         buffer = io.BytesIO()
-        coef = self.coef if self.coef is not None else np.zeros(0)
-        nonzero = np.flatnonzero(coef)
-        np.savez_compressed(
-            buffer,
-            version=np.asarray([LEARNER_VERSION]),
-            width=np.asarray([self.width]),
-            index=nonzero.astype(np.int64),
-            value=coef[nonzero].astype(np.float32),
-            intercept=np.asarray([self.intercept]),
-            decisions=np.asarray([self.decisions]),
-            c=np.asarray([self.c]),
-            trained=np.asarray([self.coef is not None]),
-            word_n=np.asarray([self.word_idf.n]),
-            word_index=self.word_idf.index,
-            word_value=self.word_idf.value.astype(np.float32),
-            char_n=np.asarray([self.char_idf.n]),
-            char_index=self.char_idf.index,
-            char_value=self.char_idf.value.astype(np.float32),
-        )
+        np.savez_compressed(buffer, **arrays)  # type: ignore[arg-type]
         return buffer.getvalue()
 
     @classmethod
     def loads(cls, blob: bytes) -> Learner | None:
         """The learner saved by `dumps`, or None when it was saved by another version."""
-        data = np.load(io.BytesIO(bytes(blob)))
-        learner = cls(c=float(data["c"][0]))
-        if int(data["version"][0]) != LEARNER_VERSION or int(data["width"][0]) != learner.width:
+        data = np.load(io.BytesIO(bytes(blob)), allow_pickle=False)
+        if "width" not in data or int(data["version"][0]) != LEARNER_VERSION \
+                or int(data["width"][0]) != WIDTH:
             return None
+        learner = cls()
         learner.decisions = int(data["decisions"][0])
-        learner.intercept = float(data["intercept"][0])
-        if bool(data["trained"][0]):
-            coef = np.zeros(learner.width, dtype=np.float64)
-            coef[data["index"]] = data["value"]
-            learner.coef = coef
-        for name, idf in (("word", learner.word_idf), ("char", learner.char_idf)):
-            idf.n = int(data[f"{name}_n"][0])
-            idf.index = data[f"{name}_index"]
-            idf.value = data[f"{name}_value"].astype(np.float64)
+        kind_index = int(data["kind"][0])
+        if kind_index < 0:
+            return learner
+        fitted = Fitted(KINDS[kind_index])
+        if "text_index" in data:
+            text = TextModel()
+            text.coef = np.zeros(int(data["text_width"][0]), dtype=np.float64)
+            text.coef[data["text_index"]] = data["text_value"]
+            text.intercept = float(data["text_intercept"][0])
+            text.idf.n = int(data["idf_n"][0])
+            text.idf.index = data["idf_index"]
+            text.idf.value = data["idf_value"].astype(np.float64)
+            fitted.text = text
+        if "trees_feature" in data:
+            fitted.trees = Trees.from_arrays(data, "trees_")
+        learner.fitted = fitted
         return learner
 
 
@@ -252,26 +183,28 @@ class Judgement:
     cues: tuple[Cue, ...]
     topic: str
     model: str
+    signals: list[dict[str, Any]] = field(default_factory=list)
 
 
 class Scorer:
-    """Scores texts with the built-in cues and, when the workspace has one, its learner."""
+    """Scores posts with the built-in cues and, when the workspace has one, its learner."""
 
     def __init__(self, learner: Learner | None = None, label: str = "builtin") -> None:
-        self.learner = learner if learner is not None and learner.coef is not None else None
+        self.learner = learner if learner is not None and learner.fitted is not None else None
         self.label = label if self.learner is not None else "builtin"
 
-    def judge(self, text: str) -> Judgement:
+    def judge(self, text: str, meta: PostMeta | None = None) -> Judgement:
         assessment = assess(text)
         learned = None
         if self.learner is not None:
-            learned = float(self.learner.scores([prepare_text(text)])[0])
+            learned = float(self.learner.scores([text], [meta])[0])
         return Judgement(
             builtin=assessment.score,
             learned=learned,
             cues=assessment.cues,
             topic=assessment.topic,
             model=self.label,
+            signals=meta_reasons(text, meta),
         )
 
 
@@ -308,60 +241,47 @@ def forget_scorers() -> None:
         _scorers.clear()
 
 
-# Cross-validation, for `kiemchung triage cv`.
-
-
-def _folds(labels: np.ndarray, folds: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
-    from sklearn.model_selection import StratifiedKFold
-
-    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
-    return list(splitter.split(np.zeros(len(labels)), labels))
-
-
-def _metrics(labels: np.ndarray, scores: np.ndarray) -> dict[str, float]:
-    from sklearn.metrics import average_precision_score, roc_auc_score
-
-    return {
-        "roc_auc": round(float(roc_auc_score(labels, scores)), 4),
-        "pr_auc": round(float(average_precision_score(labels, scores)), 4),
-    }
-
-
-def learner_cv(
-    texts: Sequence[str], labels: Sequence[int], *, folds: int = 5, seed: int = 13
-) -> dict[str, Any]:
-    """Out-of-fold ROC-AUC and PR-AUC of the learner, and of the built-in cues alone."""
-    y = np.asarray(labels, dtype=np.int64)
-    rows = [prepare_text(t) for t in texts]
-    out = np.zeros(len(y))
-    for train, test in _folds(y, folds, seed):
-        learner = Learner().fit([rows[i] for i in train], y[train])
-        out[test] = learner.scores([rows[i] for i in test])
-    builtin = np.asarray([r.logit for r in rows])
-    return {**_metrics(y, out), "builtin": _metrics(y, builtin)}
-
-
 def baseline_cv(
     texts: Sequence[str], labels: Sequence[int], *, folds: int = 5, seed: int = 13
-) -> dict[str, float]:
-    """The same folds for plain TF-IDF (scikit-learn defaults) + logistic regression."""
+) -> dict[str, dict[str, float]]:
+    """The same folds for two text-only baselines with logistic regression: plain TF-IDF
+    (scikit-learn defaults) and word 1-2-gram + character 2-5-gram TF-IDF."""
+    from scipy import sparse
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
+    from sklearn.metrics import average_precision_score, roc_auc_score
+    from sklearn.model_selection import StratifiedKFold
 
     y = np.asarray(labels, dtype=np.int64)
     data = list(texts)
-    out = np.zeros(len(y))
-    for train, test in _folds(y, folds, seed):
-        model = make_pipeline(TfidfVectorizer(), LogisticRegression(max_iter=1000))
-        model.fit([data[i] for i in train], y[train])
-        out[test] = model.predict_proba([data[i] for i in test])[:, 1]
-    return _metrics(y, out)
+    plain = np.zeros(len(y))
+    word_char = np.zeros(len(y))
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    for train, test in splitter.split(np.zeros(len(y)), y):
+        tr = [data[i] for i in train]
+        te = [data[i] for i in test]
+        vec = TfidfVectorizer()
+        model = LogisticRegression(max_iter=1000).fit(vec.fit_transform(tr), y[train])
+        plain[test] = model.predict_proba(vec.transform(te))[:, 1]
+        words = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=2)
+        chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True,
+                                min_df=2)
+        x_train = sparse.hstack([words.fit_transform(tr), chars.fit_transform(tr)]).tocsr()
+        x_test = sparse.hstack([words.transform(te), chars.transform(te)]).tocsr()
+        model = LogisticRegression(C=10.0, max_iter=2000, class_weight="balanced")
+        word_char[test] = model.fit(x_train, y[train]).decision_function(x_test)
+
+    def figures(scores: np.ndarray) -> dict[str, float]:
+        return {"roc_auc": round(float(roc_auc_score(y, scores)), 4),
+                "pr_auc": round(float(average_precision_score(y, scores)), 4)}
+
+    return {"word_char": figures(word_char), "plain": figures(plain)}
 
 
-def learner_train(texts: Sequence[str], labels: Sequence[int]) -> Learner:
+def learner_train(texts: Sequence[str], labels: Sequence[int],
+                  metas: Sequence[PostMeta | None] | None = None) -> Learner:
     """A learner trained on these texts and labels (1 = worth checking)."""
-    return Learner().fit([prepare_text(t) for t in texts], labels)
+    return Learner().fit(texts, labels, metas)
 
 
 def logit_to_score(logit: float) -> float:
@@ -374,33 +294,53 @@ POSITIVE_STATES = ("promoted", "attached")
 TRAIN_MAX = 20_000
 
 
-def decisions_of(workspace_id: int) -> tuple[list[str], list[int]]:
-    """Texts and labels of a workspace's decided items, newest first (1 = worth checking)."""
+def similarity_of(matches: Any) -> str:
+    """The matching decision an item's matches amount to: same, related or none."""
+    rows = matches if isinstance(matches, list) else []
+    if any(isinstance(m, dict) and m.get("decision") == "same" for m in rows):
+        return "same"
+    return "related" if rows else "none"
+
+
+def meta_of(item: Any) -> PostMeta:
+    """What the learner reads of an item besides its text."""
+    return PostMeta(
+        likes=float(item.reactions), comments=float(item.comments), shares=float(item.shares),
+        published_at=item.published_at, imported_at=item.first_seen_at,
+        similarity=similarity_of(item.matches),
+    )
+
+
+def decisions_of(workspace_id: int) -> tuple[list[str], list[int], list[PostMeta]]:
+    """Texts, labels (1 = worth checking) and metadata of a workspace's decided items, newest
+    first."""
     from kiemchung.monitoring.models import Item, ItemState
 
-    rows = (
+    rows = list(
         Item.objects.filter(workspace_id=workspace_id)
         .exclude(state=ItemState.NEW)
         .order_by("-decided_at", "-pk")
-        .values_list("text", "state")[:TRAIN_MAX]
+        .only("text", "state", "reactions", "comments", "shares", "published_at",
+              "first_seen_at", "matches")[:TRAIN_MAX]
     )
-    texts = [text for text, _state in rows]
-    labels = [1 if state in POSITIVE_STATES else 0 for _text, state in rows]
-    return texts, labels
+    texts = [item.text for item in rows]
+    labels = [1 if item.state in POSITIVE_STATES else 0 for item in rows]
+    return texts, labels, [meta_of(item) for item in rows]
 
 
 def learner_retrain(*, workspace: Any) -> Any:
-    """Train the workspace's learner on its decisions and store it; then rescore the waiting
-    items with it. None when there are not yet decisions of both kinds."""
+    """Train the workspace's learner on its decisions and store it with its held-out figures;
+    then rescore the waiting items with it. None when there are not yet decisions of both
+    kinds."""
     from django.db import transaction
 
     from kiemchung.monitoring.models import Item, ItemState, TriageModel
     from kiemchung.monitoring.services import item_rank
 
-    texts, labels = decisions_of(workspace.pk)
+    texts, labels, metas = decisions_of(workspace.pk)
     if len(set(labels)) < 2 or len(labels) < MIN_DECISIONS:
         return None
-    learner = learner_train(texts, labels)
+    learner = learner_train(texts, labels, metas)
     previous = TriageModel.objects.filter(workspace=workspace).order_by("-id").first()
     with transaction.atomic():
         model = TriageModel.objects.create(
@@ -409,7 +349,7 @@ def learner_retrain(*, workspace: Any) -> Any:
             decisions=len(labels),
             positives=sum(labels),
             weights=learner.dumps(),
-            metrics={"alpha": round(learner.alpha, 4)},
+            metrics={"alpha": round(learner.alpha, 4), **learner.metrics},
         )
     waiting = Item.objects.filter(workspace=workspace, state=ItemState.NEW).order_by("pk")
     last = 0
@@ -417,7 +357,7 @@ def learner_retrain(*, workspace: Any) -> Any:
         batch = list(waiting.filter(pk__gt=last)[:500])
         if not batch:
             break
-        scores = learner.scores([prepare_text(item.text) for item in batch])
+        scores = learner.scores([item.text for item in batch], [meta_of(i) for i in batch])
         for item, score in zip(batch, scores, strict=True):
             item.learned_score = round(float(score), 4)
             item.reasons = {**(item.reasons or {}),
