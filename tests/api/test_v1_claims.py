@@ -117,7 +117,7 @@ def test_the_verdict_goes_through_review_to_publication_and_a_correction(team, v
         "editor",
         "post",
         f"claims/{claim.pk}/verdict/corrections",
-        {"note": "Sửa tên cơ quan.", "summary": "Không đúng, theo Bộ Y tế."},
+        {"note": "Sửa tên cơ quan.", "body": "Vì Bộ Y tế đã khuyến cáo…"},
     )
     assert corrected.status_code == 201, corrected.content
     assert corrected.json()["to_version"] > corrected.json()["from_version"]
