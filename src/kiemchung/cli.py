@@ -47,6 +47,14 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
         "kiemchung.webhooks.bench",
         "events to a local receiver across a worker killed mid-run: lost, accepted twice",
     ),
+    "ocr": (
+        "kiemchung.images.bench",
+        "read the words of screenshots and photos: character error rate, images per second",
+    ),
+    "images": (
+        "kiemchung.images.bench",
+        "find an image seen before among its variants: recall@1, false matches, search time",
+    ),
 }
 
 
@@ -75,8 +83,9 @@ def bench(args: list[str]) -> int:
         print(f"kiemchung bench: no benchmark {args[0]!r}\n\n{bench_help()}", file=sys.stderr)
         return 2
     module = importlib.import_module(found[0])
-    # The matching module parses both of its benchmarks itself; the others take what follows.
-    argv = args if args[0] in ("match", "pairs") else args[1:]
+    # The matching and images modules parse both of their benchmarks themselves; the others
+    # take what follows.
+    argv = args if args[0] in ("match", "pairs", "ocr", "images") else args[1:]
     try:
         return int(module.main(argv))
     except SystemExit as exc:  # argparse's --help and usage errors
