@@ -65,6 +65,81 @@ def test_csv_row_with_wrong_columns_is_reported_and_the_rest_imported(team, tmp_
     assert summary["added"] == 5
 
 
+def test_an_unterminated_quote_costs_one_line_not_the_rest_of_the_file(team, tmp_path):
+    path = write_csv(tmp_path / "xuat.csv", posts(8, duplicate_share=0))
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines.insert(1, '"Tin đồn có dấu ngoặc kép không bao giờ đóng,https://facebook.com/p/x')
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    summary = _ingest(str(path), "--workspace", team.workspace.slug)
+
+    problems = importers.import_summary(ImportJob.objects.get())["problems"]
+    assert [p["line"] for p in problems] == [2]
+    assert summary["added"] == 8 and summary["bad_rows"] == 1
+
+
+def test_a_quoted_text_over_several_lines_is_still_one_record(team, tmp_path):
+    path = tmp_path / "nhieu-dong.csv"
+    path.write_text(
+        "text,url\n"
+        '"Dòng một của bài đăng\ndòng hai, có dấu phẩy\ndòng ba",https://facebook.com/p/1\n'
+        "Bài thứ hai nói về giá xăng tăng mạnh,https://facebook.com/p/2\n",
+        encoding="utf-8",
+    )
+    summary = _ingest(str(path), "--workspace", team.workspace.slug)
+    assert (summary["rows"], summary["added"], summary["bad_rows"]) == (2, 2, 0)
+    assert Item.objects.filter(text__contains="Dòng một", text__endswith="dòng ba").exists()
+
+
+def test_a_30_mb_line_is_one_bad_line_and_the_others_go_in(team, tmp_path):
+    path = tmp_path / "khong-lo.jsonl"
+    rows = [json.dumps(r, ensure_ascii=False) for r in posts(6, duplicate_share=0)]
+    huge = json.dumps({"text": "x" * (30 * 1024 * 1024)})
+    with path.open("w", encoding="utf-8") as out:
+        out.write(huge + "\n" + "\n".join(rows[:3]) + "\n" + huge + "\n")
+        out.write("\n".join(rows[3:]) + "\n")
+
+    summary = _ingest(str(path), "--workspace", team.workspace.slug)
+
+    problems = importers.import_summary(ImportJob.objects.get())["problems"]
+    assert [p["line"] for p in problems] == [1, 5]
+    assert all("MB" in p["message"] for p in problems)
+    assert summary["added"] == 6 and summary["bad_rows"] == 2
+
+
+def test_random_bytes_are_refused_with_a_message_and_leave_nothing(team, tmp_path):
+    import random
+
+    from django.core.management.base import CommandError
+
+    from kiemchung.monitoring.models import Source
+
+    path = tmp_path / "du-lieu.csv"
+    path.write_bytes(random.Random(7).randbytes(20_000))
+    with pytest.raises(CommandError) as refused:
+        _ingest(str(path), "--workspace", team.workspace.slug)
+    assert "không phải là tệp văn bản" in str(refused.value)
+    assert not Source.objects.exists() and not ImportJob.objects.exists()
+
+
+def test_random_bytes_through_the_command_line_print_no_traceback(tmp_path):
+    import os
+    import random
+    import subprocess
+    import sys
+
+    path = tmp_path / "xuat"
+    path.write_bytes(random.Random(11).randbytes(5_000))
+    done = subprocess.run(
+        [str(Path(sys.executable).with_name("kiemchung")), "ingest", str(path)],
+        env={**os.environ, "KIEMCHUNG_VAR_DIR": str(tmp_path / "var")},
+        capture_output=True, text=True, errors="replace", timeout=120,
+    )
+    assert done.returncode != 0
+    assert "Traceback" not in done.stderr
+    assert "không phải là tệp văn bản" in done.stderr
+
+
 EXPORTS = {
     "facebook-crowdtangle.csv": (
         "Page Name,User Name,Message,Link,Post Created,Likes,Comments,Shares,Love\n"

@@ -46,9 +46,11 @@ from kiemchung.monitoring.readers import (
     FINGERPRINT_BYTES,
     ImportError_,
     RawRecord,
+    check_text_file,
     format_of,
     read_head,
     read_records,
+    skip_line,
 )
 from kiemchung.monitoring.services import Post, items_plan, items_store
 
@@ -56,6 +58,7 @@ __all__ = [
     "FIELDS",
     "ImportError_",
     "ImportProblem",
+    "check_text_file",
     "columns_of",
     "format_of",
     "guess_mapping",
@@ -79,7 +82,6 @@ PROBLEMS_KEPT = 200
 MIN_CHUNK_BYTES = 256 * 1024
 MAX_CHUNK_BYTES = 16 * 1024 * 1024
 MAX_CHUNKS = 64
-_LINE_MAX = 8 * 1024 * 1024
 
 
 @dataclass
@@ -100,6 +102,7 @@ def preview(
     """Read the first records of a file and show what the mapping (or the guessed one) makes."""
     records: list[RawRecord] = []
     with Path(path).open("rb") as handle:
+        check_text_file(handle.read(4096))
         for record in read_records(handle, fmt):
             records.append(record)
             if len(records) >= max(rows, 50):
@@ -146,7 +149,7 @@ def _split(path: Path, fmt: str, chunk_bytes: int | None) -> list[tuple[int, int
     with path.open("rb") as handle:
         while bounds[-1] + target < size:
             handle.seek(bounds[-1] + target)
-            handle.readline(_LINE_MAX)
+            skip_line(handle)  # to the next line start, however long the line
             position = handle.tell()
             if position >= size:
                 break

@@ -22,6 +22,7 @@ from kiemchung.monitoring.models import ImportFormat
 __all__ = [
     "ImportError_",
     "RawRecord",
+    "check_text_file",
     "format_of",
     "read_csv",
     "read_head",
@@ -66,15 +67,60 @@ def _decode(raw: bytes) -> str:
             return raw.decode("utf-8", errors="replace")
 
 
-def _lines(handle: IO[bytes], start: int, end: int | None) -> Iterator[bytes]:
+def skip_line(handle: IO[bytes]) -> int:
+    """Read on to just after the next newline (or the end); how many bytes that was."""
+    skipped = 0
+    while True:
+        block = handle.readline(1024 * 1024)
+        skipped += len(block)
+        if not block or block.endswith(b"\n"):
+            return skipped
+
+
+def _lines(handle: IO[bytes], start: int, end: int | None) -> Iterator[tuple[bytes | None, int]]:
+    """Each line from `start` with its length in bytes; a line longer than _LINE_MAX comes as
+    None (its bytes skipped), so that it is one bad line instead of many pieces."""
     handle.seek(start)
     position = start
     while end is None or position < end:
         raw = handle.readline(_LINE_MAX)
         if not raw:
             return
-        position += len(raw)
-        yield raw
+        length = len(raw)
+        if length >= _LINE_MAX and not raw.endswith(b"\n"):
+            length += skip_line(handle)
+            position += length
+            yield None, length
+            continue
+        position += length
+        yield raw, length
+
+
+def _too_long() -> str:
+    return _("dòng dài hơn %(mb)d MB, bỏ qua") % {"mb": _LINE_MAX // (1024 * 1024)}
+
+
+def looks_binary(head: bytes) -> bool:
+    """Whether the first bytes of a file are not text (an image, an archive, random bytes)."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return False  # UTF-16: text, refused with its own message
+    controls = sum(1 for byte in head if byte < 32 and byte not in (9, 10, 13))
+    return b"\x00" in head or controls > len(head) // 100
+
+
+def check_text_file(head: bytes) -> None:
+    """Refuses a file that is not a text export, with a message saying what to do instead."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ImportError_(
+            _("Tệp được lưu ở mã UTF-16. Hãy lưu lại dưới dạng CSV UTF-8 rồi nhập lại.")
+        )
+    if looks_binary(head):
+        raise ImportError_(
+            _(
+                "Tệp này không phải là tệp văn bản CSV, JSON hoặc JSONL (có thể là ảnh, tệp "
+                "nén hoặc bảng tính Excel). Hãy xuất dữ liệu ra CSV hoặc JSON rồi nhập lại."
+            )
+        )
 
 
 def read_jsonl(
@@ -82,8 +128,12 @@ def read_jsonl(
 ) -> Iterator[RawRecord]:
     """Records of a JSON Lines file from byte `start` (a line start) to `end`."""
     position = start
-    for raw in _lines(handle, start, end):
-        position += len(raw)
+    for raw, length in _lines(handle, start, end):
+        position += length
+        if raw is None:
+            yield RawRecord(line, None, _too_long(), position, line + 1)
+            line += 1
+            continue
         text = _decode(raw).lstrip("\ufeff").strip()
         if text:
             data: dict[str, Any] | None = None
@@ -108,9 +158,11 @@ def _csv_header(handle: IO[bytes]) -> tuple[list[str], int, int]:
 
     def feed() -> Iterator[str]:
         nonlocal consumed, lines
-        for raw in _lines(handle, 0, None):
-            consumed += len(raw)
+        for raw, length in _lines(handle, 0, None):
+            consumed += length
             lines += 1
+            if raw is None:
+                raise ImportError_(_("Dòng tiêu đề CSV hỏng: %(error)s") % {"error": _too_long()})
             yield _decode(raw).lstrip("\ufeff") if lines == 1 else _decode(raw)
 
     try:
@@ -125,51 +177,83 @@ def _csv_header(handle: IO[bytes]) -> tuple[list[str], int, int]:
 def read_csv(
     handle: IO[bytes], *, start: int = 0, end: int | None = None, line: int = 1
 ) -> Iterator[RawRecord]:
-    """Records of a CSV file with a header row, from byte `start` (0, or a record's start)."""
+    """Records of a CSV file with a header row, from byte `start` (0, or a record's start).
+
+    A broken record that runs over several lines (an unterminated quote swallows the lines
+    after it) is reported on its first line, and reading starts again on the next one, so
+    one bad quote costs one line instead of the rest of the file.
+    """
     header, after_header, header_lines = _csv_header(handle)
     if start < after_header:
         start, line = after_header, 1 + header_lines
+    restart: tuple[int, int] | None = (start, line)
+    while restart is not None:
+        restart = yield from _csv_pass(handle, header, restart[0], end, restart[1])
+
+
+def _csv_pass(
+    handle: IO[bytes], header: list[str], start: int, end: int | None, line: int
+) -> Iterator[RawRecord]:
+    """Read records from `start`; returns where to start again after a broken record."""
     consumed = start
-    lines_read = 0
+    # (line number, byte offset where it starts) of each line of the record being read.
+    record_lines: list[tuple[int, int]] = []
+    too_long: list[int] = []
 
     def feed() -> Iterator[str]:
-        nonlocal consumed, lines_read
-        for raw in _lines(handle, start, None):
-            consumed += len(raw)
-            lines_read += 1
+        nonlocal consumed
+        number = line
+        for raw, length in _lines(handle, start, None):
+            record_lines.append((number, consumed))
+            consumed += length
+            number += 1
+            if raw is None:
+                too_long.append(number - 1)
+                yield "\n"
+                continue
             yield _decode(raw)
 
     reader = csv.reader(feed())
-    first_line = line
     while True:
+        error = ""
         try:
-            row = next(reader)
+            row: list[str] | None = next(reader)
         except StopIteration:
-            return
+            return None
         except csv.Error as exc:
-            yield RawRecord(first_line, None, _("CSV hỏng: %(error)s") % {"error": exc},
-                            consumed, line + lines_read)
-            first_line = line + lines_read
-            continue
-        next_line = line + lines_read
-        if not any(cell.strip() for cell in row):
-            first_line = next_line
-            continue
-        if len(row) != len(header):
-            yield RawRecord(
-                first_line,
-                None,
-                _("có %(found)d cột, tiêu đề có %(expected)d")
-                % {"found": len(row), "expected": len(header)},
-                consumed,
-                next_line,
-            )
-        else:
+            row, error = None, _("CSV hỏng: %(error)s") % {"error": exc}
+        if not record_lines:
+            return None
+        first_line = record_lines[0][0]
+        next_line = record_lines[-1][0] + 1
+        if too_long and too_long[0] >= first_line:
+            error = _too_long()
+            too_long.clear()
+        elif row is not None and len(row) != len(header) and any(c.strip() for c in row):
+            error = _("có %(found)d cột, tiêu đề có %(expected)d") % {
+                "found": len(row),
+                "expected": len(header),
+            }
+        if error and (len(record_lines) > 1 or row is None):
+            # Start again on the line after the record's first: the lines it swallowed.
+            after_first = record_lines[1][1] if len(record_lines) > 1 else consumed
+            yield RawRecord(first_line, None, error, after_first, first_line + 1)
+            return (after_first, first_line + 1) if after_first < _size(handle) else None
+        record_lines.clear()
+        if error:
+            yield RawRecord(first_line, None, error, consumed, next_line)
+        elif row is not None and any(cell.strip() for cell in row):
             yield RawRecord(first_line, dict(zip(header, row, strict=True)), "", consumed,
                             next_line)
-        first_line = next_line
         if end is not None and consumed >= end:
-            return
+            return None
+
+
+def _size(handle: IO[bytes]) -> int:
+    here = handle.tell()
+    size = handle.seek(0, 2)
+    handle.seek(here)
+    return size
 
 
 _WS = frozenset(" \t\r\n")

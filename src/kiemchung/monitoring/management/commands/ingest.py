@@ -68,16 +68,23 @@ class Command(BaseCommand):
         path = Path(options["file"])
         if not path.is_file():
             raise CommandError(f"cannot read {path}: no such file")
+        head = importers.read_head(path)
+        try:
+            importers.check_text_file(head)
+        except importers.ImportError_ as exc:
+            raise CommandError(f"{path.name}: {exc.message}") from None
         workspace = self._workspace(options["workspace"])
-        fmt = options["format"] or importers.format_of(path.name, importers.read_head(path))
+        fmt = options["format"] or importers.format_of(path.name, head)
         name = options["source"] or path.stem
-        source = Source.objects.filter(workspace=workspace, name=name).first()
-        if source is None:
-            source = source_for_kind(workspace=workspace, kind=SourceKind.IMPORT, name=name)
-            if options["platform"]:
-                Source.objects.filter(pk=source.pk).update(platform=options["platform"])
-                source.platform = options["platform"]
-        job = self._job(workspace, source, path, fmt, options)
+        # A file refused while its job is made leaves no new source behind.
+        with transaction.atomic():
+            source = Source.objects.filter(workspace=workspace, name=name).first()
+            if source is None:
+                source = source_for_kind(workspace=workspace, kind=SourceKind.IMPORT, name=name)
+                if options["platform"]:
+                    Source.objects.filter(pk=source.pk).update(platform=options["platform"])
+                    source.platform = options["platform"]
+            job = self._job(workspace, source, path, fmt, options)
         self._run(job, options["batch_size"])
 
     def _job(
@@ -93,11 +100,20 @@ class Command(BaseCommand):
         if unfinished is not None:
             self.stderr.write(f"resuming import #{unfinished.pk} of {path.name}")
             return unfinished
-        preview = importers.preview(path, fmt=fmt, platform=source.platform)
+        try:
+            preview = importers.preview(path, fmt=fmt, platform=source.platform)
+        except importers.ImportError_ as exc:
+            raise CommandError(f"{path.name}: {exc.message}") from None
         mapping = dict(preview.mapping)
         if options["text_column"]:
             mapping["text"] = options["text_column"]
         if not mapping.get("text"):
+            if not preview.columns:
+                lines = ", ".join(f"line {p.line}: {p.message}" for p in preview.problems[:5])
+                raise CommandError(
+                    f"{path.name}: no record could be read in its first lines"
+                    + (f" ({lines})" if lines else "")
+                )
             raise CommandError(
                 "no text column found; give --text-column (columns: "
                 + ", ".join(preview.columns[:30]) + ")"
