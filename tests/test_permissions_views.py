@@ -62,6 +62,7 @@ from permissions_table import (
     user_for,
 )
 from permissions_tipline import TIPLINE_VIEW_CASES
+from permissions_webhooks import WEBHOOK_VIEW_CASES
 
 # Some scenes store an image (a tip's photo).
 pytestmark = pytest.mark.usefixtures("media_root")
@@ -484,7 +485,7 @@ _CLAIMS_AND_ACCOUNTS: dict[Action, dict[str, ViewCase]] = {
 }
 
 
-VIEW_CASES = merged(_CLAIMS_AND_ACCOUNTS, TIPLINE_VIEW_CASES)
+VIEW_CASES = merged(_CLAIMS_AND_ACCOUNTS, TIPLINE_VIEW_CASES, WEBHOOK_VIEW_CASES)
 
 
 def _events_by(team: Any, user: Any) -> int:
