@@ -39,16 +39,20 @@ def _nice_max(value: float) -> float:
     return float(-(-value // magnitude) * magnitude)
 
 
-def _legend(names: list[str], y: float) -> list[str]:
+def _legend(names: list[str], y: float) -> tuple[list[str], float]:
+    """Coloured keys, wrapping to a new line at the chart's width; also the height they take."""
     parts, x = [], 0.0
     for index, name in enumerate(names):
+        width = 22 + 6.2 * len(name)
+        if x and x + width > WIDTH:
+            x, y = 0.0, y + 15
         colour = PALETTE[index % len(PALETTE)]
         parts.append(f'<rect x="{x:.1f}" y="{y - 9:.1f}" width="10" height="10" '
                      f'fill="{colour}"></rect>')
         parts.append(f'<text x="{x + 14:.1f}" y="{y:.1f}" font-size="{FONT}">'
                      f'{escape(name)}</text>')
-        x += 22 + 6.2 * len(name)
-    return parts
+        x += width
+    return parts, y + 8
 
 
 def _svg(key: str, title: str, height: float, body: list[str]) -> SafeString:
@@ -63,8 +67,10 @@ def _svg(key: str, title: str, height: float, body: list[str]) -> SafeString:
 def time_chart(figure: Figure) -> SafeString:
     """One line per series over the period's buckets, with a dot per bucket."""
     series = list(figure.columns[1:])
-    top_pad, bottom, left, right = 22.0, 34.0, 30.0, 8.0
-    height = 200.0
+    body, top_pad = _legend(series, 11)
+    top_pad += 6
+    bottom, left, right = 34.0, 40.0, 18.0
+    height = top_pad + 170.0
     plot_w, plot_h = WIDTH - left - right, height - top_pad - bottom
     values = [[_number(row[i + 1]) for row in figure.rows] for i in range(len(series))]
     peak = _nice_max(max((v for vs in values for v in vs), default=0))
@@ -77,7 +83,6 @@ def time_chart(figure: Figure) -> SafeString:
     def y_at(v: float) -> float:
         return top_pad + plot_h - plot_h * v / peak
 
-    body = _legend(series, 11)
     for fraction in (0, 0.5, 1):
         y = y_at(peak * fraction)
         body.append(f'<line x1="{left}" x2="{WIDTH - right}" y1="{y:.1f}" y2="{y:.1f}" '
@@ -109,13 +114,14 @@ def bar_chart(figure: Figure) -> SafeString:
     numeric = [i for i, _name in enumerate(series, start=1)
                if all(isinstance(row[i], int | float) for row in figure.rows)]
     bar_h, gap, label_h = 10.0, 2.0, 15.0
-    legend_h = 18.0 if len(numeric) > 1 else 0.0
+    legend, legend_h = _legend([series[i - 1] for i in numeric], 11) if len(numeric) > 1 \
+        else ([], 0.0)
     row_h = label_h + len(numeric) * (bar_h + gap) + 8
     height = legend_h + max(len(figure.rows), 1) * row_h
     peak = max((_number(row[i]) for row in figure.rows for i in numeric), default=0) or 1.0
     value_w = 44.0
     plot_w = WIDTH - value_w
-    body = _legend([series[i - 1] for i in numeric], 11) if legend_h else []
+    body = legend
     for r, row in enumerate(figure.rows):
         top = legend_h + r * row_h
         body.append(f'<text x="0" y="{top + 11:.1f}" font-size="{FONT}">'
