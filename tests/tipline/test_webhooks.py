@@ -121,6 +121,67 @@ def test_replayed_zalo_event_outside_the_window_is_401(client, tipline, deliver,
     assert _rejected(tipline.zalo) == 1
 
 
+def test_an_event_dated_in_the_future_is_401(client, tipline, deliver):
+    """A timestamp a day ahead would keep a captured request inside the replay window for a
+    day longer than it should."""
+    from kiemchung.tipline.channels.base import FUTURE_SKEW_SECONDS
+
+    ahead = int((time.time() + 24 * 3600) * 1000)
+    payload = zalo.event(app_id=ZALO_APP_ID, user_id="8812", text=CLAIM, timestamp_ms=ahead)
+    body, headers = zalo.signed(payload, app_id=ZALO_APP_ID, secret=ZALO_SECRET)
+    assert deliver(client, tipline.hook(tipline.zalo), body, headers).status_code == 401
+    payload = messenger.message_event(psid="2901", text=CLAIM, timestamp_ms=ahead)
+    body, headers = messenger.signed(payload, app_secret=META_SECRET)
+    assert deliver(client, tipline.hook(tipline.messenger), body, headers).status_code == 401
+    assert InboundMessage.objects.count() == 0
+    # A clock a little ahead of ours is not a replay.
+    slightly = int((time.time() + FUTURE_SKEW_SECONDS / 2) * 1000)
+    payload = zalo.event(app_id=ZALO_APP_ID, user_id="8812", text=CLAIM, timestamp_ms=slightly)
+    body, headers = zalo.signed(payload, app_id=ZALO_APP_ID, secret=ZALO_SECRET)
+    assert deliver(client, tipline.hook(tipline.zalo), body, headers).status_code == 200
+
+
+def test_a_zalo_body_with_two_timestamps_is_refused(client, tipline, deliver):
+    """The signature covers the first "timestamp" of the raw body; a second one, fresh, must
+    not pass the freshness check for a stale signed one."""
+    old = str(int((time.time() - 30 * 24 * 3600) * 1000))
+    fresh = str(int(time.time() * 1000))
+    payload = zalo.event(app_id=ZALO_APP_ID, user_id="8812", text=CLAIM, timestamp_ms=int(old))
+    body = json.dumps(payload, ensure_ascii=False).encode()
+    body = body[:-1] + f', "timestamp": "{fresh}"}}'.encode()
+    headers = {zalo.SIGNATURE_HEADER: zalo.signature(
+        app_id=ZALO_APP_ID, body=body, timestamp=old, secret=ZALO_SECRET)}
+    assert deliver(client, tipline.hook(tipline.zalo), body, headers).status_code in (400, 401)
+    # A timestamp inside the message, ahead of the event's own, is not the one checked either.
+    nested = zalo.event(app_id=ZALO_APP_ID, user_id="8812", text=CLAIM, timestamp_ms=int(old))
+    nested = {"sender": {"id": "8812", "timestamp": fresh}, **{
+        k: v for k, v in nested.items() if k != "sender"}}
+    body = json.dumps(nested, ensure_ascii=False).encode()
+    headers = {zalo.SIGNATURE_HEADER: zalo.signature(
+        app_id=ZALO_APP_ID, body=body, timestamp=fresh, secret=ZALO_SECRET)}
+    assert deliver(client, tipline.hook(tipline.zalo), body, headers).status_code == 401
+    assert InboundMessage.objects.count() == 0
+
+
+def test_a_stale_event_in_a_messenger_batch_leaves_the_fresh_ones(client, tipline, deliver,
+                                                                     settings):
+    settings.TIPLINE_REPLAY_WINDOW_HOURS = 26
+    stale = messenger.message_event(psid="2901", text="tin cũ từ lâu",
+                                    timestamp_ms=int((time.time() - 27 * 3600) * 1000))
+    fresh = messenger.message_event(psid="2902", text=CLAIM)
+    batch = {"object": "page", "entry": stale["entry"] + fresh["entry"]}
+    body, headers = messenger.signed(batch, app_secret=META_SECRET)
+
+    assert deliver(client, tipline.hook(tipline.messenger), body, headers).status_code == 200
+
+    stored = InboundMessage.objects.get()
+    assert stored.external_id == fresh["entry"][0]["messaging"][0]["message"]["mid"]
+    assert Tip.objects.get().text == CLAIM
+    # A batch with nothing fresh in it is a replay.
+    body, headers = messenger.signed(stale, app_secret=META_SECRET)
+    assert deliver(client, tipline.hook(tipline.messenger), body, headers).status_code == 401
+
+
 def test_zalo_retry_of_the_same_event_makes_one_tip(client, tipline, deliver):
     payload = zalo.event(app_id=ZALO_APP_ID, user_id="8812", text=CLAIM)
     body, headers = zalo.signed(payload, app_id=ZALO_APP_ID, secret=ZALO_SECRET)

@@ -90,10 +90,25 @@ class InboundEvent:
         )
 
 
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    data = dict(pairs)
+    if len(data) != len(pairs):
+        # The signature may cover one copy of a key and the parser read the other.
+        raise _DuplicateKey
+    return data
+
+
 def json_load(body: bytes) -> Any:
-    """Parse a webhook body; the error says nothing of what was in it."""
+    """Parse a webhook body strictly (a key given twice is refused); the error says nothing
+    of what was in it."""
     try:
-        return json.loads(body)
+        return json.loads(body, object_pairs_hook=_unique_keys)
+    except _DuplicateKey:
+        raise WebhookMalformed("body has a key given twice") from None
     except (ValueError, UnicodeDecodeError):
         raise WebhookMalformed("body is not JSON") from None
 
@@ -107,9 +122,23 @@ def validate(model: type[StrictModel], data: Any) -> Any:
         raise WebhookMalformed(f"unexpected payload at {places or 'top level'}") from None
 
 
+# How far ahead of this server's clock a platform's timestamp may be (clocks differ a little).
+FUTURE_SKEW_SECONDS = 300
+
+
+def is_fresh(sent_at: float) -> bool:
+    """Whether an event's time is inside the replay window and not in the future."""
+    now = time.time()
+    window = settings.TIPLINE_REPLAY_WINDOW_HOURS * 3600
+    return now - window <= sent_at <= now + FUTURE_SKEW_SECONDS
+
+
 def check_fresh(sent_at: float) -> None:
-    """Refuse an event older than the replay window (a captured request sent again later)."""
-    if time.time() - sent_at > settings.TIPLINE_REPLAY_WINDOW_HOURS * 3600:
+    """Refuse an event older than the replay window (a captured request sent again later) or
+    dated ahead of the clock (one that would stay "fresh" long after it was captured)."""
+    if sent_at > time.time() + FUTURE_SKEW_SECONDS:
+        raise WebhookRejected("event dated in the future")
+    if not is_fresh(sent_at):
         raise WebhookRejected("event older than the replay window")
 
 

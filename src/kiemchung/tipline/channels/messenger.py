@@ -25,6 +25,7 @@ from kiemchung.tipline.channels.base import (
     StrictModel,
     WebhookRejected,
     check_fresh,
+    is_fresh,
     json_load,
     validate,
 )
@@ -125,10 +126,16 @@ class MessengerAdapter(ChannelAdapter):
         if data.object != "page":
             return []
         events: list[InboundEvent] = []
+        items = [item for entry in data.entry for item in entry.messaging]
+        # Meta batches events: a stale one (a retry from long ago) is skipped on its own; only a
+        # batch with nothing fresh in it is refused as a replay.
+        if items and not any(is_fresh(item.timestamp / 1000) for item in items):
+            check_fresh(items[0].timestamp / 1000)
         for entry in data.entry:
             for item in entry.messaging:
                 sent_at = item.timestamp / 1000
-                check_fresh(sent_at)
+                if not is_fresh(sent_at):
+                    continue
                 if item.message is not None and not item.message.is_echo:
                     message = item.message
                     events.append(

@@ -96,6 +96,10 @@ class ZaloAdapter(ChannelAdapter):
 
     def parse(self, body: bytes) -> list[InboundEvent]:
         event = validate(_Event, json_load(body))
+        signed = _TIMESTAMP.search(body)
+        # The timestamp checked for freshness must be the one the signature covered.
+        if signed is None or signed.group(1).decode() != event.timestamp:
+            raise WebhookRejected("timestamp is not the one signed")
         try:
             sent_at = int(event.timestamp) / 1000
         except ValueError:
