@@ -261,3 +261,26 @@ def test_https_is_verified_against_the_host_name_not_the_pinned_address(localhos
     assert page.url == f"https://localhost:{server.port}/an-toan"
     assert error.reason == "tls"
     assert error.retryable is False
+
+
+def test_custom_headers_do_not_follow_a_redirect_to_another_host():
+    routes = {
+        "/api": lambda h: answer(h, 302, headers={"Location": "/van-api"}),
+        "/van-api": lambda h: answer(h, 302, headers={"Location": server.url("/noi-khac",
+                                                                              host="localhost")}),
+        "/noi-khac": lambda h: answer(h, 200, b"ok"),
+    }
+    with http_server(routes) as server:
+        fetch(server.url("/api"), headers={"access_token": "bi-mat-cua-oa"})
+    same_host, _also_same, other_host = server.request_headers
+    assert same_host["access_token"] == _also_same["access_token"] == "bi-mat-cua-oa"
+    assert "access_token" not in other_host
+    assert other_host["User-Agent"].startswith("kiemchung/")
+
+
+def test_a_host_that_does_not_resolve_may_be_retried():
+    # .invalid never resolves (RFC 2606): what a platform's host looks like while DNS is down.
+    error = _fetch_error("https://api.kiemchung.invalid/v2.0/oa/message")
+    assert error.reason == "dns"
+    assert error.retryable is True
+    assert "api.kiemchung.invalid" in error.message

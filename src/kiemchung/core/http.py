@@ -131,11 +131,16 @@ def _resolve(host: str, port: int) -> list[IPAddress]:
     # getaddrinfo has no timeout of its own; the system resolver's (a few seconds) applies.
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError) as exc:
-        temporary = isinstance(exc, socket.gaierror) and exc.errno == socket.EAI_AGAIN
+    except UnicodeError as exc:  # a name no resolver can be asked about
+        raise FetchError(
+            _("Không tìm thấy máy chủ %(host)s") % {"host": host}, retryable=False, reason="dns"
+        ) from exc
+    except socket.gaierror as exc:
+        # A resolver that is down or cut off answers "no such name" as readily as "try again":
+        # a platform's API host that does not resolve now will most likely resolve later.
         raise FetchError(
             _("Không tìm thấy máy chủ %(host)s") % {"host": host},
-            retryable=temporary,
+            retryable=True,
             reason="dns",
         ) from exc
     addresses: list[IPAddress] = []
@@ -295,6 +300,10 @@ def _status_error(status_code: int) -> FetchError:
     )
 
 
+def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    return url.scheme, url.host, url.port
+
+
 def fetch(
     url: str,
     *,
@@ -341,7 +350,12 @@ def fetch(
                     raise FetchError(
                         _("Quá nhiều lần chuyển hướng"), retryable=False, reason="redirects"
                     )
-                current = _checked_url(current.join(location))
+                target = _checked_url(current.join(location))
+                if _origin(target) != _origin(current):
+                    # The caller's headers (an API token such as Zalo's access_token) were
+                    # meant for the host it named, not for wherever that host redirects.
+                    request_headers = {"User-Agent": request_headers["User-Agent"]}
+                current = target
                 if response.status_code in (301, 302, 303) and method != "HEAD":
                     method, body = "GET", {}
                 continue
