@@ -242,10 +242,11 @@ def _first_sightings(factchecks: QuerySet[FactCheck]) -> list[tuple[datetime, da
     rows = factchecks.annotate(
         first_appearance=Subquery(first_appearance), first_item=Subquery(first_item)
     ).values_list("published_at", "claim__created_at", "first_appearance", "first_item")
-    pairs = []
+    pairs: list[tuple[datetime, datetime]] = []
     for published_at, created_at, appeared, item_seen in rows:
         first = min(when for when in (created_at, appeared, item_seen) if when is not None)
-        pairs.append((first, published_at))
+        if published_at is not None:
+            pairs.append((first, published_at))
     return pairs
 
 
@@ -258,7 +259,7 @@ def _hours(value: float | None) -> str:
 
 
 def _duration_rows(hours: list[float]) -> list[tuple[Any, ...]]:
-    labels = []
+    labels: list[tuple[str, int, int | None]] = []
     lower = 0
     for bound in DURATION_BOUNDS:
         labels.append((_("%(a)s–%(b)s ngày") % {"a": lower, "b": bound}, lower, bound))
@@ -458,7 +459,7 @@ def tips_by_channel(*, workspace: Workspace, period: Period) -> Figure:
         title=_("Tin báo theo kênh và loại"),
         columns=(_("Kênh"), *(str(c.label) for c in categories)),
         rows=body,
-        summary=((_("Tin báo"), str(sum(sum(r[1:]) for r in body))),),
+        summary=((_("Tin báo"), str(sum(n for r in body for n in r[1:] if isinstance(n, int)))),),
     )
 
 

@@ -71,7 +71,7 @@ def followers_over_time(*, workspace: Workspace, period: Period) -> Figure:
     )
     for page_id, day, followers in rows:
         key = (page_id, bucket_of(day, period.bucket))
-        if key not in latest or latest[key][0] < day:
+        if followers is not None and (key not in latest or latest[key][0] < day):
             latest[key] = (day, followers)
     shown = [p for p in pages if any(k[0] == p.pk for k in latest)]
     table = [

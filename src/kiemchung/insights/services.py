@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -81,6 +81,10 @@ COUNTS = ("reach", "impressions", "interactions", "followers", "new_followers")
 TOTAL_WORDS = frozenset({"total", "tổng", "tổng cộng"})
 
 
+def _user(actor: AbstractBaseUser | AnonymousUser | None) -> User | None:
+    return actor if isinstance(actor, User) else None
+
+
 def public_figures_shown(*, workspace: Workspace) -> bool:
     found = InsightsSettings.objects.filter(workspace=workspace).values_list(
         "public_figures", flat=True
@@ -89,14 +93,15 @@ def public_figures_shown(*, workspace: Workspace) -> bool:
 
 
 def public_figures_set(
-    *, workspace: Workspace, shown: bool, actor: AbstractBaseUser | None
+    *, workspace: Workspace, shown: bool, actor: AbstractBaseUser | AnonymousUser | None
 ) -> InsightsSettings:
     """Turn the public "our work in figures" page on or off (audited)."""
     row, _created = InsightsSettings.objects.get_or_create(workspace=workspace)
     before = {"public_figures": row.public_figures}
     row.public_figures = shown
     row.save(update_fields=["public_figures", "updated_at"])
-    audit_record(workspace=workspace, actor=actor, action="insights.public_figures", obj=row,
+    audit_record(workspace=workspace, actor=_user(actor), action="insights.public_figures",
+                 obj=row,
                  before=before, after={"public_figures": shown})
     return row
 
@@ -253,7 +258,7 @@ def page_for(*, workspace: Workspace, platform: str, name: str) -> ReachPage:
 
 def import_create(
     *, workspace: Workspace, page: ReachPage, path: Path, original_name: str,
-    mapping: dict[str, str], actor: AbstractBaseUser | None,
+    mapping: dict[str, str], actor: AbstractBaseUser | AnonymousUser | None,
 ) -> ReachImport:
     """Record the import (rows counted); the caller enqueues `tasks.reach_import_run`."""
     mapping_check(read_columns(path), mapping)
@@ -262,9 +267,9 @@ def import_create(
     job = ReachImport.objects.create(
         workspace=workspace, page=page, path=str(path), original_name=original_name[:300],
         mapping=mapping, rows_total=total,
-        created_by=actor if actor is not None and actor.is_authenticated else None,
+        created_by=_user(actor),
     )
-    audit_record(workspace=workspace, actor=actor, action="insights.reach_import", obj=job,
+    audit_record(workspace=workspace, actor=_user(actor), action="insights.reach_import", obj=job,
                  after={"page": str(page), "file": job.original_name, "rows": total})
     return job
 
@@ -316,7 +321,7 @@ def link_factchecks(*, workspace: Workspace, posts: list[ReachPost]) -> None:
                 found[key] = int(subject_id)
     for post in posts:
         pk = found.get(post.external_id) or found.get(post.external_id.rsplit("_", 1)[-1])
-        post.factcheck_id = pk  # type: ignore[assignment]
+        post.factcheck_id = pk
 
 
 def import_run(job: ReachImport) -> ReachImport:
