@@ -223,3 +223,35 @@ def test_dates_are_iso_8601_only(team, v1):
     error = assert_error(number, 400, "bad_request", field="created_after")
     assert "ISO 8601" in error["message"]
     assert len(iso.json()["results"]) == 1
+
+
+def test_the_api_token_command_makes_a_token_with_chosen_scopes(team, v1):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    out = StringIO()
+    call_command(
+        "api_token",
+        "--workspace",
+        "nhom",
+        "--user",
+        "editor",
+        "--name",
+        "Bot",
+        "--scope",
+        "read",
+        "--scope",
+        "publish",
+        stdout=out,
+        stderr=StringIO(),
+    )
+    made = json.loads(out.getvalue().strip().splitlines()[-1])
+
+    assert made["scopes"] == ["read", "publish"]
+    assert v1("editor", "get", "me", raw=made["token"]).json()["token"]["scopes"] == [
+        "read",
+        "publish",
+    ]
+    with pytest.raises(CommandError, match="--user"):
+        call_command("api_token", "--workspace", "nhom", "--user", "outsider", "--name", "x")
