@@ -9,7 +9,15 @@ from __future__ import annotations
 from typing import Any
 
 from kiemchung.claims import services
-from kiemchung.claims.models import Claim, ClaimState, EvidenceKind, FactCheck, Rating
+from kiemchung.claims.models import (
+    Claim,
+    ClaimState,
+    Correction,
+    CorrectionProposal,
+    EvidenceKind,
+    FactCheck,
+    Rating,
+)
 
 CLAIM_TEXT = "Uống nước chanh ấm mỗi sáng giúp chữa khỏi ung thư"
 TITLE = "Sai sự thật: nước chanh ấm không chữa được ung thư"
@@ -65,6 +73,25 @@ def verdict_approved(team: Any, *, author: Any = None, reviewer: Any = None) -> 
 def verdict_published(team: Any, *, author: Any = None, publisher: Any = None) -> FactCheck:
     factcheck = verdict_approved(team, author=author)
     return services.factcheck_publish(factcheck=factcheck, actor=publisher or team.editor)
+
+
+def correction_approved(
+    team: Any, factcheck: FactCheck, *, note: str, by: Any = None, approver: Any = None,
+    **changes: Any,
+) -> Correction:
+    """A correction that changes the rating or the summary: proposed by the editor, made
+    public by the admin, the second person it needs."""
+    proposal = services.correction_propose(
+        factcheck=factcheck, actor=by or team.editor, note=note, **changes
+    )
+    assert isinstance(proposal, CorrectionProposal), "a one-person correction needs no approval"
+    services.correction_review(
+        proposal=proposal, actor=approver or team.admin, decision="approve"
+    )
+    factcheck.refresh_from_db()
+    proposal.refresh_from_db()
+    assert proposal.correction is not None
+    return proposal.correction
 
 
 def claim_in_state(team: Any, state: str) -> Claim:

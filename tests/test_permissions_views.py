@@ -43,6 +43,7 @@ from kiemchung.claims.models import (
     ClaimState,
     Comment,
     Correction,
+    CorrectionProposal,
     Evidence,
     EvidenceKind,
     FactCheck,
@@ -179,6 +180,28 @@ def _correction(factcheck: FactCheck) -> tuple[int, str, list[tuple[Any, ...]]]:
     factcheck = FactCheck.objects.get(pk=factcheck.pk)
     notes = _rows(Correction.objects.filter(factcheck=factcheck), "note", "author_id")
     return factcheck.version, factcheck.title, notes
+
+
+def _rating_correction_proposed(team: Any) -> CorrectionProposal:
+    """A published verdict whose rating a second editor, outside the roles under test, asked
+    to correct: it waits for someone else to approve it."""
+    factcheck = verdict_published(team)
+    second = get_user_model().objects.create_user(
+        username="bientap2", email="bientap2@example.org", password="mat-khau-dai-123"
+    )
+    Member.objects.create(workspace=team.workspace, user=second, role="editor")
+    proposal = services.correction_propose(
+        factcheck=factcheck, actor=second, note=CORRECTION_NOTE,
+        rating=rating(team, "Gây hiểu lầm"),
+    )
+    assert isinstance(proposal, CorrectionProposal)
+    return proposal
+
+
+def _proposal_outcome(proposal: CorrectionProposal) -> tuple[Any, ...]:
+    proposal.refresh_from_db()
+    factcheck = FactCheck.objects.select_related("rating").get(pk=proposal.factcheck_id)
+    return proposal.state, proposal.decided_by_id, factcheck.rating.label
 
 
 def _scale_form(team: Any, _: Any) -> dict[str, str]:
@@ -369,6 +392,16 @@ _CLAIMS_AND_ACCOUNTS: dict[Action, dict[str, ViewCase]] = {
                 CORRECTED_TITLE,
                 [(CORRECTION_NOTE, user.pk)],
             ),
+        ),
+        "claims:correction_review": ViewCase(
+            _rating_correction_proposed,
+            lambda team, proposal: reverse(
+                "claims:correction_review",
+                args=[proposal.factcheck.claim_id, proposal.pk],
+            ),
+            lambda team, _: {"decision": "approve", "comment": ""},
+            lambda team, proposal: _proposal_outcome(proposal),
+            lambda team, _, user, before: ("approved", user.pk, "Gây hiểu lầm"),
         ),
     },
     Action.DELETE: {

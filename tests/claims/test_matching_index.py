@@ -28,7 +28,7 @@ from tests.claims.matching_stories import (
     search,
 )
 
-from claim_stories import rating
+from claim_stories import correction_approved, rating
 from kiemchung.claims import matching, services
 from kiemchung.claims.models import MatchIndexChange, MatchIndexState
 from kiemchung.matching.cache import SqliteEmbeddingCache
@@ -85,9 +85,9 @@ def test_index_follows_publish_correction_delete_and_merge(
     assert search(workspace, "nuoc chanh chua ung thu")[0].rating == "Sai"
 
     # Correction: the new rating and the new words are what the index holds.
-    services.factcheck_correct(
-        factcheck=factcheck,
-        actor=team.editor,
+    correction_approved(
+        team,
+        factcheck,
         note="Bổ sung: mật ong cũng không chữa được ung thư.",
         rating=rating(team, "Gây hiểu lầm"),
         summary="Gây hiểu lầm: nước chanh và mật ong tốt cho sức khỏe nhưng không chữa được "

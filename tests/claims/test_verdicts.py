@@ -12,6 +12,7 @@ from claim_stories import (
     TITLE,
     claim_opened,
     claim_with_evidence,
+    correction_approved,
     rating,
     verdict_drafted,
     verdict_in_review,
@@ -207,9 +208,9 @@ def test_correction_keeps_history_visible(team):
     factcheck = verdict_published(team)
     published_summary = factcheck.summary
 
-    correction = services.factcheck_correct(
-        factcheck=factcheck,
-        actor=team.editor,
+    correction = correction_approved(
+        team,
+        factcheck,
         note="Bài trước ghi nhầm tên cơ quan ban hành khuyến cáo.",
         rating=rating(team, "Gây hiểu lầm"),
         summary=published_summary + " (Đã đính chính tên cơ quan.)",

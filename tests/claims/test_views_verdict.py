@@ -240,7 +240,7 @@ def test_editor_cannot_approve_their_own_verdict(client, team):
     assert 'id="review-approve"' not in page
     assert "Theo quy tắc hai người" in page
     assert response.redirect_chain[-1][0] == f"/claims/{factcheck.claim_id}/#verdict"
-    assert "Quy tắc hai người: bạn đã viết hoặc gửi duyệt kết luận này" in text(response)
+    assert "Quy tắc hai người: bạn đã viết, sửa hoặc gửi duyệt một phần" in text(response)
     factcheck.refresh_from_db()
     assert factcheck.state == FactCheckState.IN_REVIEW
 
@@ -371,6 +371,15 @@ def test_correction_is_published_with_the_earlier_version_kept_visible(client, t
             **verdict_data(team, rating=str(rating(team, "Gây hiểu lầm").pk)),
             "note": "Sửa kết luận sau khi có thêm số liệu.",
         },
+    )
+    # A new rating waits for a second person: the admin approves it from the same page.
+    factcheck.refresh_from_db()
+    assert factcheck.rating.label == "Sai"
+    proposal = factcheck.correction_proposals.get()
+    as_user(client, team.admin)
+    client.post(
+        f"/claims/{factcheck.claim_id}/verdict/corrections/{proposal.pk}/review/",
+        {"decision": "approve"},
     )
 
     factcheck.refresh_from_db()

@@ -83,7 +83,7 @@ def banknotes(team: Any) -> FactCheck:
 
 
 def correct(team: Any, factcheck: FactCheck, note: str = "Sửa một con số trong bài.") -> Any:
+    from claim_stories import correction_approved
+
     factcheck.refresh_from_db()
-    return services.factcheck_correct(
-        factcheck=factcheck, actor=team.editor, note=note, summary=factcheck.summary + " (sửa)"
-    )
+    return correction_approved(team, factcheck, note=note, summary=factcheck.summary + " (sửa)")

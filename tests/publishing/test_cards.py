@@ -9,7 +9,7 @@ import pytest
 from fontTools.ttLib import TTFont
 from PIL import Image
 
-from claim_stories import CLAIM_TEXT, verdict_approved, verdict_published
+from claim_stories import CLAIM_TEXT, correction_approved, verdict_approved, verdict_published
 from kiemchung.claims import services
 from kiemchung.publishing import cards
 
@@ -142,8 +142,7 @@ def test_card_is_served_cached_and_redrawn_after_a_correction(client, team, sett
     kept = sorted((settings.MEDIA_ROOT / "cards" / str(factcheck.pk)).glob("og-*.png"))
     assert len(kept) == 1
 
-    services.factcheck_correct(factcheck=factcheck, actor=team.editor, note="Đổi kết luận",
-                               rating=_another_rating(factcheck))
+    correction_approved(team, factcheck, note="Đổi kết luận", rating=_another_rating(factcheck))
     second = client.get(path)
     assert second.status_code == 200
     assert second["ETag"] != first["ETag"]

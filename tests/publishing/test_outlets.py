@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from claim_stories import CLAIM_TEXT, TITLE, verdict_published
+from claim_stories import CLAIM_TEXT, TITLE, correction_approved, verdict_published
 from fakes.outlet_facebook import FakeGraph, graph_error
 from fakes.outlet_server import serving
 from fakes.outlet_telegram import FakeBotApi, bot_error, parsed_length
@@ -339,14 +339,11 @@ def test_announcing_the_same_version_twice_posts_once(
 def test_a_corrected_version_can_be_announced_again(
     team, factcheck, django_capture_on_commit_callbacks
 ):
-    from kiemchung.claims import services
 
     with serving(FakeBotApi()) as bot:
         outlet = telegram_outlet(team, bot)
         announce_now(team, factcheck, outlet, django_capture_on_commit_callbacks)
-        services.factcheck_correct(
-            factcheck=factcheck, actor=team.editor, note="Sửa tóm tắt", summary="Tóm tắt mới."
-        )
+        correction_approved(team, factcheck, note="Sửa tóm tắt", summary="Tóm tắt mới.")
         factcheck.refresh_from_db()
         again = announce_now(team, factcheck, outlet, django_capture_on_commit_callbacks)
 

@@ -14,6 +14,7 @@ from claim_stories import (
     CLAIM_TEXT,
     TITLE,
     claim_opened,
+    correction_approved,
     verdict_approved,
     verdict_drafted,
     verdict_in_review,
@@ -254,9 +255,9 @@ def test_archived_sources_of_unpublished_claims_stay_private(client, team):
 def test_correction_shows_its_note_date_and_the_version_readers_saw_before(client, team):
     factcheck = verdict_published(team)
     first_summary = factcheck.summary
-    services.factcheck_correct(
-        factcheck=factcheck,
-        actor=team.editor,
+    correction_approved(
+        team,
+        factcheck,
         note="Đã sửa tóm tắt cho rõ nguồn số liệu.",
         summary=first_summary + " Số liệu từ Bộ Y tế năm 2024.",
     )

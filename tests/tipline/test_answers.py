@@ -177,10 +177,11 @@ def test_subscriber_notified_when_verdict_published(
     assert tip.state == TipState.ANSWERED
     # A correction later does not notify again.
     with django_capture_on_commit_callbacks(execute=True):
-        from kiemchung.claims import services as claims_services
 
-        claims_services.factcheck_correct(
-            factcheck=factcheck, actor=team.editor, note="Sửa lỗi chính tả.",
+        from claim_stories import correction_approved
+
+        correction_approved(
+            team, factcheck, note="Sửa lỗi chính tả.",
             summary=FEE_SUMMARY + " Cập nhật ngày đính chính.",
         )
     assert len(tipline.telegram_api.sent()) == before + 1

@@ -58,6 +58,8 @@ ACTIONS: dict[str, Promise] = {
     "factcheck.announce": pgettext_lazy("audit log", "Đăng thông báo bài kiểm chứng"),
     "factcheck.approve": pgettext_lazy("audit log", "Duyệt kết luận"),
     "factcheck.correct": pgettext_lazy("audit log", "Đính chính bài kiểm chứng"),
+    "factcheck.correction_propose": pgettext_lazy("audit log", "Đề nghị đính chính kết luận"),
+    "factcheck.correction_reject": pgettext_lazy("audit log", "Từ chối đề nghị đính chính"),
     "factcheck.create": pgettext_lazy("audit log", "Viết kết luận"),
     "factcheck.publish": pgettext_lazy("audit log", "Công bố bài kiểm chứng"),
     "factcheck.request_changes": pgettext_lazy("audit log", "Yêu cầu sửa kết luận"),

@@ -29,6 +29,7 @@ from kiemchung.claims.models import (
     ClaimState,
     FactCheck,
     FactCheckState,
+    ProposalState,
 )
 from kiemchung.claims.view_helpers import (
     field_errors_from,
@@ -36,6 +37,7 @@ from kiemchung.claims.view_helpers import (
     get_claim,
     wants_fragment,
 )
+from kiemchung.claims.workflow import factcheck_writers
 
 # Parts of the page an htmx request may ask for by name (?part=...).
 FRAGMENTS = {
@@ -83,21 +85,18 @@ def factcheck_of(claim: Claim) -> FactCheck | None:
         return None
 
 
-def _sent_it(factcheck: FactCheck, member: Member) -> bool:
-    """Whether this member sent the version now in review (they may not review it either)."""
-    for version in factcheck.versions.all():
-        if version.number == factcheck.version and version.saved_by_id == member.user_id:
-            return True
-    return False
-
-
 def abilities(*, member: Member, claim: Claim, factcheck: FactCheck | None) -> ClaimAbilities:
     state = claim.state
     working = state in (ClaimState.OPEN, ClaimState.IN_PROGRESS, ClaimState.IN_REVIEW)
     fc_state = factcheck.state if factcheck is not None else None
-    is_author = factcheck is not None and (
-        factcheck.author_id == member.user_id or _sent_it(factcheck, member)
+    # Whoever wrote any part of the verdict or sent it to review may neither approve nor
+    # publish it; only asked before publication, when that rule applies.
+    writers = (
+        factcheck_writers(factcheck)
+        if factcheck is not None and fc_state != FactCheckState.PUBLISHED
+        else set()
     )
+    is_author = member.user_id in writers
     return ClaimAbilities(
         edit=can(member, Action.EDIT) and working,
         assign=can(member, Action.ASSIGN) and working,
@@ -124,7 +123,9 @@ def abilities(*, member: Member, claim: Claim, factcheck: FactCheck | None) -> C
         publish=can(member, Action.PUBLISH)
         and fc_state == FactCheckState.APPROVED
         and factcheck is not None
-        and factcheck.reviewer_id not in (None, factcheck.author_id),
+        and factcheck.reviewer_id is not None
+        and factcheck.reviewer_id not in writers
+        and not is_author,
         correct=can(member, Action.CORRECT) and fc_state == FactCheckState.PUBLISHED,
     )
 
@@ -166,8 +167,16 @@ def claim_page_context(
         "correction_form": forms.CorrectionForm(
             workspace=workspace, initial=_verdict_initial(factcheck)
         ),
+        "correction_review_form": forms.CorrectionReviewForm(),
     }
     page_forms.update(bound)
+    pending = (
+        factcheck.correction_proposals.filter(state=ProposalState.PENDING)
+        .select_related("rating", "proposed_by")
+        .first()
+        if factcheck is not None and may.correct
+        else None
+    )
     context: dict[str, Any] = {
         "claim": claim,
         "factcheck": factcheck,
@@ -186,6 +195,10 @@ def claim_page_context(
         "reviews": reviews,
         "last_review": reviews[-1] if reviews else None,
         "preview": None,
+        "correction_pending": pending,
+        # A proposed correction is approved by someone other than whoever proposed it.
+        "may_decide_correction": pending is not None
+        and pending.proposed_by_id != member.user_id,
         **page_forms,
     }
     return context

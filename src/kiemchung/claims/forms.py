@@ -382,6 +382,18 @@ class CorrectionForm(VerdictForm):
     field_order = ["note", "rating", "title", "summary", "body"]
 
 
+class CorrectionReviewForm(ReviewForm):
+    """A second editor's answer to a proposed correction: approve it, or refuse with why."""
+
+    id_prefix = "correction-review"
+
+    def clean(self) -> dict[str, Any]:
+        data = forms.Form.clean(self) or {}
+        if data.get("decision") == ReviewDecision.REQUEST_CHANGES and not data.get("comment"):
+            self.add_error("comment", _("Hãy ghi rõ vì sao không duyệt đính chính này."))
+        return data
+
+
 class RatingStepForm(forms.Form):
     id = forms.IntegerField(required=False, widget=forms.HiddenInput)
     label = forms.CharField(label=_("Nhãn"), max_length=60, required=False)

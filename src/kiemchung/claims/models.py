@@ -382,6 +382,73 @@ class Correction(models.Model):
         return self.note[:60]
 
 
+class ProposalState(models.TextChoices):
+    PENDING = "pending", _("Chờ duyệt")
+    APPROVED = "approved", _("Đã duyệt")
+    REJECTED = "rejected", _("Bị từ chối")
+
+
+class CorrectionProposal(models.Model):
+    """A correction that changes the rating or the summary of a published verdict: kept aside
+    until a second person approves it, and only then applied as a Correction.
+
+    A rating left None stays as it is; one proposal at a time waits on a verdict.
+    """
+
+    factcheck = models.ForeignKey(
+        FactCheck, on_delete=models.CASCADE, related_name="correction_proposals"
+    )
+    note = models.TextField(_("nội dung đính chính"))
+    rating = models.ForeignKey(
+        Rating, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # The new title, summary or body by field name; a field not named stays as it is.
+    texts = models.JSONField(default=dict, blank=True)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    state = models.CharField(
+        max_length=12, choices=ProposalState.choices, default=ProposalState.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    comment = models.TextField(_("nhận xét"), blank=True)
+    correction = models.OneToOneField(
+        Correction, on_delete=models.SET_NULL, null=True, blank=True, related_name="proposal"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("đề nghị đính chính")
+        verbose_name_plural = _("đề nghị đính chính")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["factcheck"],
+                condition=models.Q(state="pending"),
+                name="correction_proposal_one_pending",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.note[:60]
+
+    @property
+    def title(self) -> str | None:
+        return self.texts.get("title")
+
+    @property
+    def summary(self) -> str | None:
+        return self.texts.get("summary")
+
+    @property
+    def body(self) -> str | None:
+        return self.texts.get("body")
+
+
 class MatchIndexState(models.Model):
     """Where a workspace's matching index stands; every change to what it holds bumps it.
 

@@ -1,7 +1,8 @@
 """Writes for claims, appearances, evidence, comments and the rating scale.
 
-The verdict writes (save, submit, review, publish, correct) live in `verdicts.py` and are
-re-exported here, so every write of the app is `kiemchung.claims.services.<name>`.
+The verdict writes (save, submit, review, publish, correct) live in `verdicts.py`, corrections
+that need a second person in `corrections.py`; both are re-exported here, so every write of
+the app is `kiemchung.claims.services.<name>`.
 """
 
 from __future__ import annotations
@@ -24,6 +25,11 @@ from kiemchung.accounts.models import Member, Workspace
 from kiemchung.accounts.permissions import Action, can, require
 from kiemchung.accounts.selectors import member_for
 from kiemchung.audit.services import audit_record
+from kiemchung.claims.corrections import (
+    correction_propose,
+    correction_review,
+    proposal_changes,
+)
 from kiemchung.claims.documents import DocumentType, document_type, stored_name
 from kiemchung.claims.matching import KIND_APPEARANCE, index_changed, index_touch, record_id
 from kiemchung.claims.merge import claim_merge
@@ -90,12 +96,15 @@ __all__ = [
     "claim_start",
     "claim_update",
     "comment_add",
+    "correction_propose",
+    "correction_review",
     "evidence_add",
     "evidence_rearchive",
     "factcheck_correct",
     "factcheck_publish",
     "factcheck_save",
     "factcheck_submit",
+    "proposal_changes",
     "ratings_ensure_default",
     "ratings_update",
     "review_submit",

@@ -45,4 +45,9 @@ urlpatterns = [
     path("<int:pk>/verdict/review/", views_verdict.verdict_review, name="verdict_review"),
     path("<int:pk>/verdict/publish/", views_verdict.verdict_publish, name="verdict_publish"),
     path("<int:pk>/verdict/correct/", views_verdict.verdict_correct, name="verdict_correct"),
+    path(
+        "<int:pk>/verdict/corrections/<int:proposal_pk>/review/",
+        views_verdict.correction_review,
+        name="correction_review",
+    ),
 ]

@@ -12,6 +12,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from kiemchung.accounts.permissions import Action
 from kiemchung.audit.services import audit_record
@@ -24,6 +25,7 @@ from kiemchung.claims.models import (
     FactCheck,
     FactCheckState,
     FactCheckVersion,
+    ProposalState,
     Rating,
     Review,
     ReviewDecision,
@@ -34,6 +36,7 @@ from kiemchung.claims.workflow import (
     FACTCHECK_TRANSITIONS,
     acting_user,
     clean_required_text,
+    factcheck_writers,
     locked,
     moves_from,
     snapshot,
@@ -48,7 +51,22 @@ if TYPE_CHECKING:
 
 TITLE_MAX = 300
 SLUG_MAX = 100
+TWO_PERSON_REVIEW = _lazy(
+    "Quy tắc hai người: bạn đã viết, sửa hoặc gửi duyệt một phần của bản kết luận này (mức "
+    "kết luận, tiêu đề, tóm tắt hoặc nội dung) nên không thể duyệt nó. Hãy nhờ một người chưa "
+    "sửa bài duyệt."
+)
+TWO_PERSON_PUBLISH = _lazy(
+    "Quy tắc hai người: bạn đã viết, sửa hoặc gửi duyệt một phần của bản kết luận này nên "
+    "không thể công bố nó. Hãy nhờ người đã duyệt hoặc một biên tập viên khác công bố."
+)
 _VERDICT_FIELDS = ("rating", "title", "summary", "body")
+# What readers take away as the verdict: changing it after publication needs a second person.
+CONCLUSION_FIELDS = frozenset({"rating", "summary"})
+CONCLUSION_NEEDS_SECOND_PERSON = _lazy(
+    "Đính chính này đổi mức kết luận hoặc phần tóm tắt nên cần một người thứ hai duyệt trước "
+    "khi công khai: hãy gửi đề nghị đính chính."
+)
 
 
 def slug_for_title(title: str, *, exclude_pk: int | None = None) -> str:
@@ -236,14 +254,8 @@ def review_submit(
             _("Kết luận đang ở trạng thái “%(state)s”, không có gì để duyệt.")
             % {"state": factcheck.get_state_display()}
         )
-    submitted = factcheck.versions.filter(number=factcheck.version).first()
-    if user.pk == factcheck.author_id or (submitted and submitted.saved_by_id == user.pk):
-        raise ValidationError(
-            _(
-                "Quy tắc hai người: bạn đã viết hoặc gửi duyệt kết luận này nên không thể tự "
-                "duyệt. Hãy nhờ một biên tập viên khác."
-            )
-        )
+    if user.pk in factcheck_writers(factcheck):
+        raise ValidationError(TWO_PERSON_REVIEW)
     note = (comment or "").strip()
     if decision == ReviewDecision.REQUEST_CHANGES and not note:
         raise ValidationError({"comment": _("Hãy ghi rõ cần sửa những gì.")})
@@ -280,15 +292,18 @@ def factcheck_publish(*, factcheck: FactCheck, actor: Actor) -> FactCheck:
     locked(claim)
     if factcheck.state == FactCheckState.PUBLISHED:
         raise ValidationError(_("Kết luận này đã được công bố."))
+    writers = factcheck_writers(factcheck)
     if (
         factcheck.state
         not in moves_from(FACTCHECK_TRANSITIONS, "factcheck_publish", FactCheckState.PUBLISHED)
         or factcheck.reviewer_id is None
-        or factcheck.reviewer_id == factcheck.author_id
+        or factcheck.reviewer_id in writers
     ):
         raise ValidationError(
             _("Chỉ công bố được kết luận đã được một người khác duyệt.")
         )
+    if user.pk in writers:
+        raise ValidationError(TWO_PERSON_PUBLISH)
     if claim.state not in moves_from(CLAIM_TRANSITIONS, "factcheck_publish", ClaimState.PUBLISHED):
         raise ValidationError(
             _("Nhận định đang ở trạng thái “%(state)s”, không thể công bố.")
@@ -322,27 +337,16 @@ def factcheck_publish(*, factcheck: FactCheck, actor: Actor) -> FactCheck:
     return factcheck
 
 
-def factcheck_correct(
+def correction_changes(
     *,
     factcheck: FactCheck,
-    actor: Actor,
-    note: str,
-    rating: Rating | None = None,
-    title: str | None = None,
-    summary: str | None = None,
-    body: str | None = None,
-) -> Correction:
-    """Correct a published verdict in the open: a new version, the earlier ones kept."""
-    claim = factcheck.claim
-    user = acting_user(actor=actor, workspace=claim.workspace, action=Action.CORRECT)
-    locked(factcheck)
-    published = FactCheckState.PUBLISHED
-    if factcheck.state not in moves_from(FACTCHECK_TRANSITIONS, "factcheck_correct", published):
-        raise ValidationError(_("Chỉ đính chính được kết luận đã công bố."))
-    clean_note = clean_required_text(
-        note, field="note", message=_("Hãy ghi nội dung đính chính cho người đọc.")
-    )
-    _check_rating(claim=claim, rating=rating, current_id=factcheck.rating_id)
+    rating: Rating | None,
+    title: str | None,
+    summary: str | None,
+    body: str | None,
+) -> dict[str, Any]:
+    """The fields a correction would change, cleaned; ValidationError on a bad value."""
+    _check_rating(claim=factcheck.claim, rating=rating, current_id=factcheck.rating_id)
     new: dict[str, Any] = {}
     if rating is not None:
         new["rating"] = rating
@@ -354,8 +358,65 @@ def factcheck_correct(
         new["summary"] = summary.strip()
     if body is not None:
         new["body"] = body.strip()
-    changed = {k: v for k, v in new.items() if getattr(factcheck, k) != v}
+    return {k: v for k, v in new.items() if getattr(factcheck, k) != v}
 
+
+def correction_open_check(factcheck: FactCheck) -> None:
+    """Refuse a correction of a verdict that is not published or already has one waiting."""
+    published = FactCheckState.PUBLISHED
+    if factcheck.state not in moves_from(FACTCHECK_TRANSITIONS, "factcheck_correct", published):
+        raise ValidationError(_("Chỉ đính chính được kết luận đã công bố."))
+    if factcheck.correction_proposals.filter(state=ProposalState.PENDING).exists():
+        raise ValidationError(
+            _(
+                "Một đính chính khác của bài này đang chờ duyệt; hãy chờ nó được duyệt hoặc "
+                "từ chối trước."
+            )
+        )
+
+
+def factcheck_correct(
+    *,
+    factcheck: FactCheck,
+    actor: Actor,
+    note: str,
+    rating: Rating | None = None,
+    title: str | None = None,
+    summary: str | None = None,
+    body: str | None = None,
+) -> Correction:
+    """Correct a published verdict in the open: a new version, the earlier ones kept.
+
+    One person may correct the title or the body; a change of the rating or the summary (the
+    conclusion readers take away) goes through `correction_propose` and a second person.
+    """
+    claim = factcheck.claim
+    user = acting_user(actor=actor, workspace=claim.workspace, action=Action.CORRECT)
+    locked(factcheck)
+    correction_open_check(factcheck)
+    clean_note = clean_required_text(
+        note, field="note", message=_("Hãy ghi nội dung đính chính cho người đọc.")
+    )
+    changed = correction_changes(
+        factcheck=factcheck, rating=rating, title=title, summary=summary, body=body
+    )
+    if CONCLUSION_FIELDS & set(changed):
+        raise ValidationError(CONCLUSION_NEEDS_SECOND_PERSON)
+    return correction_apply(factcheck=factcheck, user=user, note=clean_note, changed=changed)
+
+
+def correction_apply(
+    *,
+    factcheck: FactCheck,
+    user: User,
+    note: str,
+    changed: dict[str, Any],
+    approved_by: User | None = None,
+) -> Correction:
+    """Make a checked correction public: the caller has locked the verdict and checked who
+    may. `user` wrote it; `approved_by` is the second person, when one was needed."""
+    claim = factcheck.claim
+    clean_note = note
     before = snapshot(factcheck, tuple(changed))
     from_version = factcheck.version
     for name, value in changed.items():
@@ -370,14 +431,16 @@ def factcheck_correct(
         from_version=from_version,
         to_version=version.number,
     )
+    after = {**snapshot(factcheck, tuple(changed)), "version": version.number, "note": clean_note}
+    if approved_by is not None:
+        after["approved_by"] = approved_by.get_username()
     audit_record(
         workspace=claim.workspace,
-        actor=user,
+        actor=approved_by or user,
         action="factcheck.correct",
         obj=factcheck,
         before={**before, "version": from_version},
-        after={**snapshot(factcheck, tuple(changed)), "version": version.number,
-               "note": clean_note},
+        after=after,
     )
     events.factcheck_corrected(factcheck=factcheck, correction=correction)
     index_touch(claims=[claim])

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -16,7 +17,13 @@ from kiemchung.claims.claim_page import (
     factcheck_of,
     render_claim_page,
 )
-from kiemchung.claims.models import Claim, FactCheck, ReviewDecision
+from kiemchung.claims.models import (
+    Claim,
+    Correction,
+    CorrectionProposal,
+    FactCheck,
+    ReviewDecision,
+)
 from kiemchung.claims.view_helpers import (
     get_claim,
     newsroom,
@@ -131,23 +138,71 @@ def verdict_correct(request: HttpRequest, pk: int) -> HttpResponse:
     claim = get_claim(request, pk)
     factcheck = _factcheck(claim)
 
+    outcome: list[Correction | CorrectionProposal] = []
+
     def act(data: dict[str, Any]) -> None:
-        services.factcheck_correct(
-            factcheck=factcheck,
-            actor=request.user,
-            note=data["note"],
-            rating=data["rating"],
-            title=data["title"],
-            summary=data["summary"],
-            body=data["body"],
+        outcome.append(
+            services.correction_propose(
+                factcheck=factcheck,
+                actor=request.user,
+                note=data["note"],
+                rating=data["rating"],
+                title=data["title"],
+                summary=data["summary"],
+                body=data["body"],
+            )
         )
 
-    return claim_form_response(
+    response = claim_form_response(
         request,
         claim,
         name="correction_form",
         form=forms.CorrectionForm(request.POST, workspace=claim.workspace),
         act=act,
-        done=_("Đã đăng đính chính."),
+        done="",
+        anchor="verdict",
+    )
+    if outcome:
+        messages.success(
+            request,
+            _("Đã đăng đính chính.")
+            if isinstance(outcome[0], Correction)
+            else _(
+                "Đính chính đổi mức kết luận hoặc tóm tắt nên đang chờ một biên tập viên "
+                "khác duyệt trước khi công khai."
+            ),
+        )
+    return response
+
+
+@require_POST
+@newsroom
+def correction_review(request: HttpRequest, pk: int, proposal_pk: int) -> HttpResponse:
+    """A second editor approves a proposed correction (it goes public) or refuses it."""
+    claim = get_claim(request, pk)
+    factcheck = _factcheck(claim)
+    proposal = get_object_or_404(CorrectionProposal, pk=proposal_pk, factcheck=factcheck)
+    decision = request.POST.get("decision")
+
+    def act(data: dict[str, Any]) -> None:
+        services.correction_review(
+            proposal=proposal,
+            actor=request.user,
+            decision=data["decision"],
+            comment=data["comment"],
+        )
+
+    done = (
+        _("Đã duyệt; đính chính đã được công khai.")
+        if decision == ReviewDecision.APPROVE
+        else _("Đã từ chối đề nghị đính chính.")
+    )
+    return claim_form_response(
+        request,
+        claim,
+        name="correction_review_form",
+        form=forms.CorrectionReviewForm(request.POST),
+        act=act,
+        done=done,
         anchor="verdict",
     )

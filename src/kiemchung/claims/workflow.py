@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 from kiemchung.accounts.models import Member, Workspace
 from kiemchung.accounts.permissions import Action
 from kiemchung.accounts.selectors import member_acting
-from kiemchung.claims.models import ClaimState, FactCheckState
+from kiemchung.audit.models import AuditEvent
+from kiemchung.claims.models import ClaimState, FactCheck, FactCheckState
 
 if TYPE_CHECKING:
     from typing import TypeAlias
@@ -67,6 +68,41 @@ def moves_from(
     if not sources:
         raise LookupError(f"{service} never moves to {to}")
     return sources
+
+
+# The parts of a verdict whose writers may not approve or publish it.
+VERDICT_TEXT_FIELDS = frozenset({"rating", "title", "summary", "body"})
+_WRITING_ACTIONS = ("factcheck.create", "factcheck.update", "factcheck.submit")
+
+
+def factcheck_writers(factcheck: FactCheck) -> set[int]:
+    """Ids of everyone who wrote part of the verdict as it now stands, or sent it to review,
+    since it was last published (so far: ever, since a verdict is published once).
+
+    Read from the audit trail, which every save writes in the same transaction and nobody can
+    change: the first author, whoever rewrote the rating, title, summary or body, and whoever
+    submitted a version. Saving words that were already there writes nothing.
+    """
+    events = AuditEvent.objects.filter(
+        object_type=FactCheck._meta.label_lower, object_id=str(factcheck.pk)
+    )
+    last_published = (
+        events.filter(action="factcheck.publish").order_by("-id").values_list("id", flat=True)
+    ).first()
+    if last_published is not None:
+        events = events.filter(id__gt=last_published)
+    writers = {factcheck.author_id}
+    for actor_id, action, after in events.filter(action__in=_WRITING_ACTIONS).values_list(
+        "actor_id", "action", "after"
+    ):
+        wrote = action == "factcheck.submit" or VERDICT_TEXT_FIELDS & set(after or {})
+        if actor_id is not None and wrote:
+            writers.add(actor_id)
+    submitted = factcheck.versions.filter(number=factcheck.version).values_list(
+        "saved_by_id", flat=True
+    )
+    writers.update(user_id for user_id in submitted if user_id is not None)
+    return writers
 
 
 _http_url = URLValidator(schemes=["http", "https"])
