@@ -184,3 +184,48 @@ def test_nul_and_lone_surrogates_through_the_api_are_refused_naming_the_field(mi
     }
     rows = database.execute("SELECT count(*) FROM claims_claim WHERE text LIKE %s", ["%chanh%"])
     assert rows.fetchone()[0] == 0
+
+
+API_V1_SCRIPT = r"""
+from django.test import Client
+from kiemchung.accounts import services
+from kiemchung.accounts.models import Member, Workspace
+from django.contrib.auth import get_user_model
+
+workspace = Workspace.objects.create(name="Nhóm", slug="nhom-api-v1")
+user = get_user_model().objects.create_user(username="api-v1", password="mat-khau-dai-123")
+Member.objects.create(workspace=workspace, user=user, role="editor")
+_token, raw = services.api_token_create(
+    member=Member.objects.get(user=user), name="v1", scopes=["read", "write"]
+)
+client = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+made = [
+    client.post("/api/v1/claims/", {"text": f"Nhận định số {n}"},
+                content_type="application/json").json()["id"]
+    for n in range(5)
+]
+seen, path = [], "/api/v1/claims/?limit=2"
+while path:
+    page = client.get(path).json()
+    seen += [c["id"] for c in page["results"]]
+    path = f"/api/v1/claims/?limit=2&cursor={page['next']}" if page["next"] else ""
+answers = {"made": made, "seen": seen}
+for name, text in (("nul", "chanh\x00 chữa"), ("surrogate", "chanh \ud800 chữa")):
+    response = client.post("/api/v1/claims/", {"text": text}, content_type="application/json")
+    answers[name] = [response.status_code, response.json()["error"]["field"]]
+response = client.get("/api/v1/claims/?q=chanh%00")
+answers["q"] = [response.status_code, response.json()["error"]["field"]]
+print(json.dumps(answers))
+"""
+
+
+def test_api_v1_pages_and_refuses_nul_on_postgresql(migrated, database):
+    """Cursor pages cover every claim once, newest first; NUL and lone surrogates are a 422
+    (body) or 400 (query) naming the field, never a 500 from PostgreSQL."""
+    answers = migrated.python(API_V1_SCRIPT)
+    assert answers["seen"] == sorted(answers["made"], reverse=True)
+    assert answers["nul"] == [422, "text"]
+    assert answers["surrogate"] == [422, "text"]
+    assert answers["q"] == [400, "q"]
+    rows = database.execute("SELECT count(*) FROM claims_claim WHERE text LIKE %s", ["%chanh%"])
+    assert rows.fetchone()[0] == 0
