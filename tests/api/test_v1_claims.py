@@ -15,7 +15,7 @@ from claim_stories import (
 )
 from kiemchung.audit.models import AuditEvent
 from kiemchung.claims import services
-from kiemchung.claims.models import Appearance, Claim, FactCheckState
+from kiemchung.claims.models import Appearance, Claim, FactCheckState, Rating
 
 
 def test_a_checker_records_a_claim_and_finds_it_in_the_list(team, v1):
@@ -120,7 +120,9 @@ def test_the_verdict_goes_through_review_to_publication_and_a_correction(team, v
         {"note": "Sửa tên cơ quan.", "body": "Vì Bộ Y tế đã khuyến cáo…"},
     )
     assert corrected.status_code == 201, corrected.content
-    assert corrected.json()["to_version"] > corrected.json()["from_version"]
+    assert corrected.json()["published"] is True
+    correction = corrected.json()["correction"]
+    assert correction["to_version"] > correction["from_version"]
     assert AuditEvent.objects.filter(action="factcheck.correct", actor=team.editor).exists()
     listed = v1("viewer", "get", "factchecks/?state=published", scopes=("read",)).json()
     assert [f["claim_id"] for f in listed["results"]] == [claim.pk]
@@ -185,3 +187,37 @@ def test_already_checked_gives_the_decision_and_its_key_facts(team, v1, index_in
     assert best["claim_id"] == factcheck.claim_id
     assert best["kind"] == "factcheck"
     assert best["conflicts"] == []
+
+
+def test_a_new_rating_waits_for_a_second_person_before_it_is_public(team, v1):
+    claim = verdict_published(team).claim
+    path = f"claims/{claim.pk}/verdict"
+    other = (
+        Rating.objects.filter(workspace=team.workspace, is_active=True)
+        .exclude(pk=claim.factcheck.rating_id)
+        .first()
+    )
+
+    proposed = v1(
+        "editor",
+        "post",
+        f"{path}/corrections",
+        {"note": "Mức kết luận đổi sau nguồn mới.", "rating_id": other.pk},
+    )
+    assert proposed.status_code == 202, proposed.content
+    proposal = proposed.json()["proposal"]
+    assert proposed.json()["published"] is False
+    assert proposal["state"] == "pending"
+    claim.factcheck.refresh_from_db()
+    assert claim.factcheck.rating_id != other.pk
+
+    own = v1("editor", "post", f"{path}/correction-proposals/{proposal['id']}/approve", {})
+    assert own.status_code == 409, own.content
+    approved = v1("admin", "post", f"{path}/correction-proposals/{proposal['id']}/approve", {})
+    assert approved.status_code == 200, approved.content
+    assert approved.json()["state"] == "approved"
+    assert approved.json()["correction"]["author"] == "editor"
+    claim.factcheck.refresh_from_db()
+    assert claim.factcheck.rating_id == other.pk
+    listed = v1("viewer", "get", f"{path}/correction-proposals", scopes=("read",)).json()
+    assert [p["state"] for p in listed] == ["approved"]

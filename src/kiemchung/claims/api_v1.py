@@ -32,6 +32,7 @@ from kiemchung.claims.models import (
 from kiemchung.core.api import (
     PAGE_PARAMS,
     ApiError,
+    Id,
     IsoDateTime,
     PageQuery,
     StrictIn,
@@ -230,7 +231,7 @@ def member_of(request: HttpRequest) -> Member:
     return request.auth  # type: ignore[attr-defined]
 
 
-def claim_of(request: HttpRequest, claim_id: int) -> Claim:
+def claim_of(request: HttpRequest, claim_id: Id) -> Claim:
     return selectors.claim_detail(workspace=member_of(request).workspace, pk=claim_id)
 
 
@@ -379,7 +380,7 @@ def claims_create(request: HttpRequest, payload: ClaimIn) -> Status[dict[str, An
     response={200: ClaimOut, **errors(404)},
     summary="One claim",
 )
-def claims_get(request: HttpRequest, claim_id: int) -> dict[str, Any]:
+def claims_get(request: HttpRequest, claim_id: Id) -> dict[str, Any]:
     check_query(request, ())
     return claim_out(claim_of(request, claim_id))
 
@@ -389,7 +390,7 @@ def claims_get(request: HttpRequest, claim_id: int) -> dict[str, Any]:
     response={200: AppearancePage, **errors(404)},
     summary="Where the claim was seen, newest first",
 )
-def appearances_list(request: HttpRequest, claim_id: int, page: Query[PageQuery]) -> dict[str, Any]:
+def appearances_list(request: HttpRequest, claim_id: Id, page: Query[PageQuery]) -> dict[str, Any]:
     check_query(request, PAGE_PARAMS)
     claim = claim_of(request, claim_id)
     return paginate(Appearance.objects.filter(claim=claim), page, appearance_out)
@@ -402,7 +403,7 @@ def appearances_list(request: HttpRequest, claim_id: int, page: Query[PageQuery]
     summary="Record one more place where the claim was seen",
 )
 def appearances_add(
-    request: HttpRequest, claim_id: int, payload: AppearanceIn
+    request: HttpRequest, claim_id: Id, payload: AppearanceIn
 ) -> Status[dict[str, Any]]:
     check_query(request, ())
     claim = claim_of(request, claim_id)
@@ -425,7 +426,7 @@ def appearances_add(
     response={200: EvidencePage, **errors(404)},
     summary="The claim's sources, newest first",
 )
-def evidence_list(request: HttpRequest, claim_id: int, page: Query[PageQuery]) -> dict[str, Any]:
+def evidence_list(request: HttpRequest, claim_id: Id, page: Query[PageQuery]) -> dict[str, Any]:
     check_query(request, PAGE_PARAMS)
     claim = claim_of(request, claim_id)
     return paginate(Evidence.objects.filter(claim=claim), page, evidence_out)
@@ -437,9 +438,7 @@ def evidence_list(request: HttpRequest, claim_id: int, page: Query[PageQuery]) -
     response={201: EvidenceOut, **errors(403, 404, 409, 422)},
     summary="Add a source to a claim",
 )
-def evidence_add(
-    request: HttpRequest, claim_id: int, payload: EvidenceIn
-) -> Status[dict[str, Any]]:
+def evidence_add(request: HttpRequest, claim_id: Id, payload: EvidenceIn) -> Status[dict[str, Any]]:
     check_query(request, ())
     claim = claim_of(request, claim_id)
     evidence = write(
@@ -475,7 +474,7 @@ def factchecks_list(request: HttpRequest, filters: Query[FactCheckFilters]) -> d
     response={200: FactCheckOut, **errors(404)},
     summary="One verdict",
 )
-def factchecks_get(request: HttpRequest, factcheck_id: int) -> dict[str, Any]:
+def factchecks_get(request: HttpRequest, factcheck_id: Id) -> dict[str, Any]:
     check_query(request, ())
     return factcheck_out(get_object_or_404(factchecks_of(member_of(request)), pk=factcheck_id))
 

@@ -98,6 +98,12 @@ def _iso_datetime(value: Any) -> Any:
 IsoDateTime = Annotated[datetime, BeforeValidator(_iso_datetime)]
 
 
+# A row's id as databases store it (a signed 64-bit integer): a larger number is refused by
+# name instead of overflowing the database driver.
+ID_MAX = 2**63 - 1
+Id = Annotated[int, Field(ge=1, le=ID_MAX)]
+
+
 class StrictIn(Schema):
     """A request body: unknown fields are refused instead of ignored."""
 

@@ -10,7 +10,7 @@ from ninja import Field, Query, Router, Schema
 
 from kiemchung.accounts.auth import ApiTokenAuth
 from kiemchung.accounts.models import ApiScope, Member
-from kiemchung.core.api import PageQuery, Text, check_query, errors, paginate, query_fields
+from kiemchung.core.api import Id, PageQuery, Text, check_query, errors, paginate, query_fields
 from kiemchung.monitoring import selectors
 from kiemchung.monitoring.models import Item, ItemState, Source, SourceKind
 
@@ -52,7 +52,7 @@ class ItemPage(Schema):
 
 class ItemFilters(PageQuery):
     state: ItemState | None = None
-    source_id: int | None = None
+    source_id: Id | None = None
     topic: Text | None = None
     language: Text | None = None
     answered: bool | None = None
@@ -151,7 +151,7 @@ def items_list(request: HttpRequest, filters: Query[ItemFilters]) -> dict[str, A
 
 
 @router.get("/items/{item_id}", response={200: ItemOut, **errors(404)}, summary="One item")
-def items_get(request: HttpRequest, item_id: int) -> dict[str, Any]:
+def items_get(request: HttpRequest, item_id: Id) -> dict[str, Any]:
     check_query(request, ())
     found = selectors.items_by_ids(workspace=_workspace(request), ids=[item_id])
     if not found:
@@ -173,6 +173,6 @@ def sources_list(request: HttpRequest, filters: Query[SourceFilters]) -> dict[st
 
 
 @router.get("/sources/{source_id}", response={200: SourceOut, **errors(404)}, summary="One source")
-def sources_get(request: HttpRequest, source_id: int) -> dict[str, Any]:
+def sources_get(request: HttpRequest, source_id: Id) -> dict[str, Any]:
     check_query(request, ())
     return _source_out(selectors.source_detail(workspace=_workspace(request), pk=source_id))

@@ -16,7 +16,7 @@ from ninja import Field, Query, Router, Schema
 
 from kiemchung.accounts.auth import ApiTokenAuth
 from kiemchung.accounts.models import ApiScope, Member
-from kiemchung.core.api import PageQuery, check_query, errors, paginate, query_fields
+from kiemchung.core.api import Id, PageQuery, check_query, errors, paginate, query_fields
 from kiemchung.tipline import inbox_selectors
 from kiemchung.tipline.models import ChannelKind, Tip, TipCategory, TipState
 
@@ -95,7 +95,7 @@ def tips_list(request: HttpRequest, filters: Query[TipFilters]) -> dict[str, Any
     response={200: TipDetailOut, **errors(403, 404)},
     summary="One tip with its text, as the inbox shows it (audited)",
 )
-def tips_get(request: HttpRequest, tip_id: int) -> dict[str, Any]:
+def tips_get(request: HttpRequest, tip_id: Id) -> dict[str, Any]:
     check_query(request, ())
     member = _member(request)
     tip = inbox_selectors.tip_for_staff(workspace=member.workspace, user=member.user, tip_id=tip_id)
