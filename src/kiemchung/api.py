@@ -13,13 +13,16 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, URLResolver
 from ninja import NinjaAPI, Swagger
 
+from kiemchung.accounts.auth import RateLimited
 from kiemchung.core.api import install_errors
 
 # Swagger UI from ninja's own static files ("ninja" is an installed app): no CDN, no inline
 # script, and no call to the public validator.
 _DOCS = Swagger(settings={"validatorUrl": None})
 
-# When /api/ stops answering; sent in the Sunset header of each of its answers.
+# When /api/ was deprecated (RFC 9745: a structured date, seconds since the epoch) and when it
+# stops answering (RFC 8594), sent with each of its answers.
+LEGACY_DEPRECATED = "@1796601600"  # 2026-12-07
 LEGACY_SUNSET = "Thu, 31 Dec 2027 00:00:00 GMT"
 LEGACY_NOTE = (
     "Deprecated: use /api/v1/ (see its documentation at /api/v1/docs). This first API keeps "
@@ -47,6 +50,15 @@ api = LegacyNinjaAPI(
     docs=_DOCS,
 )
 api.add_router("/claims/", "kiemchung.claims.api.router")
+
+
+@api.exception_handler(RateLimited)
+def _legacy_rate_limited(request: HttpRequest, exc: RateLimited) -> HttpResponse:
+    response = api.create_response(request, {"detail": exc.message}, status=429)
+    response["Retry-After"] = str(exc.retry_after)
+    return response
+
+
 api.add_router("/accounts/", "kiemchung.accounts.api.router")
 
 api_v1 = NinjaAPI(
@@ -69,7 +81,7 @@ api_v1.add_router("/", "kiemchung.accounts.api.router_v1")
 def _deprecated(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         response = view(request, *args, **kwargs)
-        response["Deprecation"] = "true"
+        response["Deprecation"] = LEGACY_DEPRECATED
         response["Sunset"] = LEGACY_SUNSET
         response["Link"] = '</api/v1/docs>; rel="successor-version"'
         return response

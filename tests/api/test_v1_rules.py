@@ -175,7 +175,8 @@ def test_the_first_api_still_answers_marked_deprecated(team, client):
     schema = client.get("/api/openapi.json")
 
     assert response.status_code == 200
-    assert response["Deprecation"] == "true"
+    assert response["Deprecation"].startswith("@")  # RFC 9745: a date
+    assert response["Sunset"]
     assert "successor-version" in response["Link"]
     operations = [op for path in schema.json()["paths"].values() for op in path.values()]
     assert operations and all(op["deprecated"] for op in operations)
@@ -262,3 +263,13 @@ def test_an_id_past_what_a_database_stores_is_a_400_naming_it(team, v1):
     response = v1("viewer", "get", "items/129794087283994525696", scopes=("read",))
 
     assert_error(response, 400, "bad_request", field="item_id")
+
+
+def test_the_first_api_also_limits_each_token_with_retry_after(team, client, settings):
+    settings.API_RATE_LIMIT = 1
+    _token, raw = accounts_services.api_token_create(member=team.member(team.editor), name="cũ")
+
+    answers = [client.get("/api/claims/", HTTP_AUTHORIZATION=f"Bearer {raw}") for _ in range(2)]
+
+    assert [a.status_code for a in answers] == [200, 429]
+    assert int(answers[1]["Retry-After"]) >= 1
