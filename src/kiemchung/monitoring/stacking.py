@@ -96,6 +96,7 @@ class Idf:
         self.n = 0
         self.index = np.zeros(0, dtype=np.int64)
         self.value = np.zeros(0, dtype=np.float64)
+        self._cached: tuple[tuple[int, int], np.ndarray] | None = None
 
     def fit(self, counts: Any) -> Idf:
         self.n = counts.shape[0]
@@ -104,20 +105,27 @@ class Idf:
         self.value = np.log((1 + self.n) / (1 + df[self.index])) + 1
         return self
 
+    def _full(self) -> np.ndarray:
+        key = (self.n, len(self.index))
+        if self._cached is None or self._cached[0] != key:
+            full = np.full(WIDTH, math.log(1 + self.n) + 1)
+            full[self.index] = self.value
+            self._cached = (key, full)
+        return self._cached[1]
+
     def transform(self, counts: Any) -> Any:
-        from sklearn.preprocessing import normalize as unit_rows
-
-        full = np.full(WIDTH, math.log(1 + self.n) + 1)
-        full[self.index] = self.value
-        weighted = counts.astype(np.float64)
-        weighted.data = 1 + np.log(weighted.data)
-        weighted = weighted.multiply(full).tocsr()
-        # Each block scaled to unit length on its own, so the character block does not drown
-        # the word blocks.
-        blocks = [unit_rows(weighted[:, i * BLOCK:(i + 1) * BLOCK]) for i in range(3)]
-        from scipy import sparse
-
-        return sparse.hstack(blocks, format="csr")
+        """Sublinear term frequency × idf; each of the three blocks scaled to unit length on
+        its own, so the character block does not drown the word blocks."""
+        out = counts.astype(np.float64).tocsr(copy=True)
+        out.data = (1 + np.log(out.data)) * self._full()[out.indices]
+        rows = np.repeat(np.arange(out.shape[0]), np.diff(out.indptr))
+        block = out.indices // BLOCK
+        squares = np.zeros((out.shape[0], 3))
+        np.add.at(squares, (rows, block), out.data**2)
+        norms = np.sqrt(squares)
+        norms[norms == 0] = 1.0
+        out.data /= norms[rows, block]
+        return out
 
 
 @dataclass
@@ -142,14 +150,20 @@ class TextModel:
         self.idf.fit(counts)
         model = LogisticRegression(C=self.c, class_weight="balanced", solver="liblinear",
                                    max_iter=1000)
-        model.fit(self._matrix(counts, dense), y)
-        self.coef = np.asarray(model.coef_[0], dtype=np.float64)
+        # Only the columns the training rows use: the solver's cost follows the width.
+        matrix = self._matrix(counts, dense)
+        used = np.concatenate([self.idf.index, np.arange(WIDTH, matrix.shape[1])])
+        model.fit(matrix[:, used], y)
+        self.coef = np.zeros(matrix.shape[1], dtype=np.float64)
+        self.coef[used] = model.coef_[0]
         self.intercept = float(model.intercept_[0])
         return self
 
     def logits(self, counts: Any, dense: np.ndarray) -> np.ndarray:
-        return np.asarray(self._matrix(counts, dense) @ self.coef + self.intercept,
-                          dtype=np.float64)
+        cues = CUE_SCALE * np.nan_to_num(dense[:, CUE_COLUMNS])
+        cues[:, -1] /= 4.0
+        text = self.idf.transform(counts) @ self.coef[:WIDTH]
+        return np.asarray(text + cues @ self.coef[WIDTH:] + self.intercept, dtype=np.float64)
 
 
 @dataclass
@@ -178,7 +192,11 @@ class Trees:
         # A column no row carries (a file without dates) is constant: the trees never split
         # on it, and HistGradientBoosting cannot bin a column of NaN alone.
         x = np.where(np.isnan(x).all(axis=0), 0.0, x)
-        model.fit(x, y)
+        from threadpoolctl import threadpool_limits
+
+        # One thread: on a shared two-core server OpenMP threads wait on each other.
+        with threadpool_limits(limits=1, user_api="openmp"):
+            model.fit(x, y)
         return cls.from_sklearn(model)
 
     @classmethod
@@ -205,24 +223,24 @@ class Trees:
         )
 
     def raw(self, x: np.ndarray) -> np.ndarray:
-        """The boosted logit of each row."""
+        """The boosted logit of each row: every tree walked at once, one level a step."""
         rows = x.shape[0]
-        trees = self.feature.shape[0]
-        node = np.zeros((rows, trees), dtype=np.int64)
-        tree_index = np.broadcast_to(np.arange(trees), (rows, trees))
+        trees, width = self.feature.shape
+        offset = (np.arange(trees) * width)[None, :]
+        flat = np.broadcast_to(offset, (rows, trees)).copy()
         row_index = np.broadcast_to(np.arange(rows)[:, None], (rows, trees))
+        leaf, feature = self.leaf.ravel(), self.feature.ravel()
+        threshold, missing_left = self.threshold.ravel(), self.missing_left.ravel()
+        left, right = self.left.ravel(), self.right.ravel()
         for _step in range(self.depth):
-            leaf = self.leaf[tree_index, node]
-            if leaf.all():
+            at_leaf = leaf[flat]
+            if at_leaf.all():
                 break
-            feature = self.feature[tree_index, node]
-            values = x[row_index, feature]
-            missing = np.isnan(values)
-            go_left = np.where(missing, self.missing_left[tree_index, node],
-                               values <= self.threshold[tree_index, node])
-            nxt = np.where(go_left, self.left[tree_index, node], self.right[tree_index, node])
-            node = np.where(leaf, node, nxt)
-        return np.asarray(self.baseline + self.value[tree_index, node].sum(axis=1))
+            values = x[row_index, feature[flat]]
+            go_left = np.where(np.isnan(values), missing_left[flat], values <= threshold[flat])
+            nxt = offset + np.where(go_left, left[flat], right[flat])
+            flat = np.where(at_leaf, flat, nxt)
+        return np.asarray(self.baseline + self.value.ravel()[flat].sum(axis=1))
 
     def arrays(self, prefix: str) -> dict[str, np.ndarray]:
         return {
@@ -350,6 +368,7 @@ def nested_cv(corpus: Corpus, y: np.ndarray, *, folds: int = 5, inner: int = 3,
     return {
         "candidates": {kind: auc(y, s) for kind, s in per_kind.items()},
         "chosen": auc(y, chosen),
+        "scores": chosen,
         "picks": picks,
     }
 

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import csv
 import json
-import sys
-import time
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from kiemchung.monitoring import learner
+from kiemchung.monitoring.triage_cv import CV_FIELDS, CvProblem, read_labelled, run_cv
 from kiemchung.text.normalize import fold
 
 
@@ -25,38 +23,26 @@ def _label_map(value: str) -> dict[str, int]:
     return mapping
 
 
-def read_labelled(
-    path: Path, *, text_column: str, label_column: str, label_map: dict[str, int] | None
-) -> tuple[list[str], list[int], int]:
-    """Texts and 0/1 labels from a CSV or JSONL file; rows without both are skipped."""
-    csv.field_size_limit(sys.maxsize)
-    rows: list[dict[str, Any]]
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        if path.suffix.lower() in (".jsonl", ".ndjson"):
-            rows = [json.loads(line) for line in handle if line.strip()]
-        else:
-            rows = list(csv.DictReader(handle))
-    texts: list[str] = []
-    labels: list[int] = []
-    skipped = 0
-    for row in rows:
-        text, raw = row.get(text_column), row.get(label_column)
-        if not isinstance(text, str) or not text.strip() or raw is None:
-            skipped += 1
-            continue
-        key = str(raw).strip()
-        if label_map is not None:
-            if key not in label_map:
-                skipped += 1
-                continue
-            label = label_map[key]
-        elif key in ("0", "1", "0.0", "1.0", "True", "False", "true", "false"):
-            label = 1 if key in ("1", "1.0", "True", "true") else 0
-        else:
-            raise CommandError(f"label {key!r} is not 0 or 1; give --label-map")
-        texts.append(text)
-        labels.append(label)
-    return texts, labels, skipped
+def _field_map(values: list[str]) -> dict[str, str]:
+    mapping: dict[str, str] = {}
+    for value in values:
+        name, sep, column = value.partition("=")
+        if not sep or name.strip() not in CV_FIELDS or not column.strip():
+            raise CommandError(f"--map: {value!r} is not FIELD=COLUMN with FIELD one of "
+                               f"{', '.join(CV_FIELDS)}")
+        mapping[name.strip()] = column.strip()
+    return mapping
+
+
+def _sizes(value: str) -> list[int]:
+    try:
+        sizes = [int(v) for v in value.split(",") if v.strip()]
+    except ValueError:
+        raise CommandError(f"--learning-curve: {value!r} is not numbers like 50,200,1000") \
+            from None
+    if any(n < 10 for n in sizes):
+        raise CommandError("--learning-curve: each size must be 10 decisions or more")
+    return sizes
 
 
 class Command(BaseCommand):
@@ -70,8 +56,13 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(dest="action", required=True)
         cv = sub.add_parser("cv", help="Cross-validate the learner on a labelled CSV or JSONL.")
         cv.add_argument("--data", required=True, help="CSV or JSONL file.")
-        cv.add_argument("--text-column", required=True, help="Column with the text.")
-        cv.add_argument("--label-column", required=True, help="Column with the label.")
+        cv.add_argument("--text-column", default="",
+                        help="Column with the text (default: guessed as the import screen does).")
+        cv.add_argument("--label-column", default="",
+                        help="Column with the label (default: guessed, e.g. 'label').")
+        cv.add_argument("--map", action="append", default=[], metavar="FIELD=COLUMN",
+                        help="Take a field from this column (fields: "
+                        f"{', '.join(CV_FIELDS)}); repeatable. Overrides the guess.")
         cv.add_argument("--label-map", default="",
                         help="Derive 0/1 labels from other values, e.g. REFUTED=1,SUPPORTED=0 "
                         "(rows with other values are left out).")
@@ -79,6 +70,11 @@ class Command(BaseCommand):
         cv.add_argument("--seed", type=int, default=13, help="Shuffle seed of the folds.")
         cv.add_argument("--unaccented", action="store_true",
                         help="Strip diacritics from every text first, as posts typed on phones.")
+        cv.add_argument("--learning-curve", default="", metavar="N,N,...",
+                        help="Also measure after only N decisions, e.g. 50,200,1000.")
+        cv.add_argument("--workspace", default="",
+                        help="Workspace slug: adds the similarity to its checked claims "
+                        "(same claim, related, none) as a feature; slow on large files.")
         retrain = sub.add_parser("retrain", help="Retrain a workspace's learner now.")
         retrain.add_argument("--workspace", required=True, help="Workspace slug.")
 
@@ -92,39 +88,44 @@ class Command(BaseCommand):
         if options["folds"] < 2:
             raise CommandError("--folds must be 2 or more")
         label_map = _label_map(options["label_map"]) if options["label_map"] else None
-        texts, labels, skipped = read_labelled(
-            path, text_column=options["text_column"], label_column=options["label_column"],
-            label_map=label_map,
-        )
-        if options["unaccented"]:
-            texts = [fold(t) for t in texts]
-        positives = sum(labels)
-        if min(positives, len(labels) - positives) < options["folds"]:
-            raise CommandError(
-                f"need at least {options['folds']} texts of each label "
-                f"({positives} positive, {len(labels) - positives} negative)"
+        overrides = _field_map(options["map"])
+        if options["text_column"]:
+            overrides.setdefault("text", options["text_column"])
+        if options["label_column"]:
+            overrides.setdefault("label", options["label_column"])
+        sizes = _sizes(options["learning_curve"]) if options["learning_curve"] else []
+        similarity = self._similarity(options["workspace"]) if options["workspace"] else None
+        try:
+            data = read_labelled(path, overrides=overrides, label_map=label_map)
+            if options["unaccented"]:
+                data.texts = [fold(t) for t in data.texts]
+            self.stderr.write(
+                f"{len(data.labels)} texts ({sum(data.labels)} labelled 1), {data.skipped} rows "
+                f"left out; {options['folds']} folds; columns: "
+                + ", ".join(f"{k}={v}" for k, v in data.mapping.items())
             )
-        self.stderr.write(
-            f"{len(labels)} texts ({positives} labelled 1), {skipped} rows left out; "
-            f"{options['folds']} folds"
-        )
-        started = time.monotonic()
-        self.stderr.write("learner ...")
-        result = learner.learner_cv(texts, labels, folds=options["folds"], seed=options["seed"])
-        self.stderr.write("baseline (TF-IDF + logistic regression) ...")
-        baseline = learner.baseline_cv(texts, labels, folds=options["folds"],
-                                       seed=options["seed"])
-        self.stdout.write(json.dumps({
-            "rows": len(labels),
-            "positives": positives,
-            "folds": options["folds"],
-            "roc_auc": result["roc_auc"],
-            "pr_auc": result["pr_auc"],
-            "baseline": baseline,
-            "builtin": result["builtin"],
-            "unaccented": bool(options["unaccented"]),
-            "seconds": round(time.monotonic() - started, 1),
-        }))
+            for note in data.notes:
+                self.stderr.write(note)
+            result = run_cv(data, folds=options["folds"], seed=options["seed"], curve=sizes,
+                            similarity=similarity, progress=self.stderr.write)
+        except CvProblem as exc:
+            raise CommandError(str(exc)) from None
+        result["unaccented"] = bool(options["unaccented"])
+        self.stdout.write(json.dumps(result, ensure_ascii=False))
+
+    def _similarity(self, slug: str) -> Any:
+        from kiemchung.accounts.models import Workspace
+        from kiemchung.claims.matching import similar_records
+
+        workspace = Workspace.objects.filter(slug=slug).first()
+        if workspace is None:
+            raise CommandError(f"no workspace with the slug {slug!r}")
+
+        def decide(text: str) -> str:
+            found = similar_records(workspace=workspace, text=text[:2000], k=1, external=True)
+            return found[0].decision if found else "none"
+
+        return decide
 
     def _retrain(self, slug: str) -> None:
         from kiemchung.accounts.models import Workspace
