@@ -11,9 +11,10 @@ from claim_stories import CLAIM_TEXT, claim_opened
 from kiemchung.accounts import services as accounts_services
 from kiemchung.accounts.models import ApiToken
 from kiemchung.audit.models import AuditEvent
+from kiemchung.claims import services
 from kiemchung.claims.models import Claim
 from kiemchung.monitoring import services as monitoring_services
-from kiemchung.monitoring.models import SourceKind
+from kiemchung.monitoring.models import Item, SourceKind
 from kiemchung.tipline import services as tipline_services
 from kiemchung.tipline.models import Channel, ChannelKind
 
@@ -273,3 +274,49 @@ def test_the_first_api_also_limits_each_token_with_retry_after(team, client, set
 
     assert [a.status_code for a in answers] == [200, 429]
     assert int(answers[1]["Retry-After"]) >= 1
+
+
+def test_an_item_is_promoted_or_attached_as_in_the_triage_queue(team, v1):
+    source = monitoring_services.source_create(
+        workspace=team.workspace,
+        actor=team.admin,
+        name="Nhóm công khai",
+        kind=SourceKind.IMPORT,
+        platform="facebook",
+    )
+    monitoring_services.items_ingest(
+        source=source,
+        posts=[
+            monitoring_services.Post(text=RUMOUR, url="https://fb.com/p/1"),
+            monitoring_services.Post(text=CLAIM_TEXT, url="https://fb.com/p/2"),
+        ],
+    )
+    first, second = Item.objects.filter(source=source).order_by("pk")
+    other = services.claim_create(
+        workspace=team.other_workspace, actor=team.outsider, text="Nhận định của nhóm khác"
+    )
+
+    viewer = v1("viewer", "post", f"items/{first.pk}/decision", {"decision": "dismiss"})
+    promoted = v1("checker", "post", f"items/{first.pk}/decision", {"decision": "promote"})
+    elsewhere = v1(
+        "checker",
+        "post",
+        f"items/{second.pk}/decision",
+        {"decision": "attach", "claim_id": other.pk},
+    )
+    attached = v1(
+        "checker",
+        "post",
+        f"items/{second.pk}/decision",
+        {"decision": "attach", "claim_id": promoted.json()["claim_id"]},
+    )
+
+    assert_error(viewer, 403, "forbidden")
+    assert promoted.status_code == 200, promoted.content
+    assert promoted.json()["state"] == "promoted"
+    claim = Claim.objects.get(pk=promoted.json()["claim_id"])
+    assert claim.text == RUMOUR
+    assert claim.appearances.filter(url="https://fb.com/p/1").exists()
+    assert_error(elsewhere, 422, "invalid", field="claim_id")
+    assert attached.json()["state"] == "attached"
+    assert claim.appearances.filter(url="https://fb.com/p/2").exists()

@@ -108,7 +108,7 @@ class ApiScope(models.TextChoices):
     """What a token may do, on top of what its member's role allows."""
 
     READ = "read", _("Đọc nhận định, kết luận, mục tin, nguồn")
-    WRITE = "write", _("Ghi: nhận định, bằng chứng, bản nháp, gửi duyệt, duyệt")
+    WRITE = "write", _("Ghi: nhận định, mục tin, bằng chứng, bản nháp, gửi duyệt, duyệt")
     PUBLISH = "publish", _("Công bố và đính chính")
     TIPLINE = "tipline", _("Đọc tin báo (không có danh tính người gửi)")
 

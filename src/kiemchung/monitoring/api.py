@@ -1,17 +1,31 @@
-"""API v1 for monitoring: the items that came in and the sources they came from. Read only."""
+"""API v1 for monitoring: the items that came in, the triage decision on one, and the sources
+they came from."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from kiemchung.accounts.auth import ApiTokenAuth
 from kiemchung.accounts.models import ApiScope, Member
-from kiemchung.core.api import Id, PageQuery, Text, check_query, errors, paginate, query_fields
-from kiemchung.monitoring import selectors
+from kiemchung.claims import selectors as claim_selectors
+from kiemchung.core.api import (
+    Id,
+    PageQuery,
+    StrictIn,
+    Text,
+    check_query,
+    errors,
+    paginate,
+    query_fields,
+    write,
+)
+from kiemchung.monitoring import selectors, services
 from kiemchung.monitoring.models import Item, ItemState, Source, SourceKind
 
 router = Router(auth=ApiTokenAuth(scope=ApiScope.READ), tags=["monitoring"])
@@ -56,6 +70,16 @@ class ItemFilters(PageQuery):
     topic: Text | None = None
     language: Text | None = None
     answered: bool | None = None
+
+
+class DecisionIn(StrictIn):
+    decision: Literal["promote", "attach", "dismiss"] = Field(
+        description="`promote`: a new claim from the item; `attach`: to the claim `claim_id`; "
+        "`dismiss`: not worth checking"
+    )
+    claim_id: Id | None = Field(None, description="For `attach`: a claim of the workspace")
+    text: Text = Field("", description="For `promote`: the claim's wording (else the item's)")
+    topic: Text = Field("", description="For `promote`: the claim's topic")
 
 
 class SourceOut(Schema):
@@ -157,6 +181,45 @@ def items_get(request: HttpRequest, item_id: Id) -> dict[str, Any]:
     if not found:
         raise Http404
     return _item_out(found[0])
+
+
+@router.post(
+    "/items/{item_id}/decision",
+    auth=ApiTokenAuth(scope=ApiScope.WRITE),
+    response={200: ItemOut, **errors(403, 404, 409, 422)},
+    summary="Decide on an item as the triage queue does: promote, attach or dismiss",
+)
+def items_decide(request: HttpRequest, item_id: Id, payload: DecisionIn) -> dict[str, Any]:
+    check_query(request, ())
+    member: Member = request.auth  # type: ignore[attr-defined]
+    found = selectors.items_by_ids(workspace=member.workspace, ids=[item_id])
+    if not found:
+        raise Http404
+
+    def work() -> None:
+        claim = None
+        if payload.decision == "attach":
+            claim = (
+                claim_selectors.claim_list(workspace=member.workspace)
+                .filter(pk=payload.claim_id or 0)
+                .first()
+            )
+            if claim is None:
+                raise ValidationError(
+                    {"claim_id": _("Hãy chọn một nhận định của nhóm để gắn vào.")}
+                )
+        services.items_decide(
+            workspace=member.workspace,
+            actor=member.user,
+            items=found,
+            decision=payload.decision,
+            claim=claim,
+            text=payload.text,
+            topic=payload.topic,
+        )
+
+    write(work, steps=True)
+    return _item_out(selectors.items_by_ids(workspace=member.workspace, ids=[item_id])[0])
 
 
 @router.get(
