@@ -39,6 +39,10 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
         "kiemchung.monitoring.bench",
         "ingestion speed: parse, dedupe, score, match and store a feed's items",
     ),
+    "triage": (
+        "kiemchung.monitoring.bench_triage",
+        "triage learner: retraining time on 10,000 decisions, time scoring adds to a post",
+    ),
     "dashboard": (
         "kiemchung.insights.bench",
         "dashboard pages of a workspace with 10,000 claims, 50,000 items, 20,000 tips: p50/p95",
@@ -100,6 +104,8 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kiemchung.settings")
     from kiemchung.env import SettingError
 
+    # Before settings run: the keys and folders they create are private too.
+    os.umask(0o077)
     try:
         import django
 
@@ -107,6 +113,9 @@ def main(argv: list[str] | None = None) -> int:
     except SettingError as exc:
         print(f"kiemchung: setting error: {exc}", file=sys.stderr)
         return 2
+    from kiemchung.core.storage import var_dir_protect
+
+    var_dir_protect()
 
     from django.core.management import execute_from_command_line
 

@@ -615,6 +615,13 @@ STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = VAR_DIR / "media"
+# Uploads are the instance's own (0600, folders 0700); tip images are encrypted at rest.
+STORAGES = {
+    "default": {"BACKEND": "kiemchung.core.storage.PrivateFileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 ARCHIVE_ROOT = VAR_DIR / "archive"
 # One saved copy of the matching index per workspace, and the embedding cache every process
 # on this machine shares (keyed by content hash, so nothing is embedded twice).

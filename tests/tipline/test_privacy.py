@@ -330,3 +330,68 @@ def test_forwarded_report_never_reaches_the_server_output(
     assert marker not in out + err
     assert marker not in caplog.text
     assert not mail.outbox, "the development backend keeps nothing in memory either"
+
+
+def test_tip_images_are_encrypted_at_rest_and_private(team, settings, tmp_path, client):
+    """On disk a tip's image is a Fernet token only the instance's keys open, in a file only
+    its user can read; staff get the picture back."""
+    from pathlib import Path
+
+    from django.urls import reverse
+    from tests.tipline.stories import assert_clean, tip_image_received
+
+    from kiemchung.core.crypto import is_encrypted_bytes
+
+    settings.MEDIA_ROOT = tmp_path
+    media = tip_image_received(team)
+    path = Path(media.file.path)
+    stored = path.read_bytes()
+    assert is_encrypted_bytes(stored)
+    assert not stored.startswith(b"\xff\xd8"), "not a JPEG on disk"
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    assert oct(path.parent.stat().st_mode & 0o777) == "0o700"
+    assert assert_clean(media).format == "JPEG"
+
+    client.force_login(team.checker)
+    response = client.get(reverse("tipline_staff:media", args=[media.tip_id, media.pk]))
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content).startswith(b"\xff\xd8")
+
+
+def test_tip_images_stored_in_the_clear_stay_readable_and_rotatekeys_encrypts_them(
+    team, settings, tmp_path
+):
+    from pathlib import Path
+
+    from cryptography.fernet import Fernet
+    from tests.tipline.stories import jpeg_with_gps
+
+    from kiemchung.core.crypto import is_encrypted_bytes
+    from kiemchung.tipline.images import image_clean
+
+    settings.MEDIA_ROOT = tmp_path
+    tip = tip_received(team)
+    clean = image_clean(jpeg_with_gps())
+    # As an earlier version stored it: the image itself.
+    old = tmp_path / "tipline" / "2025" / "01" / "cu.jpg"
+    old.parent.mkdir(parents=True)
+    old.write_bytes(clean.content)
+    media = TipMedia.objects.create(
+        tip=tip, file="tipline/2025/01/cu.jpg", content_type="image/jpeg",
+        size=len(clean.content), width=clean.width, height=clean.height,
+    )
+    with media.file.open("rb") as handle:
+        assert handle.read() == clean.content
+
+    settings.ENCRYPTION_KEYS = [Fernet.generate_key().decode(), *settings.ENCRYPTION_KEYS]
+    out = StringIO()
+    call_command("rotatekeys", stdout=out, stderr=StringIO())
+    assert "re-encrypted 1 tip images" in out.getvalue()
+    assert is_encrypted_bytes(Path(old).read_bytes())
+    media.refresh_from_db()
+    with media.file.open("rb") as handle:
+        assert handle.read() == clean.content
+    # Under the newest key only: the old key may now go.
+    settings.ENCRYPTION_KEYS = settings.ENCRYPTION_KEYS[:1]
+    with media.file.open("rb") as handle:
+        assert handle.read() == clean.content

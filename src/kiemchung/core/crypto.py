@@ -56,3 +56,43 @@ def reencrypt(token: str) -> str:
         return _current().rotate(token.encode("ascii")).decode("ascii")
     except InvalidToken:
         raise DecryptionError("stored value cannot be decrypted with the configured keys") from None
+
+
+# Every Fernet token starts with its version byte 0x80, which base64 writes as "gA".
+_TOKEN_START = b"gAAAAA"
+
+
+def encrypt_bytes(plain: bytes) -> bytes:
+    """The encrypted token for a file's bytes (an image): the same keys as the texts."""
+    return _current().encrypt(plain)
+
+
+def is_encrypted_bytes(data: bytes) -> bool:
+    """Whether stored bytes are a token of encrypt_bytes (an image never starts like one)."""
+    return data.startswith(_TOKEN_START)
+
+
+def decrypt_bytes(token: bytes) -> bytes:
+    """The bytes behind a token; raises DecryptionError when no key fits."""
+    try:
+        return _current().decrypt(token)
+    except InvalidToken:
+        raise DecryptionError("stored file cannot be decrypted with the configured keys") from None
+
+
+def reencrypt_bytes(data: bytes) -> bytes | None:
+    """Stored bytes under the newest key: plain bytes encrypted, a token under an older key
+    re-encrypted; None when they already are under the newest key."""
+    if not is_encrypted_bytes(data):
+        return encrypt_bytes(data)
+    newest = Fernet(settings.ENCRYPTION_KEYS[0].encode())
+    try:
+        newest.decrypt(data)
+    except InvalidToken:
+        try:
+            return _current().rotate(data)
+        except InvalidToken:
+            raise DecryptionError(
+                "stored file cannot be decrypted with the configured keys"
+            ) from None
+    return None

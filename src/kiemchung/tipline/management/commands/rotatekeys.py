@@ -22,8 +22,9 @@ OTHER_ENCRYPTED_FIELDS: tuple[tuple[str, tuple[str, ...]], ...] = (
 class Command(BaseCommand):
     help = (
         "Re-encrypt every stored secret (tip texts, messages, reply addresses, channel and outlet "
-        "credentials) with the newest key of KIEMCHUNG_ENCRYPTION_KEYS; resumable, with a "
-        "progress bar. Remove an old key only after this finished."
+        "credentials, tip images; images stored in the clear get encrypted) with the newest "
+        "key of KIEMCHUNG_ENCRYPTION_KEYS; resumable, with a progress bar. Remove an old key "
+        "only after this finished."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -78,6 +79,31 @@ class Command(BaseCommand):
                         last_pk = chunk[-1].pk
                     bar.update(len(chunk))
         self.stdout.write(f"re-encrypted {done} rows; {skipped} were already under the newest key")
+        files = self._files()
+        self.stdout.write(f"re-encrypted {files} tip images")
+
+    def _files(self) -> int:
+        """Tip images under the newest key; an image stored in the clear gets encrypted."""
+        from django.core.files.storage import default_storage
+
+        from kiemchung.core.storage import PrivateFileSystemStorage
+        from kiemchung.tipline.models import TipMedia
+
+        if not isinstance(default_storage, PrivateFileSystemStorage):
+            return 0
+        changed = 0
+        names = TipMedia.objects.order_by("pk").values_list("file", flat=True)
+        for name in tqdm(names.iterator(), total=names.count(), desc="tip images",
+                         unit="file", file=sys.stderr):
+            try:
+                changed += default_storage.reencrypt(name)
+            except FileNotFoundError:
+                continue  # its tip is being deleted
+            except DecryptionError:
+                raise CommandError(
+                    f"tip image {name}: cannot be decrypted with any configured key"
+                ) from None
+        return changed
 
 
 def _under(newest: Fernet, token: str) -> bool:
