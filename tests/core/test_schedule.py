@@ -271,10 +271,12 @@ print(json.dumps({"ticked": sorted(ticked), "queued": sorted(queued)}))
 """
 
 EACH_ONCE_PER_PERIOD = {
-    "ticked": ["claimreview_import"] * 2 + ["sources"] * 3 + ["tip_retention"],
+    "ticked": ["claimreview_import"] * 2 + ["sources"] * 3 + ["tip_retention"]
+    + ["webhooks_sweep"] * 3,
     "queued": ["kiemchung.monitoring.tasks.sources_round"] * 3
     + ["kiemchung.publishing.tasks.claimreview_sources_round"] * 2
-    + ["kiemchung.tipline.tasks.tip_retention"],
+    + ["kiemchung.tipline.tasks.tip_retention"]
+    + ["kiemchung.webhooks.tasks.webhooks_sweep"] * 3,
 }
 
 
@@ -372,7 +374,9 @@ def test_a_worker_fetches_due_sources_on_its_schedule_without_cron(tmp_path, tmp
     assert runs["kiemchung.monitoring.tasks.source_fetch_now"] >= 1
     assert runs["kiemchung.publishing.tasks.claimreview_sources_round"] == 1
     assert runs["kiemchung.tipline.tasks.tip_retention"] == 1
-    assert _scheduled_names(instance) == {"sources", "tip_retention", "claimreview_import"}
+    assert _scheduled_names(instance) == {
+        "sources", "tip_retention", "claimreview_import", "webhooks_sweep"
+    }
 
 
 @pytest.mark.slow
@@ -397,5 +401,5 @@ def test_an_rq_worker_fetches_due_sources_on_its_schedule(
             code = worker.wait(30)
     assert code == 0, instance.log("rq")
     assert _scheduled_names(instance) == {
-        "sources", "tip_retention", "claimreview_import", "rq_recover"
+        "sources", "tip_retention", "claimreview_import", "webhooks_sweep", "rq_recover"
     }, "on RQ the schedule also recovers abandoned jobs"
