@@ -59,16 +59,16 @@ class PrivateFileSystemStorage(FileSystemStorage):
         if self._encrypted(name):
             content.seek(0)
             content = ContentFile(encrypt_bytes(content.read()))
-        return super()._save(name, content)
+        return super()._save(name, content)  # type: ignore[misc]
 
     def _open(self, name: str, mode: str = "rb") -> File[Any]:
         if not self._encrypted(name):
-            return super()._open(name, mode)
+            return super()._open(name, mode)  # type: ignore[misc]
         return _PlainFile(self, name)
 
     def plain_bytes(self, name: str) -> bytes:
         """The file's bytes as they were given, decrypted when stored encrypted."""
-        with super()._open(name, "rb") as stored:
+        with super()._open(name, "rb") as stored:  # type: ignore[misc]
             data = stored.read()
         return decrypt_bytes(data) if is_encrypted_bytes(data) else data
 
@@ -88,7 +88,7 @@ class PrivateFileSystemStorage(FileSystemStorage):
         return True
 
 
-class _PlainFile(File):  # type: ignore[type-arg]
+class _PlainFile(File[bytes]):
     """A decrypted file in memory that can be opened again after it was closed, as a file
     on disk can (a model's file field reopens the same object)."""
 

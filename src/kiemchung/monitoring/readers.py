@@ -10,7 +10,7 @@ from __future__ import annotations
 import codecs
 import csv
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -193,7 +193,7 @@ def read_csv(
 
 def _csv_pass(
     handle: IO[bytes], header: list[str], start: int, end: int | None, line: int
-) -> Iterator[RawRecord]:
+) -> Generator[RawRecord, None, tuple[int, int] | None]:
     """Read records from `start`; returns where to start again after a broken record."""
     consumed = start
     # (line number, byte offset where it starts) of each line of the record being read.
