@@ -57,7 +57,8 @@ def screen_flatten(gray: Image.Image) -> tuple[Image.Image, float]:
     (letters are thin: most of any window is ground); where it is dark, the pixels flip.
     """
     step = 4
-    small = gray.resize((max(1, gray.width // step), max(1, gray.height // step)), Image.Resampling.NEAREST)
+    size = (max(1, gray.width // step), max(1, gray.height // step))
+    small = gray.resize(size, Image.Resampling.NEAREST)
     ground_small = small.filter(ImageFilter.ModeFilter(9))
     ground = np.asarray(ground_small.resize(gray.size, Image.Resampling.NEAREST)).astype(np.float32)
     dark = ground < 128
@@ -71,7 +72,8 @@ def photo_flatten(gray: Image.Image) -> Image.Image:
     """Uneven light evened out: the paper's brightness (the lightest grey around each pixel)
     becomes white."""
     step = 4
-    small = gray.resize((max(1, gray.width // step), max(1, gray.height // step)), Image.Resampling.BILINEAR)
+    size = (max(1, gray.width // step), max(1, gray.height // step))
+    small = gray.resize(size, Image.Resampling.BILINEAR)
     paper = small.filter(ImageFilter.MaxFilter(7)).filter(ImageFilter.GaussianBlur(4))
     return _flatten(np.asarray(gray), _upscaled(paper, gray.size))
 
@@ -84,7 +86,8 @@ def _profile_score(binary: np.ndarray) -> float:
 def estimate_skew(gray: Image.Image) -> float:
     """The angle in degrees that makes the text lines horizontal (0.0 when none stands out)."""
     width = min(gray.width, 700)
-    small = gray.resize((width, max(1, gray.height * width // gray.width)), Image.Resampling.BILINEAR)
+    size = (width, max(1, gray.height * width // gray.width))
+    small = gray.resize(size, Image.Resampling.BILINEAR)
     ink = Image.fromarray((np.asarray(small) < 140).astype(np.uint8) * 255, mode="L")
     if np.asarray(ink).mean() < 0.5:
         return 0.0

@@ -139,7 +139,9 @@ def paper(text: str, *, face: Face, size: int, width: int = 1100) -> Image.Image
 def photograph(page: Image.Image, rng: random.Random, *, quality: int = 45) -> Image.Image:
     """PAGE as a phone photographs it: on a table, turned a little, unevenly lit, soft, JPEG."""
     angle = rng.uniform(2.0, 6.0) * rng.choice((-1, 1))
-    turned = page.rotate(angle, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=(96, 78, 60))
+    turned = page.rotate(
+        angle, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=(96, 78, 60)
+    )
     margin = 60
     photo = Image.new("RGB", (turned.width + 2 * margin, turned.height + 2 * margin),
                       (96, 78, 60))

@@ -130,7 +130,10 @@ def _best_records(workspace: Workspace, text: str, k: int) -> list[SimilarRecord
 
 def tip_matches(*, tip: Tip) -> TipMatches:
     """Search the tip's text in its workspace's index, decided by the workspace's thresholds."""
-    text = tip.text.strip()[:QUERY_MAX_CHARS]
+    from kiemchung.tipline.images_read import tip_match_text
+
+    # The words read from the tip's images count as if typed (docs/IMAGES.md).
+    text = tip_match_text(tip=tip).strip()[:QUERY_MAX_CHARS]
     if not text:
         return TipMatches(None, None, [])
     found = _best_records(tip.workspace, text, MATCH_CANDIDATES)
@@ -159,6 +162,11 @@ def tip_answer(*, tip_id: int) -> str:
         return "gone"
     if tip.category != TipCategory.CHECK or tip.match_checked_at is not None:
         return "not for matching"
+    from kiemchung.tipline.images_read import tip_images_pending
+
+    if tip_images_pending(tip=tip):
+        # The task reading them looks again once their words are in.
+        return "waiting for the words in its images"
     matches = tip_matches(tip=tip)
     with transaction.atomic():
         tip = (
@@ -175,19 +183,9 @@ def tip_answer(*, tip_id: int) -> str:
         conversation = tip.conversation
         bot_may_speak = conversation.mode == ConversationMode.BOT
         reviewed = tip.workspace.tipline_answers_reviewed
-        found = matches.answer or matches.reading
-        if found is not None and found.factcheck is not None and bot_may_speak:
-            tip.auto_decision = found.decision
-            tip.auto_factcheck = found.factcheck
-            if reviewed:
-                tip.auto_state = AutoAnswerState.PENDING
-                tip.save(update_fields=[*AUTO_FIELDS, "match_checked_at", "updated_at"])
-                services.staff_notify_soon(workspace_id=tip.workspace_id)
-                _hold(tip)
-                return "answer waits for staff"
-            tip.auto_state = AutoAnswerState.SENT
-            auto_answer_send(tip=tip)
-            return "answered" if found.decision == SAME else "sent related reading"
+        done = tip_auto_answer(tip=tip, matches=matches, reviewed=reviewed)
+        if done is not None:
+            return done
         if matches.open_claim is not None:
             tip.claim = matches.open_claim.claim
             tip.save(update_fields=["match_checked_at", "claim", "updated_at"])
@@ -201,6 +199,28 @@ def tip_answer(*, tip_id: int) -> str:
 
 
 AUTO_FIELDS = ("auto_decision", "auto_factcheck", "auto_state")
+
+
+def tip_auto_answer(*, tip: Tip, matches: TipMatches, reviewed: bool) -> str | None:
+    """Answer the tip from the fact-check found, or hold the answer for staff; None when there
+    is no fact-check to answer with or the bot may not speak. The caller holds the tip's row,
+    has set match_checked_at and owns the transaction."""
+    found = matches.answer or matches.reading
+    if found is None or found.factcheck is None:
+        return None
+    if tip.conversation.mode != ConversationMode.BOT:
+        return None
+    tip.auto_decision = found.decision
+    tip.auto_factcheck = found.factcheck
+    if reviewed:
+        tip.auto_state = AutoAnswerState.PENDING
+        tip.save(update_fields=[*AUTO_FIELDS, "match_checked_at", "updated_at"])
+        services.staff_notify_soon(workspace_id=tip.workspace_id)
+        _hold(tip)
+        return "answer waits for staff"
+    tip.auto_state = AutoAnswerState.SENT
+    auto_answer_send(tip=tip)
+    return "answered" if found.decision == SAME else "sent related reading"
 
 
 def auto_answer_send(*, tip: Tip) -> None:

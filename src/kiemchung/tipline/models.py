@@ -536,6 +536,62 @@ class LegalAnswer(WorkspaceScoped):
         return self.question[:80]
 
 
+class ImageReadingState(models.TextChoices):
+    QUEUED = "queued", _("Đang đọc chữ trong ảnh")
+    READ = "read", _("Đã đọc chữ trong ảnh")
+    NO_TEXT = "no_text", _("Không đọc được chữ trong ảnh")
+    UNREADABLE = "unreadable", _("Không mở được ảnh")
+    OFF = "off", _("Chưa bật đọc chữ trong ảnh")
+    FAILED = "failed", _("Đọc chữ trong ảnh bị lỗi")
+
+
+class TipImageText(models.Model):
+    """The words read from a tip's image, and its fingerprint; both encrypted, and gone with
+    the image (and so with the tip).
+
+    `text_enc` holds the words as read, or as a member corrected them (`corrected_by`);
+    `fingerprint_enc` the image's perceptual fingerprints (hex), compared in memory only: a
+    tip's image is never findable from a plain hash in the database.
+    """
+
+    media = models.OneToOneField(TipMedia, on_delete=models.CASCADE, related_name="reading")
+    state = models.CharField(
+        max_length=10, choices=ImageReadingState.choices, default=ImageReadingState.QUEUED
+    )
+    text_enc = models.TextField(blank=True)
+    fingerprint_enc = models.TextField(blank=True)
+    corrected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    corrected_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("chữ đọc từ ảnh")
+        verbose_name_plural = _("chữ đọc từ ảnh")
+
+    def __str__(self) -> str:
+        return f"{self.media_id}: {self.state}"
+
+    @property
+    def text(self) -> str:
+        return decrypt(self.text_enc) if self.text_enc else ""
+
+    @text.setter
+    def text(self, value: str) -> None:
+        self.text_enc = encrypt(value) if value else ""
+
+    @property
+    def fingerprints(self) -> list[str]:
+        return decrypt(self.fingerprint_enc).split() if self.fingerprint_enc else []
+
+    @fingerprints.setter
+    def fingerprints(self, value: list[str]) -> None:
+        self.fingerprint_enc = encrypt(" ".join(value)) if value else ""
+
+
 # (model label, field names) of every encrypted token in the tipline, for key rotation.
 ENCRYPTED_FIELDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("tipline.Channel", ("credentials_enc",)),
@@ -544,4 +600,5 @@ ENCRYPTED_FIELDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("tipline.Tip", ("text_enc",)),
     ("tipline.Message", ("text_enc",)),
     ("tipline.TipMediaDownload", ("source_enc",)),
+    ("tipline.TipImageText", ("text_enc", "fingerprint_enc")),
 )

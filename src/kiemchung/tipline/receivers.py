@@ -1,5 +1,6 @@
-"""The tipline listens for verdicts being published, to send them to the tipsters waiting, and
-tells the public site when a team opens or closes its web form (its pages link to it)."""
+"""The tipline listens for verdicts being published, to send them to the tipsters waiting,
+tells the public site when a team opens or closes its web form (its pages link to it), and
+has the words of each image stored on a tip read."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from django.dispatch import receiver
 
 from kiemchung.claims.models import FactCheck
 from kiemchung.core.tasks import enqueue_on_commit
-from kiemchung.tipline.models import Channel, ChannelKind
+from kiemchung.tipline.models import Channel, ChannelKind, TipMedia
 
 
 @receiver(post_save, sender=FactCheck, dispatch_uid="tipline.receivers.factcheck_published")
@@ -38,3 +39,12 @@ def _web_form_changed(sender: type, instance: Channel, **kwargs: Any) -> None:
     workspace_id = instance.workspace_id
     # The team's cached public pages show the link to the form, or do not.
     transaction.on_commit(lambda: workspace_changed(workspace_id))
+
+
+@receiver(post_save, sender=TipMedia, dispatch_uid="tipline.receivers.tip_media_stored")
+def _tip_media_stored(sender: type, instance: TipMedia, created: bool, **kwargs: Any) -> None:
+    if not created or kwargs.get("raw"):
+        return
+    from kiemchung.tipline.images_read import tip_image_reading_request
+
+    tip_image_reading_request(media=instance)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kiemchung.tipline import views_staff, views_staff_settings
+from kiemchung.tipline import views_images, views_staff, views_staff_settings
 
 app_name = "tipline_staff"
 
@@ -9,6 +9,9 @@ urlpatterns = [
     path("moi/", views_staff.new_badge, name="badge"),
     path("<int:tip_id>/", views_staff.tip_detail, name="tip"),
     path("<int:tip_id>/anh/<int:media_id>/", views_staff.tip_media, name="media"),
+    path(
+        "<int:tip_id>/anh/<int:media_id>/chu/", views_images.tip_image_text, name="image_text"
+    ),
     path("<int:tip_id>/gan/", views_staff.tip_attach, name="attach"),
     path("<int:tip_id>/tao-nhan-dinh/", views_staff.tip_claim_create, name="claim_create"),
     path("<int:tip_id>/tra-loi/", views_staff.tip_reply, name="reply"),
