@@ -150,6 +150,23 @@ def test_export_of_every_team_leads_to_each(team, tmp_path):
     assert (tmp_path / "out" / "p" / "khac" / "index.html").exists()
 
 
+def test_the_exported_site_is_readable_by_any_web_server(team, tmp_path):
+    """kiemchung keeps its own files to its user; the public export is for everyone."""
+    import os
+    import stat
+
+    previous = os.umask(0o077)  # as `kiemchung` runs
+    try:
+        call_command("export", "site", str(tmp_path / "out"), "--workspace", "nhom")
+    finally:
+        os.umask(previous)
+    written = [tmp_path / "out", *(tmp_path / "out").rglob("*")]
+    assert len(written) > 3
+    for path in written:
+        wanted = 0o755 if path.is_dir() else 0o644
+        assert stat.S_IMODE(path.stat().st_mode) == wanted, path
+
+
 def test_export_refuses_an_unknown_team(team, tmp_path):
     with pytest.raises(CommandError, match="khong-co"):
         call_command("export", "site", str(tmp_path / "out"), "--workspace", "khong-co")

@@ -9,6 +9,7 @@ of sources are written as text files (or as the document they are), never as liv
 
 from __future__ import annotations
 
+import os
 import posixpath
 import re
 import shutil
@@ -160,6 +161,7 @@ class SiteExport:
             result.static += 1
             result.files += 1
         self._write_root_index(result)
+        _readable_by_all(self.folder)
         return result
 
     def _write_root_index(self, result: ExportResult) -> None:
@@ -187,3 +189,14 @@ class SiteExport:
             f"{refresh}<title>kiemchung</title></head><body><ul>{items}</ul></body></html>"
         )
         self._write("index.html", page.encode("utf-8"), result)
+
+
+def _readable_by_all(folder: Path) -> None:
+    """The exported site is public: any web server may read it, whatever user it runs as
+    (kiemchung itself creates its files for its own user only)."""
+    folder.chmod(0o755)
+    for root, folders, files in os.walk(folder):
+        for name in folders:
+            (Path(root) / name).chmod(0o755)
+        for name in files:
+            (Path(root) / name).chmod(0o644)
