@@ -139,12 +139,15 @@ QUERY = "?from=2026-11-01&to=2026-11-30"
 
 
 def test_dashboard_draws_every_figure_with_its_table(team, story):
-    response = _client(team.editor).get("/so-lieu/" + QUERY)
-    assert response.status_code == 200
-    html = response.content.decode()
+    client = _client(team.editor)
+    pages = {path: client.get(path + QUERY) for path in
+             ("/so-lieu/", "/so-lieu/tin-bao/", "/so-lieu/ton-dong/")}
+    assert {r.status_code for r in pages.values()} == {200}
+    html = "".join(r.content.decode() for r in pages.values())
     for key in selectors.FIGURES:
-        assert f'id="figure-{key}"' in html
+        assert html.count(f'id="figure-{key}"') == 1
     assert html.count('<svg class="chart"') >= 10
+    html = pages["/so-lieu/"].content.decode()
     claims_chart = html.split('id="chart-claims"')[1].split("</svg>")[0]
     assert claims_chart.count('class="point"') == 30 * 3
     verdicts_chart = html.split('id="chart-verdicts"')[1].split("</svg>")[0]
@@ -153,7 +156,8 @@ def test_dashboard_draws_every_figure_with_its_table(team, story):
 
 def test_checker_sees_no_workload_and_cannot_download_it(team, story):
     client = _client(team.checker)
-    assert 'id="figure-workload"' not in client.get("/so-lieu/" + QUERY).content.decode()
+    page = client.get("/so-lieu/ton-dong/" + QUERY).content.decode()
+    assert 'id="figure-backlog"' in page and 'id="figure-workload"' not in page
     assert client.get("/so-lieu/csv/workload/" + QUERY).status_code == 404
 
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import random
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -24,9 +24,12 @@ from typing import Any
 TARGET_P95_MS = 300.0
 PG_NAME = "kc_bench_dashboard"
 PAGES = {
-    "dashboard": "/so-lieu/",
-    "dashboard_topic": "/so-lieu/?topic=y%20t%E1%BA%BF",
-    "dashboard_year": "/so-lieu/?from={year_ago}&to={today}",
+    "work": "/so-lieu/",
+    "work_topic": "/so-lieu/?topic=y%20t%E1%BA%BF",
+    "work_year": "/so-lieu/?from={year_ago}&to={today}",
+    "tips": "/so-lieu/tin-bao/",
+    "tips_year": "/so-lieu/tin-bao/?from={year_ago}&to={today}",
+    "backlog": "/so-lieu/ton-dong/",
     "reach": "/so-lieu/tiep-can/",
     "csv_claims": "/so-lieu/csv/claims/",
 }
@@ -185,21 +188,27 @@ def _measure_one(args: argparse.Namespace) -> dict[str, Any]:
         url = path.format(today=today.isoformat(),
                           year_ago=(today - timedelta(days=364)).isoformat())
         client.get(url)  # the first load warms Django's caches
-        times = []
+        times, cpu = [], []
         for _ in range(args.repeat):
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.process_time()
             response = client.get(url)
             times.append((time.perf_counter() - start) * 1000)
+            cpu.append((time.process_time() - start_cpu) * 1000)
             if response.status_code != 200:
                 raise SystemExit(f"{url} answered {response.status_code}")
-        times.sort()
-        results[name] = {
-            "p50_ms": round(statistics.median(times), 1),
-            "p95_ms": round(times[max(0, round(0.95 * len(times)) - 1)], 1),
-        }
+        results[name] = {"p50_ms": _rank(times, 0.5), "p95_ms": _rank(times, 0.95),
+                         "cpu_p95_ms": _rank(cpu, 0.95)}
     worst = max(r["p95_ms"] for r in results.values())
+    # On a shared machine the wall time includes waiting for a core; the load says how busy
+    # it was (the database's own time is in the wall time only).
     return {"build_seconds": round(build_seconds, 1), "pages": results,
-            "worst_p95_ms": worst, "within_target": worst <= TARGET_P95_MS}
+            "worst_p95_ms": worst, "within_target": worst <= TARGET_P95_MS,
+            "load_average": [round(v, 2) for v in os.getloadavg()], "cpus": os.cpu_count()}
+
+
+def _rank(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return round(ordered[max(0, math.ceil(fraction * len(ordered)) - 1)], 1)
 
 
 def _postgres_database(server_url: str) -> str | None:

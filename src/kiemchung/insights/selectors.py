@@ -17,7 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, Max, Min, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -345,7 +345,7 @@ def checked_sources(*, workspace: Workspace, period: Period) -> Figure:
     claim_ids = _published(workspace, period).values("claim_id")
     pairs = (
         Item.objects.filter(workspace=workspace, claim_id__in=claim_ids)
-        .values_list("source__name", "claim_id").distinct()
+        .order_by().values_list("source__name", "claim_id").distinct()
     )
     counter: Counter[str] = Counter(name for name, _claim in pairs)
     return Figure(
@@ -362,11 +362,11 @@ def checked_platforms(*, workspace: Workspace, period: Period) -> Figure:
     claim_ids = _published(workspace, period).values("claim_id")
     seen: set[tuple[str, int]] = set(
         Item.objects.filter(workspace=workspace, claim_id__in=claim_ids)
-        .exclude(platform="").values_list("platform", "claim_id").distinct()
+        .exclude(platform="").order_by().values_list("platform", "claim_id").distinct()
     )
     seen |= set(
         Appearance.objects.filter(claim_id__in=claim_ids).exclude(platform="")
-        .values_list("platform", "claim_id").distinct()
+        .order_by().values_list("platform", "claim_id").distinct()
     )
     counter: Counter[str] = Counter(
         platform for platform, _claim in {(p.strip().lower(), c) for p, c in seen}
@@ -529,27 +529,32 @@ def _age_label(index: int) -> str:
     return _("trên %(a)s ngày") % {"a": AGE_BOUNDS[-1]}
 
 
-def _age_index(created_at: datetime, now: datetime) -> int:
-    days = (now - created_at).total_seconds() / 86400
-    return sum(1 for bound in AGE_BOUNDS if days >= bound)
+def _age_counts(queryset: QuerySet[Any], now: datetime, group: str | None) -> dict[str, Any]:
+    """Counts by age bucket (as in AGE_BOUNDS), per value of `group`, in one query."""
+    cuts = [now - timedelta(days=bound) for bound in AGE_BOUNDS]
+    spans = [Q(created_at__gt=cuts[0])]
+    spans += [Q(created_at__lte=cuts[i - 1], created_at__gt=cuts[i]) for i in range(1, len(cuts))]
+    spans.append(Q(created_at__lte=cuts[-1]))
+    counts = {f"age{i}": Count("pk", filter=span) for i, span in enumerate(spans)}
+    if group is None:
+        return {"": queryset.aggregate(oldest=Min("created_at"), **counts)}
+    rows = queryset.values(group).annotate(oldest=Min("created_at"), **counts)
+    return {row[group]: row for row in rows}
 
 
 def backlog(*, workspace: Workspace, period: Period, now: datetime | None = None) -> Figure:
     """What waits today, by age: claims in each open state and tips not yet handled. The
     period's dates do not apply; its topic does (to claims)."""
     now = now or timezone.now()
-    counts: dict[str, Counter[int]] = defaultdict(Counter)
-    oldest: datetime | None = None
-    claims = _claims(workspace, period).filter(state__in=OPEN_STATES)
-    for state, created_at in claims.values_list("state", "created_at").iterator():
-        counts[state][_age_index(created_at, now)] += 1
-        oldest = created_at if oldest is None else min(oldest, created_at)
-    tips = Tip.objects.filter(workspace=workspace, state__in=WAITING_TIPS)
-    for created_at in tips.values_list("created_at", flat=True).iterator():
-        counts["tips"][_age_index(created_at, now)] += 1
-    keys = [*(s.value for s in OPEN_STATES), "tips"]
-    rows = [(_age_label(i), *(counts[k][i] for k in keys)) for i in range(len(AGE_BOUNDS) + 1)]
-    total_claims = sum(sum(counts[s.value].values()) for s in OPEN_STATES)
+    claims = _age_counts(_claims(workspace, period).filter(state__in=OPEN_STATES), now, "state")
+    tips = _age_counts(Tip.objects.filter(workspace=workspace, state__in=WAITING_TIPS), now,
+                       None)[""]
+    columns = [claims.get(s.value, {}) for s in OPEN_STATES] + [tips]
+    buckets = len(AGE_BOUNDS) + 1
+    rows = [(_age_label(i), *(column.get(f"age{i}", 0) for column in columns))
+            for i in range(buckets)]
+    oldest = min((c["oldest"] for c in claims.values() if c.get("oldest")), default=None)
+    total_claims = sum(sum(r[1:len(OPEN_STATES) + 1]) for r in rows)
     oldest_days = "—" if oldest is None else str(int((now - oldest).total_seconds() // 86400))
     return Figure(
         key="backlog",
@@ -558,7 +563,7 @@ def backlog(*, workspace: Workspace, period: Period, now: datetime | None = None
         rows=rows,
         summary=(
             (_("Nhận định chưa xong"), str(total_claims)),
-            (_("Tin báo chờ xử lý"), str(sum(counts["tips"].values()))),
+            (_("Tin báo chờ xử lý"), str(sum(r[-1] for r in rows))),
             (_("Nhận định lâu nhất (ngày)"), oldest_days),
         ),
         note=_("Tính đến hôm nay, không theo khoảng thời gian đã chọn."),
@@ -631,13 +636,25 @@ FIGURES: dict[str, Callable[..., Figure]] = {
 RESTRICTED = frozenset({"workload"})
 
 
-def figure_keys(*, member: Member | None) -> list[str]:
-    """The figures this member may see, in the dashboard's order."""
-    return [key for key in FIGURES if key not in RESTRICTED or may_see_workload(member)]
+# The dashboard's pages, each a few figures, so that a page stays quick on a large workspace.
+SECTIONS: dict[str, tuple[str, ...]] = {
+    "work": ("claims", "time_to_verdict", "verdicts", "topics", "sources", "platforms"),
+    "tips": ("returning", "tips", "instant_answers", "reply_times"),
+    "backlog": ("backlog", "workload"),
+}
 
 
-def dashboard(*, workspace: Workspace, period: Period, member: Member | None) -> list[Figure]:
-    return [FIGURES[key](workspace=workspace, period=period) for key in figure_keys(member=member)]
+def figure_keys(*, member: Member | None, section: str | None = None) -> list[str]:
+    """The figures this member may see (of one section, or all), in the dashboard's order."""
+    keys = SECTIONS[section] if section else tuple(FIGURES)
+    return [key for key in keys if key not in RESTRICTED or may_see_workload(member)]
+
+
+def dashboard(
+    *, workspace: Workspace, period: Period, member: Member | None, section: str = "work"
+) -> list[Figure]:
+    return [FIGURES[key](workspace=workspace, period=period)
+            for key in figure_keys(member=member, section=section)]
 
 
 def topic_choices(*, workspace: Workspace) -> list[str]:

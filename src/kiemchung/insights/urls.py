@@ -6,6 +6,8 @@ app_name = "insights"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("tin-bao/", views.dashboard, {"section": "tips"}, name="dashboard_tips"),
+    path("ton-dong/", views.dashboard, {"section": "backlog"}, name="dashboard_backlog"),
     path("csv/<slug:key>/", views.figure_csv, name="csv"),
     path("cong-khai/", views.public_switch, name="public_switch"),
     path("cong-khai/<slug:slug>/", views.public_page, name="public"),

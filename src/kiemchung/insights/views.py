@@ -46,12 +46,15 @@ def panels(figures: list[Figure], period: Period) -> list[dict[str, Any]]:
 
 @require_GET
 @newsroom
-def dashboard(request: HttpRequest) -> HttpResponse:
-    """Every figure of the period, each a chart with its table and CSV."""
+def dashboard(request: HttpRequest, section: str = "work") -> HttpResponse:
+    """The figures of one section for the period, each a chart with its table and CSV."""
     workspace, member = request.workspace, request.member  # type: ignore[attr-defined]
     form, period = _period(request, workspace)
-    figures = selectors.dashboard(workspace=workspace, period=period, member=member)
+    figures = selectors.dashboard(workspace=workspace, period=period, member=member,
+                                  section=section)
     context = {
+        "tab": section,
+        "query": urlencode(period.query()) if request.GET else "",
         "form": form,
         "period": period,
         "panels": panels(figures, period),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -35,7 +36,8 @@ def reach(request: HttpRequest) -> HttpResponse:
     figures = [make(workspace=workspace, period=period)
                for make in selectors_reach.REACH_FIGURES.values()]
     return render(request, "insights/reach.html", {
-        "form": form, "period": period, "panels": panels(figures, period),
+        "form": form, "period": period, "panels": panels(figures, period), "tab": "reach",
+        "query": urlencode(period.query()) if request.GET else "",
         "imports": selectors_reach.reach_imports(workspace=workspace),
     })
 
