@@ -39,6 +39,10 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
         "kiemchung.monitoring.bench",
         "ingestion speed: parse, dedupe, score, match and store a feed's items",
     ),
+    "triage": (
+        "kiemchung.monitoring.bench_triage",
+        "triage learner: retraining time on 10,000 decisions, time scoring adds to a post",
+    ),
     "dashboard": (
         "kiemchung.insights.bench",
         "dashboard pages of a workspace with 10,000 claims, 50,000 items, 20,000 tips: p50/p95",

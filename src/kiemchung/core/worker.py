@@ -14,7 +14,7 @@ from types import FrameType
 from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError, connections, transaction
+from django.db import DatabaseError, InterfaceError, OperationalError, connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django_tasks.base import TaskResultStatus
@@ -102,18 +102,37 @@ class LeasedWorker(Worker):
         self._heartbeat: threading.Thread | None = None
 
     def run(self) -> None:
-        tasks_recover(lease_seconds=self.lease_seconds)
         self._stopping.clear()
         self._heartbeat = threading.Thread(
             target=self._beat, name=f"lease-heartbeat-{self.worker_id[:8]}", daemon=True
         )
         self._heartbeat.start()
         try:
-            super().run()
+            self._run_through_outages()
         finally:
             self._stopping.set()
             self._heartbeat.join()
             connections.close_all()
+
+    def _run_through_outages(self) -> None:
+        # A database restart must not end the worker: a worker thread of `kiemchung run` that
+        # died would leave the web side storing tips that nothing processes any more.
+        pause = 0.5
+        while True:
+            try:
+                tasks_recover(lease_seconds=self.lease_seconds)
+                super().run()
+                return
+            except (OperationalError, InterfaceError) as exc:
+                if not self.running:
+                    return
+                logger.warning(
+                    "worker %s: database unavailable (%s); trying again in %.1f s",
+                    self.worker_id, type(exc).__name__, pause,
+                )
+                connections.close_all()
+                self._stopping.wait(pause)
+                pause = min(pause * 2, 10.0)
 
     def stop(self) -> None:
         """Finish the running task, if any, then leave the loop (for a worker in a thread)."""
