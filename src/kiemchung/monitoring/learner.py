@@ -20,7 +20,7 @@ import math
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -204,7 +204,8 @@ class Scorer:
             cues=assessment.cues,
             topic=assessment.topic,
             model=self.label,
-            signals=meta_reasons(text, meta),
+            # Similarity is shown with the matches, once the resolver has decided it.
+            signals=meta_reasons(text, replace(meta, similarity=None) if meta else None),
         )
 
 

@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from kiemchung.accounts.models import Workspace
-from kiemchung.monitoring.models import ImportJob, Item, ItemState, Source
+from kiemchung.monitoring.models import ImportJob, Item, ItemState, Source, TriageModel
 
 PERIODS = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30)}
 
@@ -74,3 +74,9 @@ def languages_in_use(*, workspace: Workspace) -> list[str]:
     return sorted(
         set(Item.objects.filter(workspace=workspace).values_list("language", flat=True))
     )
+
+
+def triage_learner(*, workspace: Workspace) -> TriageModel | None:
+    """The workspace's latest learner with its held-out figures, or None before the first."""
+    return TriageModel.objects.filter(workspace=workspace).defer("weights").order_by(
+        "-id").first()

@@ -73,6 +73,7 @@ def triage_queue(request: HttpRequest) -> HttpResponse:
         "may_promote": can(member, Action.CREATE_CLAIM),
         "may_decide": can(member, Action.EDIT),
         "pending_matches": pending_count(workspace),
+        "learner": selectors.triage_learner(workspace=workspace),
     }
     template = "monitoring/_queue.html" if wants_fragment(request) else "monitoring/queue.html"
     response = render(request, template, context)
