@@ -205,15 +205,23 @@ def test_a_turned_off_endpoint_keeps_its_waiting_events_and_sends_them_when_on(
     assert delivery.status == "sent" and len(receiver.receipts) == 1
 
 
-def test_rotating_the_secret_signs_the_next_sends_with_the_new_one(team, receiver):
+def test_after_a_rotation_both_secrets_sign_for_a_day_then_only_the_new_one(team, receiver):
     endpoint, old = register(team, receiver)
     new = services.endpoint_secret_rotate(endpoint=endpoint, actor=team.admin)
     assert new != old
     delivery_send(delivery_id=services.endpoint_test_send(endpoint=endpoint, actor=team.admin).pk)
-    assert receiver.receipts[-1].signed is False  # the receiver still holds the old one
+    assert receiver.receipts[-1].signed is True  # the receiver still holds the old one
     receiver.secret = new
     delivery_send(delivery_id=services.endpoint_test_send(endpoint=endpoint, actor=team.admin).pk)
     assert receiver.receipts[-1].signed is True
+
+    Endpoint.objects.filter(pk=endpoint.pk).update(
+        previous_secret_until=timezone.now() - timedelta(seconds=1)
+    )
+    receiver.secret = old
+    delivery_send(delivery_id=services.endpoint_test_send(endpoint=endpoint, actor=team.admin).pk)
+    assert receiver.receipts[-1].signed is False and receiver.receipts[-1].status == 401
+    assert old not in Endpoint.objects.get(pk=endpoint.pk).previous_secret_enc
 
 
 @pytest.mark.parametrize(

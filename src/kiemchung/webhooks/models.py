@@ -21,6 +21,9 @@ class Endpoint(WorkspaceScoped):
     description = models.CharField(_("mô tả"), max_length=200, blank=True)
     kinds = models.JSONField(_("loại sự kiện"), default=list)
     secret_enc = models.TextField()
+    # After a rotation the old secret signs too, until then, so receivers can switch over.
+    previous_secret_enc = models.TextField(blank=True)
+    previous_secret_until = models.DateTimeField(null=True, blank=True)
     is_active = models.BooleanField(_("đang bật"), default=True)
     consecutive_failures = models.PositiveIntegerField(default=0)
     last_success_at = models.DateTimeField(null=True, blank=True)

@@ -13,6 +13,7 @@ import json
 import logging
 import re
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -63,15 +64,28 @@ def body_of(event: Event) -> bytes:
     return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def signed_headers(*, secret: str, msg_id: str, at: datetime, body: bytes) -> dict[str, str]:
-    """The three Standard Webhooks headers for one attempt."""
-    signature = Webhook(secret).sign(msg_id, at, body.decode("utf-8"))
+def signed_headers(
+    *, secret: str, msg_id: str, at: datetime, body: bytes, also: Sequence[str] = ()
+) -> dict[str, str]:
+    """The three Standard Webhooks headers for one attempt; with ALSO, one signature per secret,
+    separated by spaces, any of which a receiver may verify."""
+    text = body.decode("utf-8")
+    signatures = [Webhook(key).sign(msg_id, at, text) for key in (secret, *also)]
     return {
         "webhook-id": msg_id,
         "webhook-timestamp": str(int(at.timestamp())),
-        "webhook-signature": signature,
+        "webhook-signature": " ".join(signatures),
         "Content-Type": "application/json",
     }
+
+
+def secrets_of(endpoint: Endpoint) -> tuple[str, list[str]]:
+    """The endpoint's secret, and the one it replaced while that one still signs."""
+    older = []
+    until = endpoint.previous_secret_until
+    if endpoint.previous_secret_enc and until is not None and until > timezone.now():
+        older.append(decrypt(endpoint.previous_secret_enc))
+    return decrypt(endpoint.secret_enc), older
 
 
 def in_flight_limit() -> timedelta:
@@ -148,8 +162,9 @@ def delivery_send(*, delivery_id: int) -> SendOutcome:
     delivery = taken
     endpoint, event = delivery.endpoint, delivery.event
     body = body_of(event)
+    secret, older = secrets_of(endpoint)
     headers = signed_headers(
-        secret=decrypt(endpoint.secret_enc), msg_id=event.public_id, at=timezone.now(), body=body
+        secret=secret, msg_id=event.public_id, at=timezone.now(), body=body, also=older
     )
     started = time.monotonic()
     retry_in: float | None = None

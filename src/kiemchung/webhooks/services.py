@@ -12,6 +12,7 @@ import ipaddress
 import secrets
 import socket
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -43,6 +44,7 @@ DESCRIPTION_MAX = 200
 SECRET_BYTES = 24
 ENDPOINTS_MAX = 20
 OPEN = (DeliveryStatus.PENDING, DeliveryStatus.RETRYING)
+ROTATION_OVERLAP = timedelta(hours=24)
 
 
 def _acting(workspace: Workspace, actor: Actor) -> User | None:
@@ -197,11 +199,16 @@ def endpoint_update(
 
 
 def endpoint_secret_rotate(*, endpoint: Endpoint, actor: Actor) -> str:
-    """A new secret for the endpoint, returned once; the next sends are signed with it."""
+    """A new secret for the endpoint, returned once. For ROTATION_OVERLAP every send is signed
+    with the old secret too, so a receiver still holding it keeps accepting until it switches."""
     user = _acting(endpoint.workspace, actor)
     secret = secret_new()
+    endpoint.previous_secret_enc = endpoint.secret_enc
+    endpoint.previous_secret_until = timezone.now() + ROTATION_OVERLAP
     endpoint.secret_enc = encrypt(secret)
-    endpoint.save(update_fields=["secret_enc", "updated_at"])
+    endpoint.save(
+        update_fields=["secret_enc", "previous_secret_enc", "previous_secret_until", "updated_at"]
+    )
     audit_record(
         workspace=endpoint.workspace, actor=user, action="webhook.rotate_secret", obj=endpoint
     )

@@ -189,7 +189,11 @@ def endpoint_rotate(request: HttpRequest, pk: int) -> HttpResponse:
     with transaction.atomic():
         secret = services.endpoint_secret_rotate(endpoint=row.endpoint, actor=_user(request))
     _keep_once(request, pk, secret)
-    messages.success(request, _("Đã tạo mã bí mật mới. Mã cũ không còn dùng được."))
+    messages.success(
+        request,
+        _("Đã tạo mã bí mật mới. Trong 24 giờ tới mỗi sự kiện được ký bằng cả mã cũ và mã mới, "
+          "để công cụ nhận kịp đổi sang mã mới."),
+    )
     return redirect("webhooks:endpoint", pk=pk)
 
 
