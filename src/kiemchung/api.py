@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
-from django.urls import URLPattern, URLResolver
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import Resolver404, URLPattern, URLResolver, resolve
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Swagger
 
 from kiemchung.accounts.auth import RateLimited
@@ -76,6 +77,20 @@ api_v1.add_router("/", "kiemchung.claims.api_v1_verdicts.router")
 api_v1.add_router("/", "kiemchung.monitoring.api.router")
 api_v1.add_router("/", "kiemchung.tipline.api.router")
 api_v1.add_router("/", "kiemchung.accounts.api.router_v1")
+
+
+def v1_not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
+    """An address under /api/v1/ that no operation has: a 404 in the API's error format (naming
+    the address with its final slash when that one exists)."""
+    message = _("API v1 không có địa chỉ này; xem danh sách ở /api/v1/docs.")
+    if not request.path.endswith("/"):
+        try:
+            match = resolve(request.path + "/")
+        except Resolver404:
+            match = None
+        if match is not None and match.func is not v1_not_found:
+            message = _("Địa chỉ đúng có dấu “/” ở cuối: %(path)s") % {"path": request.path + "/"}
+    return JsonResponse({"error": {"code": "not_found", "message": message}}, status=404)
 
 
 def _deprecated(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

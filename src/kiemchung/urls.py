@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from kiemchung.api import api_v1, legacy_urls
+from kiemchung.api import api_v1, legacy_urls, v1_not_found
 from kiemchung.core import views as core_views
 
 urlpatterns = [
@@ -22,6 +22,7 @@ urlpatterns = [
     path("newsroom/", include("kiemchung.publishing.urls_newsroom")),
     path("so-lieu/", include("kiemchung.insights.urls")),
     path("api/v1/", api_v1.urls),
+    path("api/v1/<path:rest>", v1_not_found),
     path("api/", legacy_urls()),
     path("i18n/", include("django.conf.urls.i18n")),
     path("django-admin/", admin.site.urls),

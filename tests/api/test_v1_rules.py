@@ -320,3 +320,11 @@ def test_an_item_is_promoted_or_attached_as_in_the_triage_queue(team, v1):
     assert_error(elsewhere, 422, "invalid", field="claim_id")
     assert attached.json()["state"] == "attached"
     assert claim.appearances.filter(url="https://fb.com/p/2").exists()
+
+
+def test_an_address_no_operation_has_is_a_404_in_the_error_format(team, client):
+    response = client.get("/api/v1/claimz/")
+    no_slash = client.get("/api/v1/claims")
+
+    assert_error(response, 404, "not_found")
+    assert "/api/v1/claims/" in assert_error(no_slash, 404, "not_found")["message"]
