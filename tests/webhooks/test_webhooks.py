@@ -391,3 +391,13 @@ def test_the_schedule_sends_a_delivery_whose_task_was_lost(team, receiver):
     fresh.refresh_from_db()
     assert delivery.status == "sent" and fresh.status == "pending"
     assert [r.msg_id for r in receiver.receipts] == [delivery.event.public_id]
+
+
+def test_deleting_an_endpoint_asks_for_the_box_to_be_ticked(client, team, receiver):
+    endpoint, _secret = register(team, receiver)
+    client.force_login(team.admin)
+    answer = client.post(f"/webhooks/{endpoint.pk}/xoa/", follow=True)
+    assert "Hãy đánh dấu ô xác nhận" in answer.content.decode()
+    assert Endpoint.objects.filter(pk=endpoint.pk).exists()
+    client.post(f"/webhooks/{endpoint.pk}/xoa/", {"confirm": "1"})
+    assert not Endpoint.objects.filter(pk=endpoint.pk).exists()

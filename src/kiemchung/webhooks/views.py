@@ -227,6 +227,9 @@ def endpoint_resend(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def endpoint_delete(request: HttpRequest, pk: int) -> HttpResponse:
     row = _row(request, pk)
+    if request.POST.get("confirm") != "1":
+        messages.error(request, _("Hãy đánh dấu ô xác nhận để xoá địa chỉ và nhật ký của nó."))
+        return redirect("webhooks:endpoint", pk=pk)
     with transaction.atomic():
         services.endpoint_delete(endpoint=row.endpoint, actor=_user(request))
     messages.success(request, _("Đã xoá địa chỉ nhận sự kiện."))
