@@ -39,7 +39,8 @@ def panels(figures: list[Figure], period: Period) -> list[dict[str, Any]]:
     query = urlencode(period.query())
     return [
         {"figure": f, "chart": charts.draw(f), "query": query,
-         "rows": [[_shown(v) for v in row] for row in f.rows]}
+         "labelled": [list(zip(f.columns, (_shown(v) for v in row), strict=False))
+                      for row in f.rows]}
         for f in figures
     ]
 

@@ -91,7 +91,8 @@ def reach_map(request: HttpRequest) -> HttpResponse:
         "metric_labels": [labels[name] for name in metrics],
         "preview": [
             {"line": r.line, "problem": r.problem, "skipped": r.skipped, "day": r.day,
-             "post": r.external_id or r.url, "values": [r.values.get(n) for n in metrics]}
+             "post": r.external_id or r.url,
+             "labelled": [(r.values.get(n), labels[n]) for n in metrics]}
             for r in rows
         ],
     }
