@@ -42,6 +42,19 @@ def test_a_phone_screenshot_is_read_with_its_diacritics(engine, dark):
     assert "9:41" not in result.text  # the status bar is cut off
 
 
+@pytest.mark.parametrize("dark", [False, True])
+def test_a_small_forwarded_screenshot_is_enlarged_and_read(engine, dark):
+    """A chat picture forwarded at half size and re-saved as JPEG, as chat apps pass it on."""
+    messages = SENTENCES[:3]
+    image = synth.resized(
+        synth.screenshot(messages, face=synth.faces()[0], size=30, dark=dark), 0.5
+    )
+    prepared = prepare(image)
+    assert prepared.image.width >= 2 * image.width - 1
+    result = image_read_text(_bytes(image.convert("RGB"), "JPEG"), engine)
+    assert cer("\n".join(messages), result.text) <= 0.06
+
+
 def test_a_photographed_page_is_straightened_and_read(engine):
     import random
 

@@ -14,8 +14,9 @@ import numpy as np
 from PIL import Image, ImageFilter, ImageOps
 
 # Below this width letters of a phone screenshot are too small for the OCR; above the longest
-# side the OCR only gets slower.
-MIN_WIDTH = 1000
+# side the OCR only gets slower. Enlarging a 720-pixel screenshot further made the engine
+# worse, not better (CER 1.2 % as it is, 2.2 % at 1000 pixels, 7.8 % at 1300).
+MIN_WIDTH = 720
 MAX_SIDE = 2600
 # A phone screenshot is tall and flat: few colours cover most of it.
 PHONE_RATIO = 1.6
@@ -54,15 +55,25 @@ def screen_flatten(gray: Image.Image) -> tuple[Image.Image, float]:
     """Light text on a dark ground (dark mode, a blue chat bubble) turned dark on white.
 
     The ground around each pixel is the commonest grey of a window several letters wide
-    (letters are thin: most of any window is ground); where it is dark, the pixels flip.
+    (letters are thin: most of any window is ground); where it is dark, the pixels flip. Along
+    the edge of a bubble, where the window holds both grounds, each pixel takes the ground it
+    is closer to, so the edge does not turn into a dark frame the engine reads as marks.
     """
     step = 4
     size = (max(1, gray.width // step), max(1, gray.height // step))
-    small = gray.resize(size, Image.Resampling.NEAREST)
-    ground_small = small.filter(ImageFilter.ModeFilter(9))
-    ground = np.asarray(ground_small.resize(gray.size, Image.Resampling.NEAREST)).astype(np.float32)
-    dark = ground < 128
+    small = gray.resize(size, Image.Resampling.NEAREST).filter(ImageFilter.ModeFilter(9))
+
+    def full(image: Image.Image) -> np.ndarray:
+        return np.asarray(image.resize(gray.size, Image.Resampling.NEAREST)).astype(np.float32)
+
+    ground = full(small)
+    darkest = full(small.filter(ImageFilter.MinFilter(3)))
+    lightest = full(small.filter(ImageFilter.MaxFilter(3)))
     pixels = np.asarray(gray).astype(np.float32)
+    edge = lightest - darkest > 24
+    nearer_dark = np.abs(pixels - darkest) < np.abs(pixels - lightest)
+    ground = np.where(edge, np.where(nearer_dark, darkest, lightest), ground)
+    dark = ground < 128
     pixels = np.where(dark, 255.0 - pixels, pixels)
     ground = np.where(dark, 255.0 - ground, ground)
     return _flatten(pixels, ground), float(dark.mean())
