@@ -384,9 +384,15 @@ def returning_rumours(*, workspace: Workspace, period: Period) -> Figure:
     their items, new appearances and new tips about them."""
     in_period = {"gte": period.start, "lt": period.end}
     published = Q(claim__factcheck__state=FactCheckState.PUBLISHED)
+    # Driven from the published claims (through the item and sighting foreign keys), not
+    # from every sighting of the workspace.
+    checked = FactCheck.objects.filter(
+        claim__workspace=workspace, state=FactCheckState.PUBLISHED,
+        published_at__lt=period.end,
+    ).values("claim_id")
     sightings = (
         Sighting.objects.filter(
-            workspace=workspace,
+            item__claim_id__in=checked,
             item__claim__factcheck__state=FactCheckState.PUBLISHED,
             seen_at__gt=F("item__claim__factcheck__published_at"),
             seen_at__gte=in_period["gte"], seen_at__lt=in_period["lt"],
@@ -660,5 +666,5 @@ def dashboard(
 def topic_choices(*, workspace: Workspace) -> list[str]:
     return sorted(
         t for t in Claim.objects.filter(workspace=workspace).exclude(topic="")
-        .values_list("topic", flat=True).distinct()
+        .order_by().values_list("topic", flat=True).distinct()
     )
