@@ -3,6 +3,8 @@ connects again and goes on with the queue, instead of ending and leaving tasks u
 
 from __future__ import annotations
 
+import json
+import signal
 import time
 
 import pytest
@@ -64,6 +66,30 @@ def test_a_worker_goes_on_with_the_queue_after_its_database_connections_were_cut
                     ),
                     timeout=60,
                     what="the evidence enqueued after the outage to be archived",
+                )
+                # A task its worker died with is put back by the lease heartbeat, whose own
+                # connection was cut too.
+                # The worker is paused meanwhile, so that its main loop cannot take the task.
+                worker.send_signal(signal.SIGSTOP)
+                try:
+                    [abandoned] = instance.evidence_add(server.url("/sau"))
+                    database.execute(
+                        "UPDATE django_tasks_database_dbtaskresult SET status = 'RUNNING', "
+                        "started_at = now() - interval '10 minutes', worker_ids = %s "
+                        "WHERE status = 'READY'",
+                        [json.dumps(["dead-worker"])],
+                    )
+                finally:
+                    worker.send_signal(signal.SIGCONT)
+                wait_for(
+                    lambda: (
+                        database.execute(
+                            "SELECT archive_status FROM claims_evidence WHERE id = %s", [abandoned]
+                        ).fetchone()[0]
+                        == "archived"
+                    ),
+                    timeout=90,
+                    what="the heartbeat to put the abandoned task back in the queue",
                 )
                 assert worker.poll() is None, instance.log("outage-worker")
                 assert "database unavailable" in instance.log("outage-worker")

@@ -182,10 +182,12 @@ class LeasedWorker(Worker):
                     self._renew()
                     tasks_recover(lease_seconds=self.lease_seconds)
                 except DatabaseError:
-                    # The database may be busy or restarting; the next beat tries again.
+                    # The database may be busy or restarting; the next beat tries again, on a
+                    # new connection (a broken one would fail every beat after a restart).
                     logger.warning(
                         "lease heartbeat of worker %s failed", self.worker_id, exc_info=True
                     )
+                    connections.close_all()
         finally:
             connections.close_all()
 

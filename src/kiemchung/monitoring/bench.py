@@ -20,6 +20,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -186,13 +187,14 @@ def _forget_rq_workers(names: list[str]) -> None:
                 worker.register_death()
 
 
-def _workers(args: argparse.Namespace, var_dir: Path, logs: Path) -> list[subprocess.Popen]:
+def _workers(args: argparse.Namespace, var_dir: Path, logs: Path,
+             names: list[str] | None = None) -> list[subprocess.Popen]:
     executable = Path(sys.executable).with_name("kiemchung")
     command = [str(executable)] if executable.exists() else [sys.executable, "-m", "kiemchung.cli"]
     env = dict(os.environ)
     processes = []
-    for n, name in enumerate(_worker_names(args)):
-        log = (logs / f"worker-{n}.log").open("w")
+    for name in names or _worker_names(args):
+        log = (logs / f"{name}.log").open("w")
         extra = ["--interval", "0.2"] if args.tasks == "db" else []
         processes.append(subprocess.Popen(  # noqa: S603 - our own command
             [*command, "worker", "--queue-name", "*" if args.tasks == "db" else "default",
@@ -202,6 +204,35 @@ def _workers(args: argparse.Namespace, var_dir: Path, logs: Path) -> list[subpro
             start_new_session=True,
         ))
     return processes
+
+
+def _faults(
+    args: argparse.Namespace, processes: list[subprocess.Popen], var_dir: Path, logs: Path
+) -> tuple[Any, threading.Event]:
+    """The faults asked for, acting on PROCESSES (the first worker is replaced when killed)."""
+    from kiemchung.core.bench_faults import Faults, kill_hard, run_command
+
+    faults = Faults()
+    restarting = threading.Event()
+    if args.restart_command:
+        faults.add(args.restart_postgres_at, "postgres_restart",
+                   lambda: run_command(args.restart_command))
+    if args.kill_worker_at is not None:
+
+        def worker_kill() -> dict[str, Any]:
+            restarting.set()
+            try:
+                began = time.monotonic()
+                kill_hard(processes[0])
+                name = f"{_worker_names(args)[0]}-restarted"
+                replacement = _workers(args, var_dir, logs, names=[name])[0]
+                processes[0] = replacement
+                return {"ok": True, "seconds": round(time.monotonic() - began, 2)}
+            finally:
+                restarting.clear()
+
+        faults.add(args.kill_worker_at, "worker_kill", worker_kill)
+    return faults, restarting
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -225,6 +256,7 @@ def _run(args: argparse.Namespace, items_path: Path, var_dir: Path) -> dict[str,
     from django.db import transaction
 
     from kiemchung.accounts.models import Workspace
+    from kiemchung.core.bench_faults import retrying
     from kiemchung.core.tasks import enqueue_on_commit
     from kiemchung.monitoring import importers, matchers, tasks
     from kiemchung.monitoring.models import ImportChunk, ImportStatus, Item, Sighting
@@ -269,26 +301,29 @@ def _run(args: argparse.Namespace, items_path: Path, var_dir: Path) -> dict[str,
         logs = var_dir / "logs"
         logs.mkdir(exist_ok=True)
         processes = _workers(args, var_dir, logs)
+        faults, restarting = _faults(args, processes, var_dir, logs)
         time.sleep(args.worker_start)
         cpu0 = sum(_cpu_seconds(p.pid) for p in processes)
         t0 = time.monotonic()
         with transaction.atomic():
             for chunk in job.chunks.all():
                 enqueue_on_commit(tasks.import_chunk, chunk.pk)
+        faults.start()
         try:
             while True:
-                chunks = list(ImportChunk.objects.filter(job=job).values_list(
-                    "offset", "start", "status"))
+                chunks = retrying(lambda: list(ImportChunk.objects.filter(job=job).values_list(
+                    "offset", "start", "status")))
                 bar.update(sum(o - s for o, s, _st in chunks) - bar.n)
                 if all(st == ImportStatus.DONE for _o, _s, st in chunks):
                     cpu = sum(_cpu_seconds(p.pid) for p in processes) - cpu0
                     break
                 if any(st == ImportStatus.FAILED for _o, _s, st in chunks):
                     raise SystemExit("an import chunk failed; see the worker logs in " + str(logs))
-                if any(p.poll() is not None for p in processes):
+                if not restarting.is_set() and any(p.poll() is not None for p in processes):
                     raise SystemExit("a worker stopped; see its log in " + str(logs))
                 time.sleep(0.2)
             wall = time.monotonic() - t0
+            faults.join()
         finally:
             # The full search queued after the import may keep a worker busy: stop it anyway.
             for process in processes:
@@ -314,6 +349,7 @@ def _run(args: argparse.Namespace, items_path: Path, var_dir: Path) -> dict[str,
                 per_item.append(1000 * chunk.seconds / chunk.rows)
     bar.close()
     summary = importers.import_summary(job)
+    lines = sum(1 for line in items_path.open("rb") if line.strip())
     result: dict[str, Any] = {
         "items": summary["rows"],
         "items_per_second": round(summary["rows"] / wall, 1) if wall else 0.0,
@@ -336,6 +372,14 @@ def _run(args: argparse.Namespace, items_path: Path, var_dir: Path) -> dict[str,
         "seconds": round(wall, 2),
         "chunks": job.chunks.count(),
     }
+    if args.workers:
+        result.update(
+            faults=faults.report,
+            # Every line read once: none lost to a dead worker, none counted again on retry.
+            lost=max(0, lines - summary["rows"]),
+            counted_twice=max(0, summary["rows"] - lines)
+            + (result["stored_items"] - summary["added"]),
+        )
     if args.dense:
         result.update(_dense(workspace, args.dense))
     return result
@@ -397,7 +441,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--worker-start", type=float, default=3.0,
                         help="Seconds to let workers start before timing.")
+    parser.add_argument("--restart-postgres-at", type=float, default=None, metavar="SECONDS",
+                        help="Restart the local PostgreSQL cluster of --database-url this long "
+                        "after the import starts (pg_ctlcluster, as root).")
+    parser.add_argument("--kill-worker-at", type=float, default=None, metavar="SECONDS",
+                        help="SIGKILL the first worker this long after the import starts and "
+                        "start a new one (needs --workers 1 or more).")
+    parser.add_argument("--lease-seconds", type=int, default=60,
+                        help="KIEMCHUNG_TASK_LEASE_SECONDS: how soon a dead worker's chunk runs "
+                        "again.")
     args = parser.parse_args(argv)
+    from kiemchung.core.bench_faults import FaultError, postgres_restart_command
+
+    args.restart_command = []
+    if args.restart_postgres_at is not None:
+        try:
+            args.restart_command = postgres_restart_command(args.database_url)
+        except FaultError as exc:
+            print(f"kiemchung bench ingest: cannot restart PostgreSQL: {exc}", file=sys.stderr)
+            return 2
+    if (args.kill_worker_at is not None or args.restart_command) and args.workers < 1:
+        print("kiemchung bench ingest: faults need --workers 1 or more", file=sys.stderr)
+        return 2
+    os.environ["KIEMCHUNG_TASK_LEASE_SECONDS"] = str(args.lease_seconds)
     result = run(args)
     print(json.dumps(result, ensure_ascii=False))
-    return 0
+    faulty = result.get("faults") and (result["lost"] or result["counted_twice"])
+    return 1 if faulty else 0

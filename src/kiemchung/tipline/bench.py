@@ -76,12 +76,17 @@ class _PlatformApis:
     """Accepts every reply as the three platforms would, so the worker's sends succeed."""
 
     def __init__(self) -> None:
+        # Every reply body received: the same body twice is a reply sent twice.
+        self.replies: list[bytes] = []
+        replies, lock = self.replies, threading.Lock()
+
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
-                self.rfile.read(length)
+                with lock:
+                    replies.append(self.path.encode() + b" " + self.rfile.read(length))
                 if "/oa/message/cs" in self.path:
                     answer: dict[str, Any] = {"error": 0, "message": "Success",
                                               "data": {"message_id": "z1"}}
@@ -158,7 +163,8 @@ def _messenger(i: int, path: str) -> Outgoing:
 
 
 def _send_all(
-    port: int, schedule: list[tuple[float, Outgoing, bool]], tally: Tally, threads: int
+    port: int, schedule: list[tuple[float, Outgoing, bool]], tally: Tally, threads: int,
+    attempts: int = 6,
 ) -> None:
     """Send each scheduled message at its time; retry what is not answered 200, as platforms do."""
     position = 0
@@ -176,7 +182,7 @@ def _send_all(
             delay = at - time.monotonic()
             if delay > 0:
                 time.sleep(delay)
-            for attempt in range(6):
+            for attempt in range(attempts):
                 started = time.monotonic()
                 try:
                     if connection is None:
@@ -212,7 +218,7 @@ def _send_all(
                         tally.errors += 1
                 if status == 200:
                     break
-                time.sleep(0.05 * (2**attempt))
+                time.sleep(min(0.05 * (2**attempt), 5.0))
         if connection is not None:
             connection.close()
 
@@ -259,7 +265,53 @@ def main(argv: list[str]) -> int:
         help="Run the worker as its own process (`kiemchung worker`) instead of a thread of the "
         "server, as on a production machine: the web server then has its interpreter to itself.",
     )
+    parser.add_argument(
+        "--restart-postgres-at", type=float, default=None, metavar="SECONDS",
+        help="Restart the local PostgreSQL cluster of --database-url this long after sending "
+        "starts (pg_ctlcluster, as root).",
+    )
+    parser.add_argument(
+        "--kill-worker-at", type=float, default=None, metavar="SECONDS",
+        help="SIGKILL the worker process this long after sending starts and start a new one "
+        "(implies --worker-process).",
+    )
+    parser.add_argument(
+        "--lease-seconds", type=int, default=60,
+        help="KIEMCHUNG_TASK_LEASE_SECONDS of the instance: how soon a dead worker's tasks run "
+        "again.",
+    )
+    parser.add_argument(
+        "--wait-replies", action="store_true",
+        help="After the drain, wait (up to --drain again) until every reply was sent; always "
+        "on with a fault.",
+    )
+    parser.add_argument(
+        "--attempts", type=int, default=6,
+        help="Sends of a message before the generator gives up on it (platforms retry).",
+    )
     args = parser.parse_args(argv)
+    from kiemchung.core.bench_faults import (
+        FaultError,
+        Faults,
+        kill_hard,
+        postgres_restart_command,
+        retrying,
+        run_command,
+    )
+
+    faults = Faults()
+    restart_command: list[str] = []
+    if args.restart_postgres_at is not None:
+        try:
+            restart_command = postgres_restart_command(args.database_url)
+        except FaultError as exc:
+            print(f"kiemchung bench tipline: cannot restart PostgreSQL: {exc}", file=sys.stderr)
+            return 2
+    if args.kill_worker_at is not None:
+        if args.no_worker:
+            print("kiemchung bench tipline: --kill-worker-at needs a worker", file=sys.stderr)
+            return 2
+        args.worker_process = True
 
     var_dir = Path(tempfile.mkdtemp(prefix="kiemchung-bench-tipline-"))
     apis = _PlatformApis()
@@ -277,6 +329,7 @@ def main(argv: list[str]) -> int:
         "KIEMCHUNG_TIPLINE_SENDER_RATE": "1000",
         # Only the burst is measured: no periodic job starts during it.
         "KIEMCHUNG_SCHEDULE": "false",
+        "KIEMCHUNG_TASK_LEASE_SECONDS": str(args.lease_seconds),
     }
     if args.database_url:
         env["KIEMCHUNG_DATABASE_URL"] = args.database_url
@@ -290,8 +343,10 @@ def main(argv: list[str]) -> int:
     from django.urls import reverse
 
     from kiemchung.accounts.models import Workspace
+    from kiemchung.core.models import Delivery, DeliveryStatus
     from kiemchung.tipline import services_inbound
     from kiemchung.tipline.models import Channel, InboundMessage, InboundState, Tip
+    from kiemchung.tipline.services import DELIVERY_ADAPTER_PREFIX
 
     print(f"bench tipline: database {connection.vendor}, var {var_dir}", file=sys.stderr)
     call_command("migrate", verbosity=0)
@@ -327,11 +382,29 @@ def main(argv: list[str]) -> int:
         command, env={**os.environ}, stdout=server_log, stderr=subprocess.STDOUT, text=True
     )
     worker = None
-    if args.worker_process and not args.no_worker:
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "kiemchung.cli", "worker"],
+
+    def worker_start() -> subprocess.Popen[str]:
+        return subprocess.Popen(
+            [sys.executable, "-m", "kiemchung.cli", "worker", "--no-startup-delay"],
             env={**os.environ}, stdout=server_log, stderr=subprocess.STDOUT, text=True,
         )
+
+    if args.worker_process and not args.no_worker:
+        worker = worker_start()
+    if restart_command:
+        faults.add(args.restart_postgres_at, "postgres_restart",
+                   lambda: run_command(restart_command))
+    if args.kill_worker_at is not None:
+
+        def worker_kill() -> dict[str, Any]:
+            nonlocal worker
+            assert worker is not None
+            began = time.monotonic()
+            kill_hard(worker)
+            worker = worker_start()
+            return {"ok": True, "seconds": round(time.monotonic() - began, 2)}
+
+        faults.add(args.kill_worker_at, "worker_kill", worker_kill)
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -358,10 +431,12 @@ def main(argv: list[str]) -> int:
 
         tally = Tally()
         sender = threading.Thread(
-            target=_send_all, args=(port, schedule, tally, args.threads), daemon=True
+            target=_send_all, args=(port, schedule, tally, args.threads, args.attempts),
+            daemon=True,
         )
         began = time.monotonic()
         sender.start()
+        faults.start()
         while sender.is_alive():
             sender.join(timeout=1.0)
             print(f"  sent {tally.sent}, accepted {tally.accepted}, "
@@ -372,13 +447,29 @@ def main(argv: list[str]) -> int:
         ours = InboundMessage.objects.filter(channel__in=list(channels.values()))
         drain_until = time.monotonic() + args.drain
         while time.monotonic() < drain_until and not args.no_worker:
-            waiting = ours.filter(state=InboundState.QUEUED).count()
+            waiting = retrying(ours.filter(state=InboundState.QUEUED).count)
             print(f"  worker: {waiting} stored messages still to process", file=sys.stderr)
             if waiting == 0:
                 break
             time.sleep(2.0)
 
-        stored_ids = list(ours.values_list("external_id", flat=True))
+        faults.join()
+        replies = Delivery.objects.filter(adapter__startswith=DELIVERY_ADAPTER_PREFIX)
+        unsent = replies.filter(status__in=[DeliveryStatus.PENDING, DeliveryStatus.RETRYING])
+        if faults.planned or args.wait_replies:
+            # Every reply written is sent before counting (a dead worker's tasks run again once
+            # their lease ran out), or the drain time runs out once more.
+            settle_until = time.monotonic() + args.drain
+            while time.monotonic() < settle_until:
+                waiting = retrying(ours.filter(state=InboundState.QUEUED).count) + retrying(
+                    unsent.count
+                )
+                print(f"  worker: {waiting} messages and replies still to process",
+                      file=sys.stderr)
+                if waiting == 0:
+                    break
+                time.sleep(2.0)
+        stored_ids = retrying(lambda: list(ours.values_list("external_id", flat=True)))
         wanted = {m.external_id for m in messages}
         stored = set(stored_ids)
         tips = Tip.objects.filter(conversation__channel__in=list(channels.values()))
@@ -412,6 +503,11 @@ def main(argv: list[str]) -> int:
             "schedule_lag_p95_ms": round(_percentile(tally.lag_ms, 0.95), 1),
             "schedule_lag_max_ms": round(max(tally.lag_ms, default=0.0), 1),
             "seconds": round(send_seconds, 2),
+            "replies_written": retrying(replies.count),
+            "replies_unsent": retrying(unsent.count),
+            "replies": len(apis.replies),
+            "replies_twice": len(apis.replies) - len(set(apis.replies)),
+            "faults": faults.report,
         }
     finally:
         if worker is not None:
@@ -429,4 +525,5 @@ def main(argv: list[str]) -> int:
         apis.close()
     print(f"bench tipline: server log at {server_log_path}", file=sys.stderr)
     print(json.dumps(result))
-    return 0 if result["lost"] == 0 and result["duplicated"] == 0 else 1
+    healthy = result["lost"] == 0 and result["duplicated"] == 0 and result["replies_twice"] == 0
+    return 0 if healthy else 1
