@@ -212,3 +212,25 @@ def test_signals_are_given_in_words():
     assert words["shares"] == "nhiều lượt chia sẻ (1.5k)"
     assert {"shares_over_likes", "share_tail", "caps", "exclamations", "links"} <= set(words)
     assert meta_reasons("Chúc cả nhà ngủ ngon", PostMeta()) == []
+
+
+SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "vfnd"
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(1800)
+@pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/data/vfnd is not here (a fresh clone)")
+def test_vfnd_in_reintels_columns_holds_the_learners_level(tmp_path):
+    """VFND written in ReINTEL's columns, engagement empty: the learner chosen on inner folds
+    stays at the level of the learner before it (docs/BENCHMARKS.md has the figures)."""
+    csv.field_size_limit(sys.maxsize)
+    with (SHARED / "vn_news_226_tlfr.csv").open(encoding="utf-8-sig") as fh:
+        rows = [{"post_message": r["text"], "timestamp_post": "", "num_like_post": "",
+                 "num_comment_post": "", "num_share_post": "", "label": r["label"]}
+                for r in csv.DictReader(fh)]
+    path = _write(tmp_path / "reintel_like.csv", rows, COLUMNS)
+    result = json.loads(_cv("--data", str(path)).strip().splitlines()[-1])
+    assert result["rows"] == 226 and result["mapping"]["text"] == "post_message"
+    assert result["roc_auc"] >= 0.93
+    assert result["roc_auc"] >= result["before_v2"]["roc_auc"] - 0.01
+    assert result["roc_auc"] > result["baseline_plain"]["roc_auc"]
