@@ -1,5 +1,6 @@
-"""What every page of a browser walk must hold: it fits the screen, axe finds nothing serious,
-and no request fails or breaks the CSP. The walks call `check_page` on each page they reach."""
+"""What every page of a browser walk must hold: it fits the screen, no table is clipped, axe
+finds nothing serious, and no request fails or breaks the CSP. The walks call `check_page` on
+each page they reach."""
 
 from __future__ import annotations
 
@@ -43,6 +44,16 @@ def overflow(page: Any) -> str | None:
     return f"{page.url} is {scroll}px wide on a {width}px screen ({culprit})"
 
 
+def clipped_tables(page: Any) -> list[str]:
+    """Tables wider than their box: on a phone the reader would have to scroll inside them."""
+    found = page.evaluate(
+        """() => [...document.querySelectorAll('.table-wrap')]
+            .filter(w => w.scrollWidth > w.clientWidth + 1)
+            .map(w => (w.querySelector('table') || w).id || w.className)"""
+    )
+    return [f"{page.url}: a table is clipped ({name}): make it a table.stack" for name in found]
+
+
 def serious_axe(page: Any) -> list[str]:
     """The serious and critical axe-core violations of the page (its context must bypass CSP)."""
     from axe_playwright_python.base import AXE_SCRIPT
@@ -68,6 +79,7 @@ def check_page(page: Any, shots: Any, name: str, *, axe: bool = True) -> list[st
     too_wide = overflow(page)
     if too_wide:
         found.append(too_wide)
+    found.extend(clipped_tables(page))
     if axe:
         found.extend(serious_axe(page))
     shots.take(page, name)
