@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import time
 
+from django.db import OperationalError
 from django.utils import timezone
+from django_tasks import task
 
 from kiemchung.core.models import TaskLease
 from kiemchung.core.tasks import RetryableError, retryable_task, task_attempt
@@ -50,3 +52,13 @@ def outlive_the_lease(seconds: float) -> str:
         recovered=tasks_recover(lease_seconds=seconds / 3),
     )
     return "done"
+
+
+@task()
+def lose_the_database(key: str) -> str:
+    """Fail as a task does when the database restarts under it, while FAILURES_LEFT[key] lasts."""
+    CALLS.append((key, len(CALLS) + 1))
+    if FAILURES_LEFT.get(key, 0) > 0:
+        FAILURES_LEFT[key] -= 1
+        raise OperationalError("server closed the connection unexpectedly")
+    return key

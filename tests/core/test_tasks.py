@@ -114,6 +114,28 @@ def test_on_the_database_queue_each_retry_waits_twice_as_long(database_queue, se
     assert TaskLease.objects.count() == 0, "a finished task leaves no lease behind"
 
 
+def test_a_task_that_lost_the_database_goes_back_to_the_queue_and_then_succeeds(database_queue):
+    sample_tasks.FAILURES_LEFT["mat-ket-noi"] = 1
+    result = sample_tasks.lose_the_database.enqueue("mat-ket-noi")
+    _work()
+    row = DBTaskResult.objects.get(pk=result.id)
+    assert row.status == TaskResultStatus.SUCCESSFUL
+    assert [key for key, _ in sample_tasks.CALLS] == ["mat-ket-noi", "mat-ket-noi"]
+    assert row.worker_ids == ["test-worker", "test-worker"]
+    assert TaskLease.objects.count() == 0
+
+
+def test_a_task_that_keeps_losing_the_database_fails_after_its_attempts(database_queue, settings):
+    settings.TASK_MAX_ATTEMPTS = 3
+    sample_tasks.FAILURES_LEFT["hong"] = 99
+    result = sample_tasks.lose_the_database.enqueue("hong")
+    _work()
+    row = DBTaskResult.objects.get(pk=result.id)
+    assert row.status == TaskResultStatus.FAILED
+    assert row.exception_class_path.endswith("OperationalError")
+    assert len(sample_tasks.CALLS) == 3
+
+
 def _running_task(*, worker: str = "dead-worker", started_ago: float = 0) -> DBTaskResult:
     result = sample_tasks.flaky.enqueue("bo-do")
     row = DBTaskResult.objects.get(pk=result.id)

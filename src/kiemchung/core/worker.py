@@ -148,12 +148,40 @@ class LeasedWorker(Worker):
             },
         )
         self.current_task_id = task_id
+        self._requeue_when_database_lost(db_task_result)
         try:
             self.before_task()
             super().run_task(db_task_result)
         finally:
             self.current_task_id = None
             TaskLease.objects.filter(task_id=task_id, worker_id=self.worker_id).delete()
+
+    def _requeue_when_database_lost(self, result: DBTaskResult) -> None:
+        """A task that failed because the database went away under it (a restart, a dropped
+        connection) goes back to the queue instead of being recorded as failed: its transaction
+        was rolled back, and the worker reconnects. Its claims count towards
+        KIEMCHUNG_TASK_MAX_ATTEMPTS, as a lost worker's do."""
+        record_failure = result.set_failed
+
+        def set_failed(exc: BaseException) -> None:
+            lost = isinstance(exc, (OperationalError, InterfaceError))
+            if not lost or len(result.worker_ids) >= settings.TASK_MAX_ATTEMPTS:
+                record_failure(exc)
+                return
+            logger.warning(
+                "task %s (%s) lost the database (%s); back in the queue",
+                result.id, result.task_path, type(exc).__name__,
+            )
+            connections.close_all()
+            try:
+                DBTaskResult.objects.filter(
+                    pk=result.pk, status=TaskResultStatus.RUNNING
+                ).update(status=TaskResultStatus.READY)
+            except DatabaseError:
+                # Still down: the lease runs out and tasks_recover puts the task back.
+                connections.close_all()
+
+        result.set_failed = set_failed  # type: ignore[method-assign]
 
     def before_task(self) -> None:
         """Called with the task claimed and its lease held, just before it runs: while webhooks
