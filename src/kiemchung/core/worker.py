@@ -181,7 +181,7 @@ class LeasedWorker(Worker):
                 # Still down: the lease runs out and tasks_recover puts the task back.
                 connections.close_all()
 
-        result.set_failed = set_failed  # type: ignore[method-assign]
+        result.set_failed = set_failed
 
     def before_task(self) -> None:
         """Called with the task claimed and its lease held, just before it runs: while webhooks
