@@ -27,6 +27,7 @@ from kiemchung.tipline.models import (
     ReplyTemplate,
     Sender,
     Tip,
+    TipImageText,
     TipMedia,
 )
 from permissions_table import (
@@ -55,6 +56,9 @@ TIPLINE_ROWS: dict[str, tuple[str, ...]] = {
     "conversation is audited)": (
         "inbox_tips", "tip_for_staff", "tip_media_for_staff", "conversation_for_staff",
         "tipline_staff:inbox", "tipline_staff:tip", "tipline_staff:media", "tipline:conversation",
+    ),
+    "Correct the words read from a tip's image (audited without the words)": (
+        "tipline_staff:image_text",
     ),
     "Read the reply templates, the legal answers and the authority units": (
         "tipline_staff:templates-page", "tipline_staff:legal-page",
@@ -373,6 +377,22 @@ def _media_url(team: Any, media: TipMedia) -> str:
     return reverse("tipline_staff:media", args=[media.tip_id, media.pk])
 
 
+def _image_read(team: Any) -> TipMedia:
+    """A tip's image whose words were read (the row staff correct)."""
+    media = tip_image_received(team)
+    TipImageText.objects.update_or_create(media=media, defaults={"state": "read"})
+    return media
+
+
+def _image_text_url(team: Any, media: TipMedia) -> str:
+    return reverse("tipline_staff:image_text", args=[media.tip_id, media.pk])
+
+
+def _image_words(team: Any, media: TipMedia) -> tuple[str, Any]:
+    row = TipImageText.objects.get(media=media)
+    return row.text, row.corrected_by_id
+
+
 def _media_views(team: Any, media: TipMedia) -> int:
     return AuditEvent.objects.filter(action="tip.media.view", object_id=str(media.tip_id)).count()
 
@@ -425,6 +445,15 @@ TIPLINE_VIEW_CASES: dict[Action, dict[str, ViewCase]] = {
             _tip_views,
             lambda team, tip, user, before: before + 1,
             shows_ours=_shows_the_tip,
+        ),
+        "tipline_staff:image_text": ViewCase(
+            _image_read,
+            _image_text_url,
+            lambda team, _: {"text": "Công văn số 12 về việc phạt xe đạp điện"},
+            _image_words,
+            lambda team, media, user, before: (
+                "Công văn số 12 về việc phạt xe đạp điện", user.pk
+            ),
         ),
         "tipline_staff:media": ViewCase(
             tip_image_received,

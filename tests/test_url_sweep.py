@@ -93,6 +93,7 @@ CLASSES: dict[str, Any] = {
     "insights:reach_map": Action.EDIT,
     "insights": MEMBER,
     "api-v1": API,
+    "api-v1-not-found": API,  # a 404 in the API's format for an address no operation has
     "api": API,
     "admin": OPERATOR,
 }

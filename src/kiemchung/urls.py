@@ -22,7 +22,7 @@ urlpatterns = [
     path("newsroom/", include("kiemchung.publishing.urls_newsroom")),
     path("so-lieu/", include("kiemchung.insights.urls")),
     path("api/v1/", api_v1.urls),
-    path("api/v1/<path:rest>", v1_not_found),
+    path("api/v1/<path:rest>", v1_not_found, name="api-v1-not-found"),
     path("api/", legacy_urls()),
     path("i18n/", include("django.conf.urls.i18n")),
     path("django-admin/", admin.site.urls),

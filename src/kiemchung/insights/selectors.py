@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db.models import Count, F, Max, Min, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from kiemchung.accounts.models import Member, Role, Workspace
@@ -254,8 +255,8 @@ def _hours(value: float | None) -> str:
     if value is None:
         return "—"
     if value < 48:
-        return _("%(n)s giờ") % {"n": f"{value:.1f}".replace(".", ",")}
-    return _("%(n)s ngày") % {"n": f"{value / 24:.1f}".replace(".", ",")}
+        return _("%(n)s giờ") % {"n": number_format(value, 1)}
+    return _("%(n)s ngày") % {"n": number_format(value / 24, 1)}
 
 
 def _duration_rows(hours: list[float]) -> list[tuple[Any, ...]]:
@@ -286,6 +287,7 @@ def time_to_verdict(*, workspace: Workspace, period: Period) -> Figure:
         summary=(
             (_("Số bài công bố"), str(len(hours))),
             (_("Trung vị"), _hours(median)),
+            # xgettext:no-python-format
             (_("90% số bài trong"), _hours(p90)),
         ),
         extra={"median_hours": median, "p90_hours": p90, "count": len(hours)},
