@@ -13,6 +13,10 @@ from tests.browser.checks import check_page
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "reach"
+CLAIMS = {
+    390: "Uống nước muối ấm mỗi sáng chữa được cúm",
+    1280: "Đeo vòng tay bằng đồng giúp khỏi hẳn đau khớp",
+}
 
 
 def _login(browser, server, width):
@@ -31,7 +35,9 @@ def _login(browser, server, width):
 def test_dashboard_charts_tables_and_csv(browser, newsroom_server, shots, width):
     context, page = _login(browser, newsroom_server, width)
     page.goto(f"{newsroom_server.url}/claims/new/")
-    page.fill("#claim-text", f"Uống nước muối ấm chữa được cúm ({width})")
+    # Two claims on different subjects: a near-identical second one would stop at the
+    # new-claim form's "may be a duplicate" question.
+    page.fill("#claim-text", CLAIMS[width])
     # The first claim of a server loads the matching model: give it time.
     page.click("#claim-create-submit", timeout=180_000)
     page.wait_for_url(re.compile(r".*/claims/\d+/.*"), timeout=180_000)
