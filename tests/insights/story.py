@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from kiemchung.audit.models import AuditEvent
 from kiemchung.claims.models import Appearance, Claim, FactCheck, Rating, Review
-from kiemchung.insights.selectors import Period
+from kiemchung.insights.figures import Period
 from kiemchung.monitoring.models import Item, Sighting, Source
 from kiemchung.tipline.models import Channel, Conversation, Message, Sender, Tip
 

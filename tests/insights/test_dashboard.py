@@ -11,7 +11,7 @@ from django.test import Client
 from tests.insights.story import NOVEMBER, at, november
 
 from kiemchung.insights import selectors
-from kiemchung.insights.selectors import Period, median_p90
+from kiemchung.insights.figures import Period, median_p90
 
 
 @pytest.fixture

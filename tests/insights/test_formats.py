@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from django.utils import translation
 
-from kiemchung.insights.selectors import _hours
+from kiemchung.insights.figures import hours_label
 
 
 def test_durations_use_the_readers_decimal_separator():
     with translation.override("vi"):
-        assert _hours(1.5) == "1,5 giờ"
+        assert hours_label(1.5) == "1,5 giờ"
     with translation.override("en"):
-        assert _hours(1.5) == "1.5 hours"
-        assert _hours(72) == "3.0 days"
+        assert hours_label(1.5) == "1.5 hours"
+        assert hours_label(72) == "3.0 days"

@@ -12,8 +12,8 @@ from tests.insights.story import NOVEMBER, november
 
 from kiemchung.core.models import Delivery, Event
 from kiemchung.insights import selectors_reach
+from kiemchung.insights.figures import Period
 from kiemchung.insights.models import ReachDay, ReachImport, ReachPost
-from kiemchung.insights.selectors import Period
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "reach"
 

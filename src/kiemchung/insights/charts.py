@@ -12,7 +12,7 @@ from typing import Any
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from kiemchung.insights.selectors import Figure
+from kiemchung.insights.figures import Figure
 
 WIDTH = 360
 PALETTE = ("#1f5f99", "#b4400a", "#3f6b0c", "#6b21a8", "#0f766e")

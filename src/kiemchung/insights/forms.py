@@ -9,8 +9,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kiemchung.insights.figures import Period
 from kiemchung.insights.models import ReachPlatform
-from kiemchung.insights.selectors import Period
 
 MAX_DAYS = 3 * 366
 

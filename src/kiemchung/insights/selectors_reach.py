@@ -10,15 +10,9 @@ from django.db.models import Count, Max, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from kiemchung.accounts.models import Workspace
+from kiemchung.insights.figures import Figure, Period, bucket_of
 from kiemchung.insights.models import ReachDay, ReachImport, ReachPage, ReachPost
-from kiemchung.insights.selectors import (
-    Figure,
-    Period,
-    bucket_of,
-    claims_over_time,
-    time_to_verdict,
-    verdict_mix,
-)
+from kiemchung.insights.selectors_work import claims_over_time, time_to_verdict, verdict_mix
 
 
 def reach_pages(*, workspace: Workspace) -> QuerySet[ReachPage]:

@@ -18,7 +18,7 @@ from kiemchung.accounts.models import Workspace
 from kiemchung.accounts.permissions import Action, require
 from kiemchung.claims.view_helpers import newsroom
 from kiemchung.insights import charts, forms, selectors, selectors_reach, services
-from kiemchung.insights.selectors import Figure, Period
+from kiemchung.insights.figures import Figure, Period
 
 # A cell that a spreadsheet would run as a formula is kept as text.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
