@@ -42,6 +42,12 @@ class Team:
 
 @pytest.fixture
 def team(db: None) -> Team:
+    return make_team()
+
+
+def make_team() -> Team:
+    """The team of every test, in the database Django is set up on (also used by scripts that
+    build the same story in another database)."""
     from django.contrib.auth import get_user_model
 
     from kiemchung.accounts.models import Member, Workspace

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -18,6 +19,7 @@ from core.support import (
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
 PAGE = "<html><body>Sở Y tế bác bỏ tin đồn</body></html>".encode()
 
 
@@ -237,3 +239,26 @@ def test_api_v1_pages_and_refuses_nul_on_postgresql(migrated, database):
     assert answers["surrogate"] == [422, "text"]
     assert answers["q"] == [400, "q"]
     assert _claims_stored(database, "nhom-api-v1", "%chanh%") == 0
+
+
+DASHBOARD_SCRIPT = r"""
+sys.path.insert(0, sys.argv[1])
+from tests.conftest import make_team
+from tests.insights.story import figures_seen, november
+
+team = make_team()
+november(team)
+print(json.dumps(figures_seen(team.workspace)))
+"""
+
+
+def test_dashboard_figures_are_the_same_on_postgresql(migrated, team):
+    """Every figure of the dashboard (buckets, durations worked out by the database, returning
+    rumours) over days, weeks, months and a topic reads the same story alike on PostgreSQL and
+    on SQLite, where tests/insights/test_dashboard.py counts them by hand."""
+    from tests.insights.story import figures_seen, november
+
+    november(team)
+    expected = figures_seen(team.workspace)
+    assert expected["november/time_to_verdict"]["extra"]["count"] == 3
+    assert migrated.python(DASHBOARD_SCRIPT, str(PROJECT_ROOT)) == expected

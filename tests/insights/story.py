@@ -3,6 +3,8 @@ figure on the dashboard is counted by hand in the tests."""
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -11,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from kiemchung.audit.models import AuditEvent
 from kiemchung.claims.models import Appearance, Claim, FactCheck, Rating, Review
+from kiemchung.insights import selectors
 from kiemchung.insights.figures import Period
 from kiemchung.monitoring.models import Item, Sighting, Source
 from kiemchung.tipline.models import Channel, Conversation, Message, Sender, Tip
@@ -122,3 +125,35 @@ def november(team: Any) -> Story:
     _reply(t4, None, at(11, 24, 0))  # an automatic message: not a member's reply
     return Story(claims={"c1": c1, "c2": c2, "c3": c3, "c4": c4, "c5": c5, "c6": c6},
                  ratings=ratings, tips=[t1, t2, t3, t4])
+
+
+# The story seen over periods of each kind of bucket (days, weeks, months) and one topic.
+PERIODS = {
+    "november": NOVEMBER,
+    "topic": Period(first=date(2026, 11, 1), last=date(2026, 11, 30), topic="y tế"),
+    "year": Period(first=date(2025, 12, 1), last=date(2026, 11, 30)),
+    "two_years": Period(first=date(2024, 12, 1), last=date(2026, 11, 30)),
+}
+
+
+def _plain(cell: Any) -> Any:
+    if isinstance(cell, float):
+        return round(cell, 6)
+    if isinstance(cell, str):
+        return re.sub(r"^#\d+ ", "#", cell)  # claim numbers differ between databases
+    return cell
+
+
+def figures_seen(workspace: Any) -> dict[str, Any]:
+    """Every figure of the dashboard over PERIODS, as plain JSON, to compare databases."""
+    seen: dict[str, Any] = {}
+    for name, period in PERIODS.items():
+        for key, figure_of in selectors.FIGURES.items():
+            extra = {"now": at(12, 1)} if key == "backlog" else {}
+            figure = figure_of(workspace=workspace, period=period, **extra)
+            seen[f"{name}/{key}"] = {
+                "rows": [[_plain(cell) for cell in row] for row in figure.rows],
+                "summary": [list(pair) for pair in figure.summary],
+                "extra": {k: _plain(v) for k, v in figure.extra.items()},
+            }
+    return dict(json.loads(json.dumps(seen, default=str)))

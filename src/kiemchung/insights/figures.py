@@ -8,6 +8,7 @@ zone; a period runs from the start of its first day to the end of its last.
 
 from __future__ import annotations
 
+import bisect
 import math
 import statistics
 from collections import Counter
@@ -18,8 +19,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Count, QuerySet
-from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
+from django.db.models import FloatField, Func, QuerySet
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
@@ -103,16 +103,29 @@ def bucket_of(day: date, bucket: str) -> date:
     return day.replace(day=1)
 
 
-def trunc_to(field_name: str, bucket: str) -> Any:
-    kind = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}[bucket]
-    return kind(field_name, tzinfo=local_zone())
+class Epoch(Func):
+    """A moment as seconds since 1970 (UTC), worked out by the database: the figures bucket and
+    subtract these floats instead of turning every row into a Python datetime, which costs
+    more than the query on a year of a large workspace."""
+
+    output_field = FloatField()
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        # Django keeps SQLite datetimes as UTC text, which julianday() reads; a day count as a
+        # double is exact to about 10 microseconds, so the seconds are rounded to the millisecond.
+        return self.as_sql(
+            compiler, connection,
+            template="round((julianday(%(expressions)s) - 2440587.5) * 86400.0, 3)", **extra,
+        )
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(compiler, connection,
+                           template="EXTRACT(EPOCH FROM %(expressions)s)::float", **extra)
 
 
-def as_date(value: date | datetime) -> date:
-    if isinstance(value, datetime):
-        return timezone.localtime(value, local_zone()).date() if timezone.is_aware(value) \
-            else value.date()
-    return value
+def seconds_between(first: Any, then: Any) -> Any:
+    """`then - first` in seconds, as an expression (None when either is missing)."""
+    return Epoch(then) - Epoch(first)
 
 
 @dataclass(frozen=True)
@@ -167,17 +180,19 @@ def tips_in(workspace: Workspace, period: Period) -> QuerySet[Tip]:
     )
 
 
-def counts_by_bucket(queryset: QuerySet[Any], field_name: str, bucket: str) -> Counter[date]:
-    rows = (
-        queryset.annotate(bucket=trunc_to(field_name, bucket))
-        .values("bucket")
-        .annotate(n=Count("pk"))
-        .values_list("bucket", "n")
-    )
+def counts_by_bucket(queryset: QuerySet[Any], field_name: str, period: Period) -> Counter[date]:
+    """How many rows of the queryset fall in each bucket of the period (by `field_name`, a
+    datetime, in the site's time zone)."""
+    starts = period.bucket_starts()
+    bounds = [datetime.combine(start, time.min, tzinfo=local_zone()).timestamp()
+              for start in starts]
     counts: Counter[date] = Counter()
-    for when, n in rows:
-        if when is not None:
-            counts[as_date(when)] += n
+    for moment in queryset.annotate(moment=Epoch(field_name)).values_list("moment", flat=True):
+        if moment is None:
+            continue
+        index = bisect.bisect_right(bounds, moment) - 1
+        if index >= 0:
+            counts[starts[index]] += 1
     return counts
 
 

@@ -7,12 +7,12 @@ from collections import Counter, defaultdict
 from datetime import datetime
 
 from django.db.models import Count, F, Max, OuterRef, Q, Subquery
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kiemchung.accounts.models import Workspace
 from kiemchung.claims.models import Appearance, FactCheck, FactCheckState
 from kiemchung.insights.figures import (
+    Epoch,
     Figure,
     Period,
     claims_in,
@@ -20,6 +20,7 @@ from kiemchung.insights.figures import (
     hours_label,
     local_zone,
     median_p90,
+    seconds_between,
     tips_in,
 )
 from kiemchung.monitoring.models import Sighting
@@ -51,7 +52,7 @@ def returning_rumours(*, workspace: Workspace, period: Period) -> Figure:
             seen_at__gt=F("item__claim__factcheck__published_at"),
             seen_at__gte=in_period["gte"], seen_at__lt=in_period["lt"],
         )
-        .values("item__claim_id").annotate(n=Count("pk"), last=Max("seen_at"))
+        .values("item__claim_id").annotate(n=Count("pk"), last=Max(Epoch("seen_at")))
         .values_list("item__claim_id", "n", "last")
     )
     appearances = (
@@ -60,7 +61,7 @@ def returning_rumours(*, workspace: Workspace, period: Period) -> Figure:
             seen_at__gt=F("claim__factcheck__published_at"),
             seen_at__gte=in_period["gte"], seen_at__lt=in_period["lt"],
         )
-        .values("claim_id").annotate(n=Count("pk"), last=Max("seen_at"))
+        .values("claim_id").annotate(n=Count("pk"), last=Max(Epoch("seen_at")))
         .values_list("claim_id", "n", "last")
     )
     tips = (
@@ -69,32 +70,35 @@ def returning_rumours(*, workspace: Workspace, period: Period) -> Figure:
             created_at__gt=F("claim__factcheck__published_at"),
             created_at__gte=in_period["gte"], created_at__lt=in_period["lt"],
         )
-        .values("claim_id").annotate(n=Count("pk"), last=Max("created_at"))
+        .values("claim_id").annotate(n=Count("pk"), last=Max(Epoch("created_at")))
         .values_list("claim_id", "n", "last")
     )
     seen_again: Counter[int] = Counter()
     tipped: Counter[int] = Counter()
-    last: dict[int, datetime] = {}
+    last: dict[int, float] = {}  # seconds since 1970
     for source, counter in ((sightings, seen_again), (appearances, seen_again), (tips, tipped)):
         for claim_id, n, when in source:
             counter[claim_id] += n
             last[claim_id] = max(last.get(claim_id, when), when)
-    ids = sorted(last, key=lambda pk: (-(seen_again[pk] + tipped[pk]), pk))
-    claims = claims_in(workspace, period).in_bulk(ids)
+    # Claims of the period's topic (and not merged away) only; the text of the first 20 only.
+    kept = set(claims_in(workspace, period).filter(pk__in=list(last))
+               .values_list("pk", flat=True))
+    ids = sorted(kept, key=lambda pk: (-(seen_again[pk] + tipped[pk]), pk))
+    texts = dict(claims_in(workspace, period).filter(pk__in=ids[:20]).values_list("pk", "text"))
     rows = [
-        (f"#{pk} {claims[pk].text[:80]}", seen_again[pk], tipped[pk],
-         timezone.localtime(last[pk], local_zone()).date())
-        for pk in ids if pk in claims
+        (f"#{pk} {texts.get(pk, '')[:80]}", seen_again[pk], tipped[pk],
+         datetime.fromtimestamp(last[pk], tz=local_zone()).date())
+        for pk in ids[:20]
     ]
     return Figure(
         key="returning",
         title=_("Tin đồn quay lại sau khi đã có bài kiểm chứng"),
         columns=(_("Nhận định"), _("Lần thấy lại"), _("Tin báo mới"), _("Lần cuối")),
-        rows=rows[:20],
+        rows=rows,
         summary=(
-            (_("Nhận định quay lại"), str(len(rows))),
-            (_("Lần thấy lại"), str(sum(r[1] for r in rows))),
-            (_("Tin báo mới"), str(sum(r[2] for r in rows))),
+            (_("Nhận định quay lại"), str(len(ids))),
+            (_("Lần thấy lại"), str(sum(seen_again[pk] for pk in ids))),
+            (_("Tin báo mới"), str(sum(tipped[pk] for pk in ids))),
         ),
     )
 
@@ -155,15 +159,15 @@ def reply_times(*, workspace: Workspace, period: Period) -> Figure:
                                author__isnull=False)
         .order_by("created_at").values("created_at")[:1]
     )
-    rows = tips_in(workspace, period).annotate(first_reply=Subquery(first_reply)).values_list(
-        "created_at", "first_reply"
-    )
+    waits = tips_in(workspace, period).annotate(
+        wait=seconds_between("created_at", Subquery(first_reply))
+    ).values_list("wait", flat=True)
     hours, unanswered = [], 0
-    for created_at, replied_at in rows:
-        if replied_at is None:
+    for seconds in waits:
+        if seconds is None:
             unanswered += 1
         else:
-            hours.append(max(0.0, (replied_at - created_at).total_seconds() / 3600))
+            hours.append(max(0.0, seconds / 3600))
     median, p90 = median_p90(hours)
     return Figure(
         key="reply_times",

@@ -4,7 +4,6 @@ with which verdicts, on which topics, and where the checked claims came from."""
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime
 
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.utils.translation import gettext as _
@@ -13,6 +12,7 @@ from kiemchung.accounts.models import Workspace
 from kiemchung.audit.models import AuditEvent
 from kiemchung.claims.models import Appearance, FactCheck
 from kiemchung.insights.figures import (
+    Epoch,
     Figure,
     Period,
     claims_in,
@@ -31,16 +31,16 @@ def claims_over_time(*, workspace: Workspace, period: Period) -> Figure:
     claims = claims_in(workspace, period)
     opened = counts_by_bucket(
         claims.filter(created_at__gte=period.start, created_at__lt=period.end),
-        "created_at", period.bucket,
+        "created_at", period,
     )
-    published = counts_by_bucket(published_in(workspace, period), "published_at", period.bucket)
+    published = counts_by_bucket(published_in(workspace, period), "published_at", period)
     dismissals = AuditEvent.objects.filter(
         workspace=workspace, action="claim.dismiss", at__gte=period.start, at__lt=period.end
     )
     if period.topic:
         ids = [str(pk) for pk in claims.values_list("pk", flat=True)]
         dismissals = dismissals.filter(object_id__in=ids)
-    dismissed = counts_by_bucket(dismissals, "at", period.bucket)
+    dismissed = counts_by_bucket(dismissals, "at", period)
     rows = [(start, opened[start], published[start], dismissed[start])
             for start in period.bucket_starts()]
     totals = (sum(r[1] for r in rows), sum(r[2] for r in rows), sum(r[3] for r in rows))
@@ -58,9 +58,9 @@ def claims_over_time(*, workspace: Workspace, period: Period) -> Figure:
     )
 
 
-def _first_sightings(factchecks: QuerySet[FactCheck]) -> list[tuple[datetime, datetime]]:
-    """(first sighting, publication) of each fact-check: the earliest of its claim's
-    appearances, the items tied to it, and the claim itself."""
+def _hours_to_verdict(factchecks: QuerySet[FactCheck]) -> list[float]:
+    """Hours from the first sighting to the publication of each fact-check: the earliest of its
+    claim's appearances, the items tied to it, and the claim itself."""
     first_appearance = (
         Appearance.objects.filter(claim=OuterRef("claim_id"), seen_at__isnull=False)
         .order_by("seen_at").values("seen_at")[:1]
@@ -69,22 +69,21 @@ def _first_sightings(factchecks: QuerySet[FactCheck]) -> list[tuple[datetime, da
         Item.objects.filter(claim=OuterRef("claim_id")).order_by("first_seen_at")
         .values("first_seen_at")[:1]
     )
-    rows = factchecks.annotate(
-        first_appearance=Subquery(first_appearance), first_item=Subquery(first_item)
-    ).values_list("published_at", "claim__created_at", "first_appearance", "first_item")
-    pairs: list[tuple[datetime, datetime]] = []
-    for published_at, created_at, appeared, item_seen in rows:
-        first = min(when for when in (created_at, appeared, item_seen) if when is not None)
-        if published_at is not None:
-            pairs.append((first, published_at))
-    return pairs
+    rows = factchecks.filter(published_at__isnull=False).annotate(
+        published=Epoch("published_at"), created=Epoch("claim__created_at"),
+        appeared=Epoch(Subquery(first_appearance)), item_seen=Epoch(Subquery(first_item)),
+    ).values_list("published", "created", "appeared", "item_seen")
+    hours: list[float] = []
+    for published, *seen in rows:
+        first = min(when for when in seen if when is not None)
+        hours.append(max(0.0, (published - first) / 3600))
+    return hours
 
 
 def time_to_verdict(*, workspace: Workspace, period: Period) -> Figure:
     """From the first sighting of a claim to its published verdict, for verdicts published in
     the period: median, 90th percentile, and how many fell in each span."""
-    pairs = _first_sightings(published_in(workspace, period))
-    hours = [max(0.0, (published - first).total_seconds() / 3600) for first, published in pairs]
+    hours = _hours_to_verdict(published_in(workspace, period))
     median, p90 = median_p90(hours)
     return Figure(
         key="time_to_verdict",
