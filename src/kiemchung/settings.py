@@ -276,6 +276,14 @@ WEBHOOK_FAILING_AFTER = env_int(
     "succeeds).",
     minimum=1,
 )
+WEBHOOK_LOG_DAYS = env_int(
+    "KIEMCHUNG_WEBHOOK_LOG_DAYS",
+    90,
+    "Days the delivery log of outgoing webhooks keeps a finished delivery (sent, or failed "
+    "for good) after its last attempt, and an event that no endpoint still waits for; "
+    "deliveries still being tried are never removed. Enforced with the tip retention.",
+    minimum=1,
+)
 
 if PRODUCTION:
     if DEBUG:

@@ -168,7 +168,7 @@ def test_every_app_schedules_its_jobs_as_tasks_without_arguments():
 
     jobs = schedule.periodic_jobs()
     assert [job.name for job in jobs] == [
-        "claimreview_import", "sources", "tip_retention", "webhooks_sweep"
+        "claimreview_import", "sources", "tip_retention", "webhooks_log_prune", "webhooks_sweep"
     ]
     intervals = {job.name: job.interval.total_seconds() for job in jobs}
     assert intervals == {
@@ -176,9 +176,11 @@ def test_every_app_schedules_its_jobs_as_tasks_without_arguments():
         "sources": settings.SCHEDULE_SOURCES_SECONDS,
         "tip_retention": settings.SCHEDULE_RETENTION_SECONDS,
         "webhooks_sweep": settings.SCHEDULE_WEBHOOKS_SECONDS,
+        "webhooks_log_prune": settings.SCHEDULE_RETENTION_SECONDS,
     }
     assert intervals == {
-        "claimreview_import": 3600, "sources": 60, "tip_retention": 86400, "webhooks_sweep": 60
+        "claimreview_import": 3600, "sources": 60, "tip_retention": 86400,
+        "webhooks_log_prune": 86400, "webhooks_sweep": 60,
     }
     for job in jobs:
         found = job.task()

@@ -393,6 +393,39 @@ def test_the_schedule_sends_a_delivery_whose_task_was_lost(team, receiver):
     assert [r.msg_id for r in receiver.receipts] == [delivery.event.public_id]
 
 
+def test_the_log_keeps_deliveries_still_tried_and_prunes_finished_ones_past_its_days(
+    team, receiver, settings
+):
+    from kiemchung.webhooks.tasks import webhooks_log_prune
+
+    settings.WEBHOOK_LOG_DAYS = 30
+    endpoint, _secret = register(team, receiver)
+    old = timezone.now() - timedelta(days=31)
+    made = {name: services.endpoint_test_send(endpoint=endpoint, actor=team.admin)
+            for name in ("sent_old", "failed_old", "retrying_old", "sent_recent")}
+    for name, status in (("sent_old", "sent"), ("failed_old", "failed"),
+                         ("retrying_old", "retrying"), ("sent_recent", "sent")):
+        WebhookDelivery.objects.filter(pk=made[name].pk).update(status=status)
+    for name in ("sent_old", "failed_old", "retrying_old"):
+        WebhookDelivery.objects.filter(pk=made[name].pk).update(updated_at=old)
+        Event.objects.filter(pk=made[name].event_id).update(occurred_at=old)
+    # Events of a workspace with no endpoint wanting them: handed out to nobody.
+    nobody = events.event_record(workspace=team.other_workspace, kind="webhook.test",
+                                 payload={"message": "x"})
+    Event.objects.filter(pk=nobody.pk).update(occurred_at=old, dispatched_at=old)
+    not_yet = events.event_record(workspace=team.other_workspace, kind="webhook.test",
+                                  payload={"message": "y"})
+    Event.objects.filter(pk=not_yet.pk).update(occurred_at=old)
+
+    assert webhooks_log_prune.call() == {"deliveries": 2, "events": 3}
+    kept = set(WebhookDelivery.objects.values_list("pk", flat=True))
+    assert kept == {made["retrying_old"].pk, made["sent_recent"].pk}
+    assert set(Event.objects.values_list("pk", flat=True)) == {
+        made["retrying_old"].event_id, made["sent_recent"].event_id, not_yet.pk
+    }
+    assert webhooks_log_prune.call() == {"deliveries": 0, "events": 0}
+
+
 def test_deleting_an_endpoint_asks_for_the_box_to_be_ticked(client, team, receiver):
     endpoint, _secret = register(team, receiver)
     client.force_login(team.admin)

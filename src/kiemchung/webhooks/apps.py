@@ -15,3 +15,9 @@ class WebhooksConfig(AppConfig):
             interval_setting="SCHEDULE_WEBHOOKS_SECONDS",
             description="Queue again the webhook deliveries whose task was lost.",
         )
+        periodic_job_register(
+            name="webhooks_log_prune",
+            task_path="kiemchung.webhooks.tasks.webhooks_log_prune",
+            interval_setting="SCHEDULE_RETENTION_SECONDS",
+            description="Delete webhook deliveries and events past KIEMCHUNG_WEBHOOK_LOG_DAYS.",
+        )

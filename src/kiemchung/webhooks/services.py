@@ -12,7 +12,7 @@ import ipaddress
 import secrets
 import socket
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -302,3 +303,19 @@ def event_hand_out(*, event: Event) -> list[int]:
         Event.objects.filter(pk=event.pk).update(dispatched_at=timezone.now())
     _deliveries_queue(ids)
     return ids
+
+
+def webhook_log_prune(*, now: datetime | None = None) -> tuple[int, int]:
+    """Delete finished deliveries older than KIEMCHUNG_WEBHOOK_LOG_DAYS and the events no
+    delivery refers to any more; returns (deliveries, events) deleted. A delivery still pending
+    or being retried stays, and so does its event."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.WEBHOOK_LOG_DAYS)
+    finished = (DeliveryStatus.SENT, DeliveryStatus.FAILED, DeliveryStatus.SKIPPED)
+    deliveries, _kinds = WebhookDelivery.objects.filter(
+        status__in=finished, updated_at__lt=cutoff
+    ).delete()
+    still_wanted = WebhookDelivery.objects.filter(event_id=OuterRef("pk"))
+    removed, _kinds = Event.objects.filter(
+        occurred_at__lt=cutoff, dispatched_at__isnull=False
+    ).exclude(Exists(still_wanted)).delete()
+    return deliveries, removed

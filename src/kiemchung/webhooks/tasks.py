@@ -8,6 +8,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from kiemchung.webhooks.sending import deliveries_lost, delivery_send
+from kiemchung.webhooks.services import webhook_log_prune
 
 # A delivery due for this long with no attempt has lost its task (a queue emptied by hand).
 LOST_AFTER = timedelta(minutes=5)
@@ -33,3 +34,10 @@ def webhooks_sweep() -> int:
     for delivery_id in lost:
         webhook_delivery_send.enqueue(delivery_id)
     return len(lost)
+
+
+@task()
+def webhooks_log_prune() -> dict[str, int]:
+    """Delete finished deliveries and unneeded events past KIEMCHUNG_WEBHOOK_LOG_DAYS."""
+    deliveries, events = webhook_log_prune()
+    return {"deliveries": deliveries, "events": events}
