@@ -1,17 +1,20 @@
-"""Reads for claims and verdicts: my work, the claim list, a claim, the published fact-checks."""
+"""Reads for claims and verdicts: my work, the claim list, a claim, the published fact-checks,
+and the workspace-wide querysets that other apps' figures are counted from."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 
 from kiemchung.accounts.models import Member, Workspace
 from kiemchung.accounts.permissions import Action, can
 from kiemchung.claims.checklist import ChecklistItem, build_checklist
 from kiemchung.claims.models import (
+    Appearance,
     Claim,
     ClaimState,
     Comment,
@@ -20,12 +23,21 @@ from kiemchung.claims.models import (
     FactCheck,
     FactCheckState,
     FactCheckVersion,
+    Review,
     VersionReason,
 )
 from kiemchung.text.normalize import fold
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
+
+# The states are re-exported so that other apps filter by them without importing claims' models.
+__all__ = [
+    "ClaimState", "FactCheckState", "HistoryEntry", "MyWork", "appearances_in", "appearances_of",
+    "appearances_of_claims", "claim_detail", "claim_list", "claims_in_workspace",
+    "factcheck_checklist", "factcheck_history", "factchecks_published_in", "my_work",
+    "published_factchecks", "reviews_in",
+]
 
 _UNFINISHED = (ClaimState.OPEN, ClaimState.IN_PROGRESS, ClaimState.IN_REVIEW)
 
@@ -164,3 +176,51 @@ def factcheck_history(
         HistoryEntry(version=version, correction=corrections.get(version.number))
         for version in versions.order_by("number", "id")
     ]
+
+
+def claims_in_workspace(*, workspace: Workspace, include_merged: bool = False) -> QuerySet[Claim]:
+    """The workspace's claims, unordered; those merged into another are left out (they are
+    counted in the claim they joined) unless `include_merged`."""
+    if include_merged:
+        return Claim.objects.filter(workspace=workspace)
+    return Claim.objects.filter(workspace=workspace, merged_into__isnull=True)
+
+
+def factchecks_published_in(
+    *, workspace: Workspace, since: datetime | None = None, until: datetime | None = None
+) -> QuerySet[FactCheck]:
+    """The workspace's published fact-checks, published from `since` (included) until `until`
+    (excluded) when given; unordered and with no related rows loaded, for counting them (the
+    public pages use `published_factchecks`)."""
+    window: dict[str, Any] = {}
+    if since is not None:
+        window["published_at__gte"] = since
+    if until is not None:
+        window["published_at__lt"] = until
+    if not window:
+        window["published_at__isnull"] = False
+    return FactCheck.objects.filter(
+        claim__workspace=workspace, state=FactCheckState.PUBLISHED, **window
+    )
+
+
+def appearances_in(*, workspace: Workspace) -> QuerySet[Appearance]:
+    """Every recorded appearance of the workspace's claims."""
+    return Appearance.objects.filter(claim__workspace=workspace)
+
+
+def appearances_of(*, claim: Claim | int | F) -> QuerySet[Appearance]:
+    """The recorded appearances of one claim; `claim` may be an `OuterRef` to the claims of an
+    outer query, already of one workspace, so that the subquery needs no join to it."""
+    return Appearance.objects.filter(claim=claim)
+
+
+def appearances_of_claims(*, claim_ids: QuerySet[Any]) -> QuerySet[Appearance]:
+    """The recorded appearances of these claims: a queryset of their ids, already of one
+    workspace, so that no join to it is needed."""
+    return Appearance.objects.filter(claim_id__in=claim_ids)
+
+
+def reviews_in(*, workspace: Workspace) -> QuerySet[Review]:
+    """Every review given on the workspace's fact-checks."""
+    return Review.objects.filter(factcheck__claim__workspace=workspace)

@@ -25,8 +25,8 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from kiemchung.accounts.models import Workspace
-from kiemchung.claims.models import Claim, ClaimState, FactCheck, FactCheckState
-from kiemchung.tipline.models import Tip, TipState
+from kiemchung.claims.selectors import ClaimState, claims_in_workspace, factchecks_published_in
+from kiemchung.tipline.selectors import TipState, tips_in_workspace
 
 DEFAULT_DAYS = 90
 TOP = 10
@@ -159,25 +159,22 @@ def median_p90(values: Iterable[float]) -> tuple[float | None, float | None]:
     return float(statistics.median(ordered)), float(ordered[rank - 1])
 
 
-def claims_in(workspace: Workspace, period: Period) -> QuerySet[Claim]:
-    claims = Claim.objects.filter(workspace=workspace, merged_into__isnull=True)
+# The querysets below are typed QuerySet[Any]: their rows are other apps' models, which
+# insights reaches through those apps' selectors and does not import.
+def claims_in(workspace: Workspace, period: Period) -> QuerySet[Any]:
+    claims = claims_in_workspace(workspace=workspace)
     return claims.filter(topic=period.topic) if period.topic else claims
 
 
-def published_in(workspace: Workspace, period: Period) -> QuerySet[FactCheck]:
-    factchecks = FactCheck.objects.filter(
-        claim__workspace=workspace,
-        state=FactCheckState.PUBLISHED,
-        published_at__gte=period.start,
-        published_at__lt=period.end,
+def published_in(workspace: Workspace, period: Period) -> QuerySet[Any]:
+    factchecks = factchecks_published_in(
+        workspace=workspace, since=period.start, until=period.end
     )
     return factchecks.filter(claim__topic=period.topic) if period.topic else factchecks
 
 
-def tips_in(workspace: Workspace, period: Period) -> QuerySet[Tip]:
-    return Tip.objects.filter(
-        workspace=workspace, created_at__gte=period.start, created_at__lt=period.end
-    )
+def tips_in(workspace: Workspace, period: Period) -> QuerySet[Any]:
+    return tips_in_workspace(workspace=workspace, since=period.start, until=period.end)
 
 
 def counts_by_bucket(queryset: QuerySet[Any], field_name: str, period: Period) -> Counter[date]:

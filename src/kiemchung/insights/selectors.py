@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from kiemchung.accounts.models import Member, Workspace
-from kiemchung.claims.models import Claim
+from kiemchung.claims.selectors import claims_in_workspace
 from kiemchung.insights.figures import Figure, Period, median_p90
 from kiemchung.insights.selectors_backlog import backlog, may_see_workload, workload
 from kiemchung.insights.selectors_tips import (
@@ -75,6 +75,6 @@ def dashboard(
 
 def topic_choices(*, workspace: Workspace) -> list[str]:
     return sorted(
-        t for t in Claim.objects.filter(workspace=workspace).exclude(topic="")
+        t for t in claims_in_workspace(workspace=workspace, include_merged=True).exclude(topic="")
         .order_by().values_list("topic", flat=True).distinct()
     )

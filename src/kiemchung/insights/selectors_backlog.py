@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kiemchung.accounts.models import Member, Role, Workspace
-from kiemchung.claims.models import Review
+from kiemchung.claims.selectors import reviews_in
 from kiemchung.insights.figures import (
     AGE_BOUNDS,
     OPEN_STATES,
@@ -22,11 +22,7 @@ from kiemchung.insights.figures import (
     claims_in,
     published_in,
 )
-from kiemchung.tipline.models import (
-    Message,
-    MessageDirection,
-    Tip,
-)
+from kiemchung.tipline.selectors import replies_in, tips_in_workspace
 
 
 def _age_label(index: int) -> str:
@@ -55,8 +51,8 @@ def backlog(*, workspace: Workspace, period: Period, now: datetime | None = None
     period's dates do not apply; its topic does (to claims)."""
     now = now or timezone.now()
     claims = _age_counts(claims_in(workspace, period).filter(state__in=OPEN_STATES), now, "state")
-    tips = _age_counts(Tip.objects.filter(workspace=workspace, state__in=WAITING_TIPS), now,
-                       None)[""]
+    tips = _age_counts(tips_in_workspace(workspace=workspace).filter(state__in=WAITING_TIPS),
+                       now, None)[""]
     columns = [claims.get(s.value, {}) for s in OPEN_STATES] + [tips]
     buckets = len(AGE_BOUNDS) + 1
     rows = [(_age_label(i), *(column.get(f"age{i}", 0) for column in columns))
@@ -99,17 +95,15 @@ def workload(*, workspace: Workspace, period: Period) -> Figure:
         published_in(workspace, period).values("author_id").annotate(n=Count("pk"))
         .values_list("author_id", "n")
     ))
-    reviews = Review.objects.filter(
-        factcheck__claim__workspace=workspace, created_at__gte=period.start,
-        created_at__lt=period.end,
+    reviews = reviews_in(workspace=workspace).filter(
+        created_at__gte=period.start, created_at__lt=period.end
     )
     if period.topic:
         reviews = reviews.filter(factcheck__claim__topic=period.topic)
     reviewed = Counter(dict(reviews.values("reviewer_id").annotate(n=Count("pk"))
                             .values_list("reviewer_id", "n")))
     replies = Counter(dict(
-        Message.objects.filter(
-            conversation__workspace=workspace, direction=MessageDirection.OUT,
+        replies_in(workspace=workspace).filter(
             author_id__in=user_ids, created_at__gte=period.start, created_at__lt=period.end,
         ).values("author_id").annotate(n=Count("pk")).values_list("author_id", "n")
     ))

@@ -10,7 +10,7 @@ from django.db.models import Count, F, Max, OuterRef, Q, Subquery
 from django.utils.translation import gettext as _
 
 from kiemchung.accounts.models import Workspace
-from kiemchung.claims.models import Appearance, FactCheck, FactCheckState
+from kiemchung.claims.selectors import FactCheckState, appearances_in, factchecks_published_in
 from kiemchung.insights.figures import (
     Epoch,
     Figure,
@@ -23,14 +23,12 @@ from kiemchung.insights.figures import (
     seconds_between,
     tips_in,
 )
-from kiemchung.monitoring.models import Sighting
-from kiemchung.tipline.models import (
+from kiemchung.monitoring.selectors import sightings_in
+from kiemchung.tipline.selectors import (
     AutoAnswerState,
     ChannelKind,
-    Message,
-    MessageDirection,
-    Tip,
     TipCategory,
+    member_replies_on,
 )
 
 
@@ -41,12 +39,9 @@ def returning_rumours(*, workspace: Workspace, period: Period) -> Figure:
     published = Q(claim__factcheck__state=FactCheckState.PUBLISHED)
     # Driven from the published claims (through the item and sighting foreign keys), not
     # from every sighting of the workspace.
-    checked = FactCheck.objects.filter(
-        claim__workspace=workspace, state=FactCheckState.PUBLISHED,
-        published_at__lt=period.end,
-    ).values("claim_id")
+    checked = factchecks_published_in(workspace=workspace, until=period.end).values("claim_id")
     sightings = (
-        Sighting.objects.filter(
+        sightings_in(workspace=workspace).filter(
             item__claim_id__in=checked,
             item__claim__factcheck__state=FactCheckState.PUBLISHED,
             seen_at__gt=F("item__claim__factcheck__published_at"),
@@ -56,8 +51,8 @@ def returning_rumours(*, workspace: Workspace, period: Period) -> Figure:
         .values_list("item__claim_id", "n", "last")
     )
     appearances = (
-        Appearance.objects.filter(
-            published, claim__workspace=workspace,
+        appearances_in(workspace=workspace).filter(
+            published,
             seen_at__gt=F("claim__factcheck__published_at"),
             seen_at__gte=in_period["gte"], seen_at__lt=in_period["lt"],
         )
@@ -65,10 +60,8 @@ def returning_rumours(*, workspace: Workspace, period: Period) -> Figure:
         .values_list("claim_id", "n", "last")
     )
     tips = (
-        Tip.objects.filter(
-            published, workspace=workspace,
-            created_at__gt=F("claim__factcheck__published_at"),
-            created_at__gte=in_period["gte"], created_at__lt=in_period["lt"],
+        tips_in(workspace, period).filter(
+            published, created_at__gt=F("claim__factcheck__published_at"),
         )
         .values("claim_id").annotate(n=Count("pk"), last=Max(Epoch("created_at")))
         .values_list("claim_id", "n", "last")
@@ -155,9 +148,7 @@ def instant_answers(*, workspace: Workspace, period: Period) -> Figure:
 def reply_times(*, workspace: Workspace, period: Period) -> Figure:
     """From a tip's arrival to the first reply a member wrote (automatic answers aside)."""
     first_reply = (
-        Message.objects.filter(tip=OuterRef("pk"), direction=MessageDirection.OUT,
-                               author__isnull=False)
-        .order_by("created_at").values("created_at")[:1]
+        member_replies_on(tip=OuterRef("pk")).order_by("created_at").values("created_at")[:1]
     )
     waits = tips_in(workspace, period).annotate(
         wait=seconds_between("created_at", Subquery(first_reply))

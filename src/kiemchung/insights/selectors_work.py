@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from collections import Counter
 
-from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Subquery
 from django.utils.translation import gettext as _
 
 from kiemchung.accounts.models import Workspace
-from kiemchung.audit.models import AuditEvent
-from kiemchung.claims.models import Appearance, FactCheck
+from kiemchung.audit.selectors import audit_events_of
+from kiemchung.claims.selectors import appearances_of, appearances_of_claims
 from kiemchung.insights.figures import (
     Epoch,
     Figure,
@@ -23,7 +23,7 @@ from kiemchung.insights.figures import (
     published_in,
     top_rows,
 )
-from kiemchung.monitoring.models import Item
+from kiemchung.monitoring.selectors import items_in
 
 
 def claims_over_time(*, workspace: Workspace, period: Period) -> Figure:
@@ -34,8 +34,8 @@ def claims_over_time(*, workspace: Workspace, period: Period) -> Figure:
         "created_at", period,
     )
     published = counts_by_bucket(published_in(workspace, period), "published_at", period)
-    dismissals = AuditEvent.objects.filter(
-        workspace=workspace, action="claim.dismiss", at__gte=period.start, at__lt=period.end
+    dismissals = audit_events_of(workspace=workspace, action="claim.dismiss").filter(
+        at__gte=period.start, at__lt=period.end
     )
     if period.topic:
         ids = [str(pk) for pk in claims.values_list("pk", flat=True)]
@@ -58,18 +58,19 @@ def claims_over_time(*, workspace: Workspace, period: Period) -> Figure:
     )
 
 
-def _hours_to_verdict(factchecks: QuerySet[FactCheck]) -> list[float]:
-    """Hours from the first sighting to the publication of each fact-check: the earliest of its
-    claim's appearances, the items tied to it, and the claim itself."""
+def _hours_to_verdict(workspace: Workspace, period: Period) -> list[float]:
+    """Hours from the first sighting to the publication of each fact-check published in the
+    period: the earliest of its claim's appearances, the items tied to it, and the claim
+    itself."""
     first_appearance = (
-        Appearance.objects.filter(claim=OuterRef("claim_id"), seen_at__isnull=False)
+        appearances_of(claim=OuterRef("claim_id")).filter(seen_at__isnull=False)
         .order_by("seen_at").values("seen_at")[:1]
     )
     first_item = (
-        Item.objects.filter(claim=OuterRef("claim_id")).order_by("first_seen_at")
+        items_in(workspace=workspace).filter(claim=OuterRef("claim_id")).order_by("first_seen_at")
         .values("first_seen_at")[:1]
     )
-    rows = factchecks.filter(published_at__isnull=False).annotate(
+    rows = published_in(workspace, period).filter(published_at__isnull=False).annotate(
         published=Epoch("published_at"), created=Epoch("claim__created_at"),
         appeared=Epoch(Subquery(first_appearance)), item_seen=Epoch(Subquery(first_item)),
     ).values_list("published", "created", "appeared", "item_seen")
@@ -83,7 +84,7 @@ def _hours_to_verdict(factchecks: QuerySet[FactCheck]) -> list[float]:
 def time_to_verdict(*, workspace: Workspace, period: Period) -> Figure:
     """From the first sighting of a claim to its published verdict, for verdicts published in
     the period: median, 90th percentile, and how many fell in each span."""
-    hours = _hours_to_verdict(published_in(workspace, period))
+    hours = _hours_to_verdict(workspace, period)
     median, p90 = median_p90(hours)
     return Figure(
         key="time_to_verdict",
@@ -147,7 +148,7 @@ def checked_sources(*, workspace: Workspace, period: Period) -> Figure:
     published), counted once per claim."""
     claim_ids = published_in(workspace, period).values("claim_id")
     pairs = (
-        Item.objects.filter(workspace=workspace, claim_id__in=claim_ids)
+        items_in(workspace=workspace).filter(claim_id__in=claim_ids)
         .order_by().values_list("source__name", "claim_id").distinct()
     )
     counter: Counter[str] = Counter(name for name, _claim in pairs)
@@ -164,11 +165,11 @@ def checked_platforms(*, workspace: Workspace, period: Period) -> Figure:
     appearances), counted once per claim and platform."""
     claim_ids = published_in(workspace, period).values("claim_id")
     seen: set[tuple[str, int]] = set(
-        Item.objects.filter(workspace=workspace, claim_id__in=claim_ids)
+        items_in(workspace=workspace).filter(claim_id__in=claim_ids)
         .exclude(platform="").order_by().values_list("platform", "claim_id").distinct()
     )
     seen |= set(
-        Appearance.objects.filter(claim_id__in=claim_ids).exclude(platform="")
+        appearances_of_claims(claim_ids=claim_ids).exclude(platform="")
         .order_by().values_list("platform", "claim_id").distinct()
     )
     counter: Counter[str] = Counter(

@@ -1,4 +1,5 @@
-"""Reads for monitoring: the triage queue, source health, imports."""
+"""Reads for monitoring: the triage queue, source health, imports, and the workspace's items and
+sightings as other apps' figures count them."""
 
 from __future__ import annotations
 
@@ -9,7 +10,13 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from kiemchung.accounts.models import Workspace
-from kiemchung.monitoring.models import ImportJob, Item, ItemState, Source, TriageModel
+from kiemchung.monitoring.models import ImportJob, Item, ItemState, Sighting, Source, TriageModel
+
+__all__ = [
+    "PERIODS", "ItemState", "import_detail", "items_by_ids", "items_in", "languages_in_use",
+    "recent_imports", "sightings_in", "source_detail", "source_health", "triage_learner",
+    "triage_queue",
+]
 
 PERIODS = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30)}
 
@@ -80,3 +87,13 @@ def triage_learner(*, workspace: Workspace) -> TriageModel | None:
     """The workspace's latest learner with its held-out figures, or None before the first."""
     return TriageModel.objects.filter(workspace=workspace).defer("weights").order_by(
         "-id").first()
+
+
+def items_in(*, workspace: Workspace) -> QuerySet[Item]:
+    """Every item of the workspace, in any state, unordered."""
+    return Item.objects.filter(workspace=workspace)
+
+
+def sightings_in(*, workspace: Workspace) -> QuerySet[Sighting]:
+    """Every sighting of the workspace's items."""
+    return Sighting.objects.filter(workspace=workspace)

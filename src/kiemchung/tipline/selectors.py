@@ -1,4 +1,5 @@
-"""Tipline reads. Every read of a tip's content by staff leaves an audit event."""
+"""Tipline reads. Every read of a tip's content by staff leaves an audit event; the
+workspace-wide querysets at the end are for counting, not for showing content."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, TypeAlias
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from kiemchung.accounts.models import Member, Workspace
@@ -14,6 +15,7 @@ from kiemchung.accounts.permissions import Action
 from kiemchung.accounts.selectors import member_acting
 from kiemchung.audit.services import audit_record
 from kiemchung.tipline.models import (
+    AutoAnswerState,
     Channel,
     ChannelKind,
     Conversation,
@@ -21,6 +23,8 @@ from kiemchung.tipline.models import (
     Message,
     MessageDirection,
     Tip,
+    TipCategory,
+    TipState,
 )
 
 if TYPE_CHECKING:
@@ -28,6 +32,14 @@ if TYPE_CHECKING:
 
     Actor: TypeAlias = User | AnonymousUser
 
+# The kinds and states are re-exported so that other apps filter and label by them without
+# importing the tipline's models.
+__all__ = [
+    "AutoAnswerState", "ChannelKind", "MessageDirection", "PublicReply", "TipCategory",
+    "TipState", "conversation_for_staff", "conversation_messages", "member_replies_on",
+    "public_channels", "public_replies", "replies_in", "tip_by_code", "tips_in_workspace",
+    "web_channel", "webhooks_stored_in_burst",
+]
 
 
 def _staff(workspace: Workspace, user: Actor) -> Member:
@@ -115,3 +127,29 @@ def webhooks_stored_in_burst(window_seconds: float) -> bool:
     )
     since = timezone.now() - timedelta(seconds=window_seconds)
     return any(created >= since for created in oldest_of_newest)
+
+
+def tips_in_workspace(
+    *, workspace: Workspace, since: datetime | None = None, until: datetime | None = None
+) -> QuerySet[Tip]:
+    """The workspace's tips in any state, received from `since` (included) until `until`
+    (excluded) when given."""
+    tips = Tip.objects.all()
+    # The dates are written before the workspace: SQLite tests a row's conditions in the order
+    # written, and a window of dates rules out more rows than the workspace does.
+    if since is not None:
+        tips = tips.filter(created_at__gte=since)
+    if until is not None:
+        tips = tips.filter(created_at__lt=until)
+    return tips.filter(workspace=workspace)
+
+
+def replies_in(*, workspace: Workspace) -> QuerySet[Message]:
+    """Every message the workspace sent to tipsters, by a member or automatic."""
+    return Message.objects.filter(conversation__workspace=workspace, direction=MessageDirection.OUT)
+
+
+def member_replies_on(*, tip: Tip | int | F) -> QuerySet[Message]:
+    """The messages members wrote on one tip, automatic answers aside; `tip` may be an
+    `OuterRef` to the tips of an outer query."""
+    return Message.objects.filter(tip=tip, direction=MessageDirection.OUT, author__isnull=False)
