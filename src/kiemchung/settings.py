@@ -254,6 +254,20 @@ SCHEDULE_CLAIMREVIEW_SECONDS = env_int(
     "(`kiemchung import claimreview`).",
     minimum=1,
 )
+SCHEDULE_ENGAGEMENT_SECONDS = env_int(
+    "KIEMCHUNG_SCHEDULE_ENGAGEMENT_SECONDS",
+    21600,
+    "How often the schedule reads again, from the platforms that give them (Facebook Pages), "
+    "the reactions, comments, shares and views of the team's outlet posts.",
+    minimum=60,
+)
+ENGAGEMENT_DAYS = env_int(
+    "KIEMCHUNG_ENGAGEMENT_DAYS",
+    30,
+    "Outlet posts sent within this many days have their figures read again from their "
+    "platform; older posts keep the figures last read.",
+    minimum=1,
+)
 SCHEDULE_WEBHOOKS_SECONDS = env_int(
     "KIEMCHUNG_SCHEDULE_WEBHOOKS_SECONDS",
     60,

@@ -168,18 +168,20 @@ def test_every_app_schedules_its_jobs_as_tasks_without_arguments():
 
     jobs = schedule.periodic_jobs()
     assert [job.name for job in jobs] == [
-        "claimreview_import", "sources", "tip_retention", "webhooks_log_prune", "webhooks_sweep"
+        "claimreview_import", "engagement",
+        "sources", "tip_retention", "webhooks_log_prune", "webhooks_sweep"
     ]
     intervals = {job.name: job.interval.total_seconds() for job in jobs}
     assert intervals == {
         "claimreview_import": settings.SCHEDULE_CLAIMREVIEW_SECONDS,
+        "engagement": settings.SCHEDULE_ENGAGEMENT_SECONDS,
         "sources": settings.SCHEDULE_SOURCES_SECONDS,
         "tip_retention": settings.SCHEDULE_RETENTION_SECONDS,
         "webhooks_sweep": settings.SCHEDULE_WEBHOOKS_SECONDS,
         "webhooks_log_prune": settings.SCHEDULE_RETENTION_SECONDS,
     }
     assert intervals == {
-        "claimreview_import": 3600, "sources": 60, "tip_retention": 86400,
+        "claimreview_import": 3600, "engagement": 21600, "sources": 60, "tip_retention": 86400,
         "webhooks_log_prune": 86400, "webhooks_sweep": 60,
     }
     for job in jobs:
@@ -273,9 +275,10 @@ print(json.dumps({"ticked": sorted(ticked), "queued": sorted(queued)}))
 """
 
 EACH_ONCE_PER_PERIOD = {
-    "ticked": ["claimreview_import"] * 2 + ["sources"] * 3 + ["tip_retention"]
+    "ticked": ["claimreview_import"] * 2 + ["engagement"] + ["sources"] * 3 + ["tip_retention"]
     + ["webhooks_sweep"] * 3,
-    "queued": ["kiemchung.monitoring.tasks.sources_round"] * 3
+    "queued": ["kiemchung.insights.tasks.engagement_round"]
+    + ["kiemchung.monitoring.tasks.sources_round"] * 3
     + ["kiemchung.publishing.tasks.claimreview_sources_round"] * 2
     + ["kiemchung.tipline.tasks.tip_retention"]
     + ["kiemchung.webhooks.tasks.webhooks_sweep"] * 3,
@@ -377,6 +380,7 @@ def test_a_worker_fetches_due_sources_on_its_schedule_without_cron(tmp_path, tmp
     assert runs["kiemchung.publishing.tasks.claimreview_sources_round"] == 1
     assert runs["kiemchung.tipline.tasks.tip_retention"] == 1
     assert _scheduled_names(instance) == {
+        "engagement",
         "sources", "tip_retention", "claimreview_import", "webhooks_sweep"
     }
 
@@ -403,5 +407,6 @@ def test_an_rq_worker_fetches_due_sources_on_its_schedule(
             code = worker.wait(30)
     assert code == 0, instance.log("rq")
     assert _scheduled_names(instance) == {
+        "engagement",
         "sources", "tip_retention", "claimreview_import", "webhooks_sweep", "rq_recover"
     }, "on RQ the schedule also recovers abandoned jobs"

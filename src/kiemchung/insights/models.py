@@ -1,5 +1,6 @@
-"""What the team's own pages and channels reached, imported from the platforms' exports, and
-whether the team shows its figures in public."""
+"""What the team's own pages and channels reached, imported from the platforms' exports or
+read from the platform for the team's outlet posts, and whether the team shows its figures in
+public."""
 
 from __future__ import annotations
 
@@ -33,17 +34,30 @@ class ReachPlatform(models.TextChoices):
 
 
 class ReachPage(WorkspaceScoped):
-    """One of the team's own pages or channels whose platform statistics are imported."""
+    """One of the team's own pages or channels whose platform statistics are imported, or
+    whose posts' figures are read from the platform for the outlet it is (`outlet`)."""
 
     platform = models.CharField(_("nền tảng"), max_length=16, choices=ReachPlatform.choices)
     name = models.CharField(_("tên trang/kênh"), max_length=120)
+    # The outlet whose posts' figures are read into this page; kept as history (null) when
+    # the outlet is deleted.
+    outlet = models.ForeignKey(
+        "publishing.Outlet", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # The last round of reading the outlet's posts: when it ended, how many posts it read,
+    # how many it could not, and the platform's first error message.
+    engagement_fetched_at = models.DateTimeField(null=True, blank=True)
+    engagement_posts = models.PositiveIntegerField(default=0)
+    engagement_failed = models.PositiveIntegerField(default=0)
+    engagement_error = models.TextField(blank=True)
 
     class Meta:
         ordering = ["platform", "name"]
         constraints = [
             models.UniqueConstraint(
                 fields=["workspace", "platform", "name"], name="reach_page_unique"
-            )
+            ),
+            models.UniqueConstraint(fields=["outlet"], name="reach_page_one_per_outlet"),
         ]
 
     def __str__(self) -> str:

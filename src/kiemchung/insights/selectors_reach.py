@@ -1,18 +1,22 @@
-"""Reads of the imported reach figures: over time, per page or channel, per fact-check, and
-the public "our work in figures" page."""
+"""Reads of the reach figures (imported, or read back from the platform for the team's
+outlet posts): over time, per page or channel, per fact-check, when each outlet's posts were
+last read, and the public "our work in figures" page."""
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from django.db.models import Count, Max, QuerySet, Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kiemchung.accounts.models import Workspace
 from kiemchung.insights.figures import Figure, Period, bucket_of
 from kiemchung.insights.models import ReachDay, ReachImport, ReachPage, ReachPost
 from kiemchung.insights.selectors_work import claims_over_time, time_to_verdict, verdict_mix
+from kiemchung.publishing import selectors_outlets
 
 
 def reach_pages(*, workspace: Workspace) -> QuerySet[ReachPage]:
@@ -33,14 +37,32 @@ def _days(workspace: Workspace, period: Period) -> QuerySet[ReachDay]:
     )
 
 
+def _outlet_posts(workspace: Workspace, period: Period) -> QuerySet[ReachPost]:
+    """The posts, published in the period, of the outlet pages that have no day figures in it.
+
+    An outlet's page holds its posts' lifetime figures read from the platform; a page with
+    imported days already counts those posts in its days, so its posts are not added again."""
+    with_days = _days(workspace, period).values("page_id")
+    return ReachPost.objects.filter(
+        page__workspace=workspace, page__outlet__isnull=False,
+        published_at__gte=period.start, published_at__lt=period.end,
+    ).exclude(page_id__in=with_days)
+
+
 def reach_over_time(*, workspace: Workspace, period: Period) -> Figure:
-    """Reach and interactions of every page together, by day, week or month."""
+    """Reach and interactions of every page together, by day, week or month; an outlet page
+    without day figures counts each post on the day it was published."""
     sums: dict[date, Counter[str]] = defaultdict(Counter)
     rows = _days(workspace, period).values("day").annotate(
         reach=Sum("reach"), interactions=Sum("interactions")
     ).values_list("day", "reach", "interactions")
     for day, reach, interactions in rows:
         bucket = bucket_of(day, period.bucket)
+        sums[bucket]["reach"] += reach or 0
+        sums[bucket]["interactions"] += interactions or 0
+    posts = _outlet_posts(workspace, period).values_list("published_at", "reach", "interactions")
+    for published_at, reach, interactions in posts:
+        bucket = bucket_of(timezone.localtime(published_at).date(), period.bucket)
         sums[bucket]["reach"] += reach or 0
         sums[bucket]["interactions"] += interactions or 0
     table = [(start, sums[start]["reach"], sums[start]["interactions"])
@@ -102,6 +124,13 @@ def reach_per_page(*, workspace: Workspace, period: Period) -> Figure:
         )
         table.append((str(page), row["reach"] or 0, row["interactions"] or 0,
                       row["gained"] or 0, last or 0))
+    outlet_sums = _outlet_posts(workspace, period).values("page_id").annotate(
+        reach=Sum("reach"), interactions=Sum("interactions")
+    )
+    names = {page.pk: str(page) for page in reach_pages(workspace=workspace)}
+    for sums_of_posts in outlet_sums:
+        table.append((names[sums_of_posts["page_id"]], sums_of_posts["reach"] or 0,
+                      sums_of_posts["interactions"] or 0, 0, 0))
     return Figure(
         key="reach_pages",
         title=_("Theo từng trang, kênh"),
@@ -134,6 +163,42 @@ def reach_per_factcheck(*, workspace: Workspace, period: Period) -> Figure:
         columns=(_("Bài kiểm chứng"), _("Bài đăng"), _("Tiếp cận"), _("Tương tác")),
         rows=table,
     )
+
+
+@dataclass(frozen=True)
+class OutletReading:
+    """One active outlet as the reach page lists it: whether its platform gives its posts'
+    figures, and what the last round of reading them did."""
+
+    name: str
+    offered: bool
+    fetched_at: datetime | None = None
+    posts: int = 0
+    failed: int = 0
+    error: str = ""
+
+
+def outlet_readings(*, workspace: Workspace) -> list[OutletReading]:
+    """Every active outlet of the team, with when its posts' figures were last read."""
+    pages = {
+        page.outlet_id: page
+        for page in ReachPage.objects.filter(workspace=workspace, outlet__isnull=False)
+    }
+    offered = set(selectors_outlets.engagement_kinds())
+    readings = []
+    for outlet in selectors_outlets.workspace_outlets(workspace=workspace).filter(
+        is_active=True
+    ):
+        page = pages.get(outlet.pk)
+        if outlet.kind in offered and page is not None:
+            readings.append(OutletReading(
+                name=outlet.name, offered=True, fetched_at=page.engagement_fetched_at,
+                posts=page.engagement_posts, failed=page.engagement_failed,
+                error=page.engagement_error,
+            ))
+        else:
+            readings.append(OutletReading(name=outlet.name, offered=outlet.kind in offered))
+    return readings
 
 
 REACH_FIGURES = {

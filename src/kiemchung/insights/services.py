@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import logging
+import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -20,6 +21,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -34,6 +36,7 @@ from kiemchung.insights.models import (
     ReachImport,
     ReachImportStatus,
     ReachPage,
+    ReachPlatform,
     ReachPost,
 )
 from kiemchung.monitoring.mapping import parse_count, parse_time
@@ -79,6 +82,8 @@ CANDIDATES: dict[str, tuple[str, ...]] = {
 COUNTS = ("reach", "impressions", "interactions", "followers", "new_followers")
 # Rows that total the others (YouTube Studio puts one first).
 TOTAL_WORDS = frozenset({"total", "tổng", "tổng cộng"})
+# A Facebook post's id, "page_post" or the post part alone; group 1 is the post part.
+FACEBOOK_POST_ID = re.compile(r"^(?:[0-9]+_)?([0-9]+)$")
 
 
 def _user(actor: AbstractBaseUser | AnonymousUser | None) -> User | None:
@@ -295,6 +300,10 @@ def _store(job: ReachImport, rows: list[ParsedRow]) -> tuple[int, int]:
             update_fields=fields,
         )
     if posts:
+        held = posts_held(page=job.page, keys=list(posts))
+        posts = {held.get(key, key): post for key, post in posts.items()}
+        for key, post in posts.items():
+            post.external_id = key
         link_factchecks(workspace=job.workspace, posts=list(posts.values()))
         ReachPost.objects.bulk_create(
             list(posts.values()), update_conflicts=True, unique_fields=["page", "external_id"],
@@ -302,6 +311,33 @@ def _store(job: ReachImport, rows: list[ParsedRow]) -> tuple[int, int]:
                            "factcheck"],
         )
     return len(days), len(posts)
+
+
+def posts_held(*, page: ReachPage, keys: list[str]) -> dict[str, str]:
+    """For each of KEYS that PAGE does not hold as such, the other id under which it holds the
+    same Facebook post: a post read from the Graph API is "page_post" where an export may say
+    "post", and one post must stay one row whichever came first."""
+    parts: dict[str, str] = {}
+    for key in keys:
+        found = FACEBOOK_POST_ID.match(key)
+        if found:
+            parts[key] = found.group(1)
+    if page.platform != ReachPlatform.FACEBOOK or not parts:
+        return {}
+    by_part: dict[str, str] = {}
+    exact: set[str] = set()
+    rows = ReachPost.objects.filter(page=page).filter(
+        Q(external_id__in=list(parts.values())) | Q(external_id__contains="_")
+    ).values_list("external_id", flat=True)
+    for external_id in rows.iterator():
+        exact.add(external_id)
+        found = FACEBOOK_POST_ID.match(external_id)
+        if found:
+            by_part.setdefault(found.group(1), external_id)
+    return {
+        key: by_part[part] for key, part in parts.items()
+        if key not in exact and part in by_part
+    }
 
 
 def link_factchecks(*, workspace: Workspace, posts: list[ReachPost]) -> None:

@@ -39,6 +39,7 @@ def reach(request: HttpRequest) -> HttpResponse:
         "form": form, "period": period, "panels": panels(figures, period), "tab": "reach",
         "query": urlencode(period.query()) if request.GET else "",
         "imports": selectors_reach.reach_imports(workspace=workspace),
+        "readings": selectors_reach.outlet_readings(workspace=workspace),
     })
 
 

@@ -1,14 +1,18 @@
-"""Reads for the newsroom's outlet pages and the outlet panel of a fact-check."""
+"""Reads for the newsroom's outlet pages, the outlet panel of a fact-check, and the posts
+whose figures the outlets can be asked for."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from kiemchung.accounts.models import Member, Workspace
 from kiemchung.accounts.permissions import Action, can
+from kiemchung.claims import selectors as claim_selectors
 from kiemchung.claims.models import FactCheck
 from kiemchung.core.crypto import DecryptionError
 from kiemchung.core.models import Delivery, DeliveryStatus
@@ -18,8 +22,8 @@ from kiemchung.publishing.models import (
     ExternalFactCheck,
     Outlet,
 )
-from kiemchung.publishing.outlets import adapter_class, adapter_for
-from kiemchung.publishing.outlets.base import ConfigField
+from kiemchung.publishing.outlets import ADAPTERS, adapter_class, adapter_for
+from kiemchung.publishing.outlets.base import ConfigField, OutletAdapter, OutletError
 
 
 @dataclass(frozen=True)
@@ -107,6 +111,69 @@ def outlet_panel(*, factcheck: FactCheck, member: Member | None) -> dict[str, An
         "in_flight": any(status.in_flight for status in statuses),
         "any_to_announce": any(status.can_announce for status in statuses),
     }
+
+
+def engagement_kinds() -> list[str]:
+    """The outlet kinds whose platform gives a post's figures to the account that posted."""
+    return [kind for kind in ADAPTERS if adapter_class(kind).offers_engagement]
+
+
+def engagement_workspace_ids() -> list[int]:
+    """Workspaces with at least one active outlet whose figures can be asked for."""
+    return sorted(
+        Outlet.objects.filter(is_active=True, kind__in=engagement_kinds())
+        .values_list("workspace_id", flat=True)
+        .distinct()
+    )
+
+
+def engagement_outlets(*, workspace: Workspace) -> QuerySet[Outlet]:
+    return workspace_outlets(workspace=workspace).filter(
+        is_active=True, kind__in=engagement_kinds()
+    )
+
+
+@dataclass(frozen=True)
+class SentPost:
+    """A post an outlet holds: one announcement of a published fact-check that went through."""
+
+    delivery_id: int
+    factcheck_id: int
+    external_id: str
+    sent_at: datetime
+
+
+def outlet_sent_posts(*, outlet: Outlet, since: datetime) -> list[SentPost]:
+    """The outlet's posts sent since SINCE of fact-checks still published, oldest first."""
+    published = claim_selectors.published_factchecks(workspace=outlet.workspace)
+    rows = (
+        Announcement.objects.filter(
+            outlet=outlet,
+            delivery__status=DeliveryStatus.SENT,
+            delivery__sent_at__gte=since,
+            factcheck__in=published.order_by().values("pk"),
+        )
+        .exclude(delivery__external_id="")
+        .order_by("delivery__sent_at", "delivery_id")
+        .values_list("delivery_id", "factcheck_id", "delivery__external_id", "delivery__sent_at")
+    )
+    return [
+        SentPost(delivery_id=delivery_id, factcheck_id=factcheck_id, external_id=external_id,
+                 sent_at=sent_at)
+        for delivery_id, factcheck_id, external_id, sent_at in rows
+        if sent_at is not None
+    ]
+
+
+def outlet_reader(*, outlet: Outlet) -> OutletAdapter:
+    """The outlet's adapter, to read its posts' figures; OutletError when its stored secrets
+    cannot be decrypted."""
+    try:
+        return adapter_for(outlet)
+    except DecryptionError:
+        raise OutletError(
+            _("Không giải mã được khóa truy cập của kênh; hãy nhập lại khóa."), retryable=False
+        ) from None
 
 
 def claimreview_sources(*, workspace: Workspace) -> QuerySet[ClaimReviewSource]:

@@ -1,4 +1,5 @@
-"""What every outlet adapter shares: the post it sends, its one error type, HTTP calls."""
+"""What every outlet adapter shares: the post it sends, the figures it may read back, its one
+error type, HTTP calls."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, ClassVar
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -69,6 +71,26 @@ class Sent:
     detail: str = ""
 
 
+@dataclass(frozen=True)
+class Engagement:
+    """What a platform says about one of the team's posts now: lifetime counts, None for a
+    figure it did not give. `note` says why one is missing when the platform said why."""
+
+    reactions: int | None = None
+    comments: int | None = None
+    shares: int | None = None
+    # People who saw the post (unique), and times it was seen.
+    reach: int | None = None
+    views: int | None = None
+    note: str = ""
+
+    @property
+    def interactions(self) -> int | None:
+        """Reactions, comments and shares together, as the platforms' exports count them."""
+        given = [n for n in (self.reactions, self.comments, self.shares) if n is not None]
+        return sum(given) if given else None
+
+
 class OutletAdapter(ABC):
     """One kind of outlet: `send` posts and returns Sent, or raises OutletError.
 
@@ -81,6 +103,9 @@ class OutletAdapter(ABC):
     fields: ClassVar[tuple[ConfigField, ...]] = ()
     # The setting whose value is the API's default base URL; an outlet may set `api_url`.
     base_url_setting: ClassVar[str] = ""
+    # Whether `engagement` asks the platform for a post's figures. Most outlets' APIs give
+    # none to the account that posted (docs/OUTLETS.md says which and why).
+    offers_engagement: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -109,6 +134,11 @@ class OutletAdapter(ABC):
     def target(self) -> str:
         """Where posts go, as shown to editors (a page id, a channel name)."""
         return ""
+
+    def engagement(self, external_id: str) -> Engagement | None:
+        """The figures of the post EXTERNAL_ID (the id `send` returned) as the platform gives
+        them now; None when this kind of outlet offers none. OutletError when asking failed."""
+        return None
 
     @property
     def base_url(self) -> str:
@@ -172,13 +202,18 @@ def call_json(
     json_body: Any = None,
     form: dict[str, str] | None = None,
     headers: dict[str, str] | None = None,
+    method: str = "POST",
+    query: dict[str, str] | None = None,
 ) -> tuple[int, Any]:
-    """POST through the one outbound HTTP wrapper; the status and the parsed JSON answer
-    (None when the body is not JSON). Network failures become OutletError."""
+    """POST (or METHOD, with QUERY added to the address) through the one outbound HTTP
+    wrapper; the status and the parsed JSON answer (None when the body is not JSON). Network
+    failures become OutletError."""
+    if query:
+        url = f"{url}{'&' if '?' in url else '?'}{urlencode(query)}"
     try:
         result = http.fetch(
             url,
-            method="POST",
+            method=method,
             json=json_body,
             data=form,
             headers={"Accept": "application/json", **(headers or {})},

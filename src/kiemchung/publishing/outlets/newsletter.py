@@ -23,6 +23,9 @@ from kiemchung.publishing.outlets.base import ConfigField, OutletAdapter, Outlet
 
 class EmailNewsletter(OutletAdapter):
     kind = "email_newsletter"
+    # Newsletters carry no tracking pixel and no redirected links: opens and clicks are not
+    # counted, by design.
+    offers_engagement = False
     fields = (
         ConfigField(
             "from_email",

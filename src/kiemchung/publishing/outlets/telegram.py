@@ -64,6 +64,9 @@ def bot_api_error(status: int, data: Any) -> OutletError:
 class TelegramChannel(OutletAdapter):
     kind = "telegram_channel"
     base_url_setting = "TELEGRAM_API_URL"
+    # The Bot API tells a bot nothing about who saw a channel post (no view count, no
+    # reactions), so its figures come from the channel's statistics, imported as a CSV.
+    offers_engagement = False
     fields = (
         ConfigField(
             "chat_id",

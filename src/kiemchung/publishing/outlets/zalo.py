@@ -60,6 +60,9 @@ def oa_error(status: int, data: Any) -> OutletError | None:
 class ZaloOA(OutletAdapter):
     kind = "zalo_oa"
     base_url_setting = "ZALO_OA_URL"
+    # No per-article figures are read from the OA API; the OA's figures come from its
+    # statistics export (Thống kê), imported as a CSV.
+    offers_engagement = False
     fields = (
         ConfigField(
             "access_token",
