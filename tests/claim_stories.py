@@ -6,7 +6,11 @@ the editor and the checker are all free to act on it as someone else.
 
 from __future__ import annotations
 
+from io import BytesIO
 from typing import Any
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
 
 from kiemchung.claims import services
 from kiemchung.claims.models import (
@@ -14,6 +18,9 @@ from kiemchung.claims.models import (
     ClaimState,
     Correction,
     CorrectionProposal,
+    Evidence,
+    EvidenceImageState,
+    EvidenceImageText,
     EvidenceKind,
     FactCheck,
     Rating,
@@ -48,6 +55,20 @@ def claim_with_evidence(team: Any, *, by: Any = None) -> Claim:
         note="Bộ Y tế khuyến cáo người bệnh không tự ý bỏ điều trị để dùng nước chanh.",
     )
     return claim
+
+
+def screenshot_evidence_read(team: Any) -> Evidence:
+    """A picture attached as evidence to an open claim, its reading done (no words in it)."""
+    picture = BytesIO()
+    Image.new("RGB", (120, 80), (200, 220, 240)).save(picture, format="PNG")
+    evidence = services.evidence_add(
+        claim=claim_opened(team),
+        actor=team.editor,
+        kind=EvidenceKind.DOCUMENT,
+        document=SimpleUploadedFile("anh.png", picture.getvalue()),
+    )
+    EvidenceImageText.objects.filter(evidence=evidence).update(state=EvidenceImageState.NO_TEXT)
+    return Evidence.objects.get(pk=evidence.pk)
 
 
 def verdict_drafted(team: Any, *, author: Any = None, claim: Claim | None = None) -> FactCheck:

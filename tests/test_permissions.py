@@ -18,6 +18,7 @@ from claim_stories import (
     claim_opened,
     claim_with_evidence,
     rating,
+    screenshot_evidence_read,
     verdict_approved,
     verdict_drafted,
     verdict_in_review,
@@ -123,6 +124,12 @@ _CLAIMS_AND_ACCOUNTS: dict[Action, dict[str, ServiceCase]] = {
         "evidence_remove": ServiceCase(
             _failed_archive,
             lambda team, evidence, user: services.evidence_remove(evidence=evidence, actor=user),
+        ),
+        "evidence_image_text_correct": ServiceCase(
+            screenshot_evidence_read,
+            lambda team, evidence, user: services.evidence_image_text_correct(
+                evidence=evidence, actor=user, text="Xe không chính chủ bị phạt"
+            ),
         ),
     },
     Action.WRITE_VERDICT: {

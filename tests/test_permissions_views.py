@@ -25,6 +25,7 @@ from claim_stories import (
     claim_opened,
     claim_with_evidence,
     rating,
+    screenshot_evidence_read,
     verdict_approved,
     verdict_drafted,
     verdict_in_review,
@@ -45,6 +46,7 @@ from kiemchung.claims.models import (
     Correction,
     CorrectionProposal,
     Evidence,
+    EvidenceImageText,
     EvidenceKind,
     FactCheck,
     FactCheckState,
@@ -80,6 +82,7 @@ CORRECTION_NOTE = "Sửa tên cơ quan: Bộ Y tế, không phải Sở Y tế."
 CORRECTED_TITLE = "Sai sự thật: nước chanh ấm không chữa được ung thư (đã đính chính)"
 NEW_NAME = "Nhóm Kiểm Chứng Miền Trung"
 NEW_STEP = "Cắt ghép"
+IMAGE_WORDS = "Từ ngày 1/7, xe máy không chính chủ sẽ bị phạt"
 
 
 def _rows(queryset: Any, *fields: str) -> list[tuple[Any, ...]]:
@@ -306,6 +309,17 @@ _CLAIMS_AND_ACCOUNTS: dict[Action, dict[str, ViewCase]] = {
             lambda team, _: {},
             lambda team, evidence: _rows(Evidence.objects.filter(pk=evidence.pk), "archive_status"),
             becomes_rows((ArchiveStatus.PENDING,)),
+        ),
+        "claims:evidence_image_text": ViewCase(
+            screenshot_evidence_read,
+            lambda team, evidence: reverse(
+                "claims:evidence_image_text", args=[evidence.claim_id, evidence.pk]
+            ),
+            lambda team, _: {"text": IMAGE_WORDS},
+            lambda team, evidence: _rows(
+                EvidenceImageText.objects.filter(evidence=evidence), "text", "corrected_by_id"
+            ),
+            lambda team, _, user, before: [(IMAGE_WORDS, user.pk)],
         ),
         "claims:evidence_remove": ViewCase(
             _failed_archive,

@@ -57,6 +57,7 @@ CLASSES: dict[str, Any] = {
     "claims:already_checked": MEMBER,
     "claims:evidence_snapshot": MEMBER,
     "claims:evidence_document": MEMBER,
+    "claims:evidence_image": MEMBER,
     # Everyone reads the scale; only admins change it (proven by its POST case).
     "claims:ratings": MEMBER,
     "claims:merge": Action.EDIT,

@@ -1,6 +1,7 @@
 import random
 
 import numpy as np
+import pytest
 
 from kiemchung.images import synth
 from kiemchung.images.fingerprint import (
@@ -53,3 +54,21 @@ def test_a_fingerprint_is_512_bits_and_stable():
     assert len(image_hash(image)) == 64
     assert hamming(image_hash(image), image_hash(image.copy())) == 0
     assert MAX_DISTANCE < 64
+
+
+def test_rows_added_at_once_are_searched_as_rows_added_one_by_one():
+    rng = np.random.default_rng(4)
+    stored = [rng.integers(0, 256, 64, dtype=np.uint8).tobytes() for _ in range(300)]
+    one_by_one: HashIndex[int] = HashIndex()
+    one_by_one.extend(enumerate(stored))
+    at_once: HashIndex[int] = HashIndex()
+    at_once.add(-1, stored[7])  # rows added before are kept, in their order
+    at_once.extend_packed(list(range(300)), b"".join(stored))
+    at_once.extend_packed([], b"")
+
+    assert len(at_once) == 301
+    for probe in (stored[7], stored[250]):
+        assert at_once.distances(probe)[1:].tolist() == one_by_one.distances(probe).tolist()
+    assert at_once.search(stored[250], limit=1) == [(250, 0)]
+    with pytest.raises(ValueError, match="one fingerprint per key"):
+        at_once.extend_packed([1, 2], stored[0])

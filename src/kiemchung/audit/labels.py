@@ -53,6 +53,7 @@ ACTIONS: dict[str, Promise] = {
     "conversation.view": pgettext_lazy("audit log", "Xem cuộc trò chuyện"),
     "delivery.resend": pgettext_lazy("audit log", "Gửi lại"),
     "evidence.add": pgettext_lazy("audit log", "Thêm bằng chứng"),
+    "evidence.image_text.correct": pgettext_lazy("audit log", "Sửa chữ đọc từ ảnh bằng chứng"),
     "evidence.rearchive": pgettext_lazy("audit log", "Lưu lại bản sao bằng chứng"),
     "evidence.remove": pgettext_lazy("audit log", "Gỡ bằng chứng"),
     "factcheck.announce": pgettext_lazy("audit log", "Đăng thông báo bài kiểm chứng"),

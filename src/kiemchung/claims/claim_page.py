@@ -23,6 +23,11 @@ from django.utils.cache import patch_vary_headers
 from kiemchung.accounts.models import Member
 from kiemchung.accounts.permissions import Action, can
 from kiemchung.claims import forms, matching, selectors
+from kiemchung.claims.evidence_images import (
+    MAX_CORRECTION_CHARS,
+    evidence_images_still_reading,
+    evidence_same_picture,
+)
 from kiemchung.claims.models import (
     ArchiveStatus,
     Claim,
@@ -69,6 +74,7 @@ class ClaimAbilities:
     add_appearance: bool
     add_evidence: bool
     retry_archive: bool
+    correct_image_words: bool
     comment: bool
     write_verdict: bool
     submit: bool
@@ -110,6 +116,9 @@ def abilities(*, member: Member, claim: Claim, factcheck: FactCheck | None) -> C
         add_evidence=can(member, Action.ADD_EVIDENCE) and working,
         # A failed archive can always be retried: there is no stored copy to replace.
         retry_archive=can(member, Action.ADD_EVIDENCE),
+        # The words read from an image are the newsroom's notes, never shown to readers: they
+        # can be put right in any state of the claim.
+        correct_image_words=can(member, Action.ADD_EVIDENCE),
         comment=can(member, Action.COMMENT),
         write_verdict=can(member, Action.WRITE_VERDICT)
         and working
@@ -185,6 +194,9 @@ def claim_page_context(
         "merged_from": list(claim.merged_from.order_by("pk").only("pk", "text")),
         "evidence": evidence,
         "archiving": any(e.archive_status == ArchiveStatus.PENDING for e in evidence),
+        "reading_images": evidence_images_still_reading(evidence),
+        "same_picture": evidence_same_picture(claim=claim, evidence=evidence),
+        "image_words_max": MAX_CORRECTION_CHARS,
         "comments": list(claim.comments.all()),
         "checklist": selectors.factcheck_checklist(factcheck=factcheck) if factcheck else [],
         "history": (

@@ -137,6 +137,58 @@ class Evidence(TimeStamped):
         return self.title or self.url or self.note[:60]
 
 
+class EvidenceImageState(models.TextChoices):
+    QUEUED = "queued", _("Đang đọc chữ trong ảnh")
+    READ = "read", _("Đã đọc chữ trong ảnh")
+    NO_TEXT = "no_text", _("Không đọc được chữ trong ảnh")
+    UNREADABLE = "unreadable", _("Không mở được ảnh")
+    OFF = "off", _("Chưa bật đọc chữ trong ảnh")
+    FAILED = "failed", _("Đọc chữ trong ảnh bị lỗi")
+
+
+class EvidenceImageText(TimeStamped):
+    """The words read from an evidence image (a screenshot, a photo) and its fingerprints.
+
+    Evidence is the newsroom's own material, not a tipster's: the words are plain text, kept
+    with a folded copy for the claim search, and the fingerprints plain hex, so a picture is
+    found again among every claim's evidence. `text` holds the words as read, or as a member
+    corrected them (`corrected_by`).
+    """
+
+    evidence = models.OneToOneField(Evidence, on_delete=models.CASCADE, related_name="reading")
+    state = models.CharField(
+        max_length=10, choices=EvidenceImageState.choices, default=EvidenceImageState.QUEUED
+    )
+    text = models.TextField(_("chữ đọc từ ảnh"), blank=True)
+    # Lower-case, diacritic-free copy of `text`, for the claim search (as `Claim.text_folded`).
+    text_folded = models.TextField(blank=True, editable=False)
+    # The image's perceptual fingerprints (images/fingerprint.py), hex, separated by spaces.
+    fingerprint_hex = models.TextField(blank=True)
+    corrected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    corrected_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("chữ đọc từ ảnh bằng chứng")
+        verbose_name_plural = _("chữ đọc từ ảnh bằng chứng")
+
+    def __str__(self) -> str:
+        return f"{self.evidence_id}: {self.state}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.text_folded = fold(self.text)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "text" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "text_folded"}
+        super().save(*args, **kwargs)
+
+    @property
+    def fingerprints(self) -> list[str]:
+        return self.fingerprint_hex.split()
+
+
 class Snapshot(models.Model):
     """The archived copy of an evidence page, fetched once and kept with its digest."""
 

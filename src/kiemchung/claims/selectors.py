@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404
 from kiemchung.accounts.models import Member, Workspace
 from kiemchung.accounts.permissions import Action, can
 from kiemchung.claims.checklist import ChecklistItem, build_checklist
+from kiemchung.claims.evidence_images import claim_text_or_images_has
 from kiemchung.claims.models import (
     Appearance,
     Claim,
@@ -98,7 +99,8 @@ def claim_list(
     topic: str | None = None,
     q: str | None = None,
 ) -> QuerySet[Claim]:
-    """The workspace's claims, newest activity first; `q` ignores case and diacritics."""
+    """The workspace's claims, newest activity first; `q` ignores case and diacritics, and
+    finds its words in the claim's text or in the words read from its evidence images."""
     claims = _claims(workspace)
     if state:
         claims = claims.filter(state=state)
@@ -108,7 +110,7 @@ def claim_list(
         claims = claims.filter(topic__iexact=topic.strip())
     if q and q.strip():
         for word in fold(q).split():
-            claims = claims.filter(text_folded__icontains=word)
+            claims = claims.filter(claim_text_or_images_has(word))
     return claims.order_by("-updated_at", "-id")
 
 
@@ -127,7 +129,10 @@ def claim_detail(*, workspace: Workspace, pk: int) -> Claim:
         )
         .prefetch_related(
             "appearances",
-            Prefetch("evidence", queryset=Evidence.objects.select_related("snapshot", "added_by")),
+            Prefetch(
+                "evidence",
+                queryset=Evidence.objects.select_related("snapshot", "added_by", "reading"),
+            ),
             Prefetch(
                 "comments",
                 queryset=Comment.objects.select_related("author").prefetch_related("mentions"),

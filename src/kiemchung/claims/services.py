@@ -31,6 +31,11 @@ from kiemchung.claims.corrections import (
     proposal_changes,
 )
 from kiemchung.claims.documents import DocumentType, document_type, stored_name
+from kiemchung.claims.evidence_images import (
+    IMAGE_TYPES,
+    evidence_image_reading_request,
+    evidence_image_text_correct,
+)
 from kiemchung.claims.matching import KIND_APPEARANCE, index_changed, index_touch, record_id
 from kiemchung.claims.merge import claim_merge
 from kiemchung.claims.models import (
@@ -99,6 +104,7 @@ __all__ = [
     "correction_propose",
     "correction_review",
     "evidence_add",
+    "evidence_image_text_correct",
     "evidence_rearchive",
     "factcheck_correct",
     "factcheck_publish",
@@ -487,7 +493,8 @@ def evidence_add(
     note: str = "",
     document: File | None = None,
 ) -> Evidence:
-    """Attach a source to the claim; a web page is archived in the background after commit."""
+    """Attach a source to the claim; after commit, a web page is archived and the words of an
+    image (a screenshot, a photo) are read, in the background."""
     user = acting_user(actor=actor, workspace=claim.workspace, action=Action.ADD_EVIDENCE)
     if kind not in EvidenceKind.values:
         raise ValidationError({"kind": _("Loại bằng chứng không hợp lệ.")})
@@ -534,6 +541,8 @@ def evidence_add(
     )
     if status == ArchiveStatus.PENDING:
         _enqueue_archive(evidence)
+    if document_kind in IMAGE_TYPES:
+        evidence_image_reading_request(evidence=evidence)
     return evidence
 
 

@@ -1,12 +1,15 @@
-"""Background work for claims: archiving evidence pages, keeping the matching index current."""
+"""Background work for claims: archiving evidence pages, reading evidence images, keeping the
+matching index current."""
 
 from __future__ import annotations
 
+from django.db import transaction
 from django_tasks import task
 
 from kiemchung.accounts.models import Workspace
 from kiemchung.claims import matching
 from kiemchung.claims.archive import evidence_snapshot_take
+from kiemchung.claims.models import Evidence
 from kiemchung.core.tasks import retryable_task
 
 
@@ -14,6 +17,22 @@ from kiemchung.core.tasks import retryable_task
 def evidence_archive(evidence_id: int) -> str:
     """Fetch an evidence URL and keep a snapshot of it, retrying while the site may recover."""
     return evidence_snapshot_take(evidence_id=evidence_id)
+
+
+@task()
+def evidence_image_read(evidence_id: int) -> str:
+    """Read the words of an evidence image and fingerprint it."""
+    from kiemchung.claims import evidence_images
+
+    evidence = Evidence.objects.filter(pk=evidence_id).first()
+    if evidence is None:
+        return "gone"
+    reading = evidence_images.evidence_image_reading_make(evidence=evidence)
+    with transaction.atomic():
+        kept = evidence_images.evidence_image_reading_store(
+            evidence_id=evidence_id, reading=reading
+        )
+    return str(reading.state) if kept else "gone or done"
 
 
 @task()

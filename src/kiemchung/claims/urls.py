@@ -40,6 +40,16 @@ urlpatterns = [
         views_evidence.evidence_document,
         name="evidence_document",
     ),
+    path(
+        "<int:pk>/evidence/<int:evidence_pk>/image/",
+        views_evidence.evidence_image,
+        name="evidence_image",
+    ),
+    path(
+        "<int:pk>/evidence/<int:evidence_pk>/image-text/",
+        views_evidence.evidence_image_text,
+        name="evidence_image_text",
+    ),
     path("<int:pk>/verdict/", views_verdict.verdict_save, name="verdict_save"),
     path("<int:pk>/verdict/submit/", views_verdict.verdict_submit, name="verdict_submit"),
     path("<int:pk>/verdict/review/", views_verdict.verdict_review, name="verdict_review"),

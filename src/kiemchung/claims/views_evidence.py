@@ -1,4 +1,5 @@
-"""Evidence on the claim page: adding it, archiving it again, and serving what was stored."""
+"""Evidence on the claim page: adding it, archiving it again, serving what was stored, and
+correcting the words read from an evidence image."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from kiemchung.claims import forms, services
 from kiemchung.claims.claim_page import claim_button_response, claim_form_response
+from kiemchung.claims.documents import document_type
+from kiemchung.claims.evidence_images import IMAGE_TYPES, reading_of
 from kiemchung.claims.models import Claim, Evidence, EvidenceKind, Snapshot
 from kiemchung.claims.view_helpers import get_claim, newsroom
 from kiemchung.publishing.archive import document_response, snapshot_response
@@ -97,3 +100,53 @@ def evidence_document(request: HttpRequest, pk: int, evidence_pk: int) -> FileRe
     if evidence.kind != EvidenceKind.DOCUMENT or not evidence.document:
         raise Http404
     return document_response(evidence.document.name or "", evidence.document.open("rb"))
+
+
+# What an evidence image is served as, by what its bytes are (never by its name).
+_IMAGE_CONTENT_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif",
+                        "WebP": "image/webp"}
+
+
+@require_GET
+@newsroom
+def evidence_image(request: HttpRequest, pk: int, evidence_pk: int) -> FileResponse:
+    """An evidence image, shown on the claim page: served as the image its first bytes say it
+    is, in a sandbox, so that no other kind of file is ever rendered from our origin."""
+    evidence = _evidence(get_claim(request, pk), evidence_pk)
+    if reading_of(evidence) is None or not evidence.document:
+        raise Http404
+    opened = evidence.document.open("rb")
+    kind = document_type(opened)
+    if kind is None or kind not in IMAGE_TYPES:
+        opened.close()
+        raise Http404
+    response = FileResponse(opened, content_type=_IMAGE_CONTENT_TYPES[kind.name])
+    name = f"bang-chung-{evidence.pk}.{kind.extensions[0]}"
+    response["Content-Disposition"] = f'inline; filename="{name}"'
+    # As an archived page is served (publishing/archive.py): opened on its own, it runs nothing.
+    response["Content-Security-Policy"] = (
+        "sandbox; default-src 'none'; frame-ancestors 'none'; form-action 'none'"
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cross-Origin-Resource-Policy"] = "same-origin"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_POST
+@newsroom
+def evidence_image_text(request: HttpRequest, pk: int, evidence_pk: int) -> HttpResponse:
+    """Staff correct the words read from an evidence image; the search reads the correction."""
+    claim = get_claim(request, pk)
+    evidence = _evidence(claim, evidence_pk)
+    if reading_of(evidence) is None:
+        raise Http404
+    return claim_button_response(
+        request,
+        claim,
+        act=lambda: services.evidence_image_text_correct(
+            evidence=evidence, actor=request.user, text=request.POST.get("text", "")
+        ),
+        done=_("Đã lưu chữ đọc từ ảnh."),
+        anchor=f"evidence-{evidence.pk}",
+    )

@@ -2,10 +2,12 @@
 
 Pure Python on Pillow and numpy, no Django: decoding with limits (`load`), pre-processing for
 phone screenshots and photographed paper (`prepare`), the OCR engine behind a small protocol
-(`ocr`), perceptual hashes and their search (`fingerprint`), the project's own test images
-(`synth`) and the two benchmarks (`bench`).
+(`ocr`), perceptual hashes and their search (`fingerprint`), the one look an app takes at an
+image it keeps (`examine`), the project's own test images (`synth`) and the two benchmarks
+(`bench`).
 """
 
+from kiemchung.images.examine import Examined, image_examine
 from kiemchung.images.fingerprint import HashIndex, hamming, image_hash
 from kiemchung.images.load import ImageUnreadable, image_load
 from kiemchung.images.ocr import (
@@ -17,6 +19,7 @@ from kiemchung.images.ocr import (
 )
 
 __all__ = [
+    "Examined",
     "HashIndex",
     "ImageUnreadable",
     "OcrEngine",
@@ -24,6 +27,7 @@ __all__ = [
     "TesseractEngine",
     "default_engine",
     "hamming",
+    "image_examine",
     "image_hash",
     "image_load",
     "image_read_text",

@@ -121,6 +121,18 @@ class HashIndex(Generic[Key]):
         for key, fingerprint in items:
             self.add(key, fingerprint)
 
+    def extend_packed(self, keys: Sequence[Key], fingerprints: bytes) -> None:
+        """Add one row per key at once: FINGERPRINTS holds their fingerprints end to end
+        (a store read back thousands of rows, where adding them one by one is the cost)."""
+        if len(fingerprints) != len(keys) * (BITS // 8):
+            raise ValueError("one fingerprint per key")
+        rows = np.frombuffer(fingerprints, dtype=">u8").astype(np.uint64)
+        columns = self._matrix()
+        self._columns = np.ascontiguousarray(
+            np.hstack([columns, rows.reshape(len(keys), WORDS).T])
+        )
+        self.keys.extend(keys)
+
     def __len__(self) -> int:
         return len(self.keys)
 

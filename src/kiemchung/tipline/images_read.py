@@ -18,22 +18,16 @@ from django.utils import timezone
 
 from kiemchung.accounts.models import Workspace
 from kiemchung.audit.services import audit_record
+from kiemchung.claims.evidence_images import PictureSeen, claims_with_picture
 from kiemchung.core.tasks import enqueue_on_commit
+from kiemchung.images.examine import ENGINE_OFF, image_examine
 from kiemchung.images.fingerprint import (
     MAX_DISTANCE,
     HashIndex,
     hash_from_hex,
-    kept_fingerprints,
     query_fingerprints,
 )
-from kiemchung.images.load import ImageUnreadable, image_load
-from kiemchung.images.ocr import (
-    ENGINE_FAILED,
-    NO_TEXT,
-    READ,
-    default_engine,
-    text_read,
-)
+from kiemchung.images.ocr import ENGINE_FAILED, NO_TEXT, READ, default_engine
 from kiemchung.tipline.models import (
     ImageReadingState,
     Tip,
@@ -54,6 +48,7 @@ _OUTCOME_STATES = {
     READ: ImageReadingState.READ,
     NO_TEXT: ImageReadingState.NO_TEXT,
     ENGINE_FAILED: ImageReadingState.FAILED,
+    ENGINE_OFF: ImageReadingState.OFF,
 }
 
 
@@ -88,20 +83,20 @@ def image_reading_make(*, media: TipMedia) -> Reading:
     Runs outside any transaction: the engine may take seconds.
     """
     try:
-        image = image_load(_media_bytes(media))
-    except (ImageUnreadable, OSError):
+        data = _media_bytes(media)
+    except OSError:
         return Reading(state=ImageReadingState.UNREADABLE)
     try:
-        fingerprints = tuple(f.hex() for f in kept_fingerprints(image))
-        engine = default_engine()
-        if engine is None:
-            return Reading(state=ImageReadingState.OFF, fingerprints=fingerprints)
-        result = text_read(image, engine)
+        examined = image_examine(data, default_engine())
     except Exception as exc:  # a bug or a resource limit must not leave the reading queued
         logger.warning("tip image %s: reading failed (%s)", media.pk, type(exc).__name__)
         return Reading(state=ImageReadingState.FAILED)
-    state = _OUTCOME_STATES.get(result.outcome, ImageReadingState.UNREADABLE)
-    return Reading(state=state, text=result.text, fingerprints=fingerprints)
+    state = _OUTCOME_STATES.get(examined.outcome, ImageReadingState.UNREADABLE)
+    return Reading(
+        state=state,
+        text=examined.text,
+        fingerprints=tuple(f.hex() for f in examined.fingerprints),
+    )
 
 
 def image_reading_store(*, media_id: int, reading: Reading) -> int | None:
@@ -266,6 +261,18 @@ def tip_image_seen_before(*, media: TipMedia, limit: int = 5) -> list[SeenBefore
     ]
 
 
+def tip_images_in_claims(*, media: list[TipMedia]) -> dict[int, list[PictureSeen]]:
+    """For each of a tip's images (by id), the claims whose evidence is the same picture.
+
+    The tip's fingerprints are decrypted here and handed to the claims app in memory only.
+    """
+    if not media:
+        return {}
+    rows = TipImageText.objects.filter(media__in=media).exclude(fingerprint_enc="")
+    pictures = {row.media_id: row.fingerprints for row in rows}
+    return claims_with_picture(workspace=media[0].tip.workspace, pictures=pictures)
+
+
 __all__ = [
     "INSTALL_COMMAND",
     "SeenBefore",
@@ -275,6 +282,7 @@ __all__ = [
     "tip_image_seen_before",
     "tip_image_text_correct",
     "tip_image_words_arrived",
+    "tip_images_in_claims",
     "tip_images_pending",
     "tip_match_text",
 ]
