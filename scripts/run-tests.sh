@@ -3,8 +3,11 @@
 # instead of skipping when the services are missing).
 #
 # The whole suite runs as two pytest processes side by side, so that both cores work: the
-# browser walks (a server, its worker and chromium, mostly waiting on each other) and the rest
-# (mostly one busy core). Each has its own var folder. Given test paths, one process runs them.
+# browser walks (a server, its worker and chromium, mostly waiting on each other) with the slow
+# tests that do not use Redis (workers and servers in subprocesses, PostgreSQL in databases of
+# their own), and the rest. The Redis tests stay in one process, since they clear the same
+# test database's queues. Each process has its own var folder. Given test paths, one process
+# runs them.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export KIEMCHUNG_TEST_POSTGRES_URL="${KIEMCHUNG_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
@@ -33,18 +36,19 @@ if [ "$paths" = 1 ]; then
   exit $?
 fi
 
+lane="browser or (slow and not redis)"
 browser_log="$KIEMCHUNG_TEST_ARTIFACTS/browser-tests.log"
 KIEMCHUNG_VAR_DIR=/tmp/kiemchung-test-var-browser \
-  .venv/bin/python -m pytest -m browser "$@" >"$browser_log" 2>&1 &
+  .venv/bin/python -m pytest -m "$lane" "$@" >"$browser_log" 2>&1 &
 browser_pid=$!
-KIEMCHUNG_VAR_DIR=/tmp/kiemchung-test-var .venv/bin/python -m pytest -m "not browser" "$@"
+KIEMCHUNG_VAR_DIR=/tmp/kiemchung-test-var .venv/bin/python -m pytest -m "not ($lane)" "$@"
 checked $?
 rest=$?
 wait "$browser_pid"
 checked $?
 browser=$?
 echo
-echo "=== browser walks (also in $browser_log) ==="
+echo "=== browser walks and slow tests without Redis (also in $browser_log) ==="
 cat "$browser_log"
 if [ "$rest" != 0 ] || [ "$browser" != 0 ]; then
   exit 1
