@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from kiemchung.monitoring import services
-from kiemchung.monitoring.models import Item, Sighting
+from kiemchung.monitoring.models import Item, ItemImage, Sighting
 
 from .stories import ADVERT, FLOOD, GREETING, RUMOUR, RUMOUR_RESHARED, post, source
 
@@ -101,7 +101,7 @@ def test_non_vietnamese_items_are_kept_and_marked(team):
 def test_no_author_fields_stored(team):
     names = {f.name for f in Item._meta.get_fields()} | {
         f.name for f in Sighting._meta.get_fields()
-    }
+    } | {f.name for f in ItemImage._meta.get_fields()}
     assert not {n for n in names if any(w in n for w in ("author", "profile", "user",
                                                           "poster", "handle"))}
 

@@ -114,6 +114,7 @@ FIELD_LABELS = {
     "shares": _("Lượt chia sẻ"),
     "views": _("Lượt xem"),
     "id": _("Mã bài trên nền tảng"),
+    "image": _("Ảnh (đường dẫn)"),
 }
 
 

@@ -4,7 +4,8 @@ Ingestion works on batches: one query finds the sightings already recorded, one 
 the same content hash, one the items sharing a SimHash band; the new items are scored and
 matched lexically (`items_plan`, no write), then written with one bulk insert (`items_store`,
 inside the caller's transaction, after a last look at what other workers stored meanwhile:
-nearcopy.py). Re-exported by services.py, where every write of the app is.
+nearcopy.py). The images a new item's post carried are queued for reading (images.py).
+Re-exported by services.py, where every write of the app is.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.db import IntegrityError
 from django.db.models import F, Value
 from django.db.models.functions import Greatest, Least
 from django.utils import timezone
@@ -38,9 +40,11 @@ from kiemchung.text.normalize import content_hash, normalize
 
 __all__ = [
     "ANSWERING_KINDS",
+    "IMAGES_MAX",
     "LEXICAL_SHOWN",
     "LEXICAL_STRONG",
     "MATCHES_KEPT",
+    "FoldTargetGone",
     "IngestPlan",
     "IngestReport",
     "Post",
@@ -50,6 +54,7 @@ __all__ = [
     "items_ingest",
     "items_plan",
     "items_store",
+    "match_summary",
     "sighting_key",
 ]
 
@@ -61,6 +66,8 @@ PLATFORM_MAX = 40
 LEXICAL_SHOWN = 0.35
 LEXICAL_STRONG = 0.6
 MATCHES_KEPT = 3
+# A post keeps at most this many of its images: each one is downloaded and read.
+IMAGES_MAX = 4
 
 
 @dataclass
@@ -78,6 +85,8 @@ class Post:
     views: int = 0
     key: str = ""
     line: int | None = None
+    # Public addresses of the pictures the post carried, at most IMAGES_MAX (images.py).
+    images: tuple[str, ...] = ()
 
 
 @dataclass
@@ -154,7 +163,7 @@ def _per_hour(item: Item) -> float:
 ANSWERING_KINDS = ("factcheck", "external")
 
 
-def _match_summary(candidates: Sequence[LexicalCandidate]) -> list[dict[str, Any]]:
+def match_summary(candidates: Sequence[LexicalCandidate]) -> list[dict[str, Any]]:
     return [
         {
             "record": c.record_id,
@@ -207,7 +216,7 @@ def _new_item(
     *, source: Source, prepared: _Prepared, scorer: Scorer, candidates: list[LexicalCandidate]
 ) -> Item:
     post = prepared.post
-    matches = _match_summary(candidates)
+    matches = match_summary(candidates)
     judged = scorer.judge(prepared.text, PostMeta(
         likes=float(max(post.reactions, 0)), comments=float(max(post.comments, 0)),
         shares=float(max(post.shares, 0)), published_at=post.published_at,
@@ -411,6 +420,11 @@ def items_plan(
     return plan
 
 
+class FoldTargetGone(IntegrityError):
+    """An item the plan folds copies into was merged into another one meanwhile (its picture
+    was found to be another item's: imagefold.py); nothing was written, plan again."""
+
+
 def items_store(plan: IngestPlan) -> IngestReport:
     """Write a planned batch: new items, the copies added to known ones, the sightings.
 
@@ -422,15 +436,23 @@ def items_store(plan: IngestPlan) -> IngestReport:
     workspace_id = source.workspace_id
     report = plan.report
     stored_as: dict[int, int] = {}
-    if plan.new_items:
-        # From here to commit no other store adds items to the workspace, and every item
-        # stored before is visible: what is not found now cannot appear before this commits.
+    if plan.new_items or plan.deltas:
+        # From here to commit no other store adds items to the workspace and no item of it is
+        # merged away, and every item stored before is visible: what is not found now cannot
+        # appear before this commits.
         items_lock(workspace_id)
+        alive = set(Item.objects.filter(pk__in=list(plan.deltas)).values_list("pk", flat=True))
+        if alive != set(plan.deltas):
+            raise FoldTargetGone("an item to fold into was merged into another")
+    if plan.new_items:
         _meet_stored(plan, stored_as)
     for item in plan.new_items:
         if item.copies > 1:
             item_rank(item)
     Item.objects.bulk_create(plan.new_items)
+    from kiemchung.monitoring.images import item_images_request
+
+    item_images_request(items=[(i, plan.prepared_of[id(i)].post.images) for i in plan.new_items])
     # In id order, so two stores updating the same items lock their rows in the same order.
     for pk, delta in sorted(plan.deltas.items()):
         Item.objects.filter(pk=pk).update(
@@ -511,7 +533,13 @@ def items_ingest(
     *, source: Source, posts: Iterable[Post], now: datetime | None = None
 ) -> IngestReport:
     """Take a batch of posts in: plan it (dedupe, score, match) and store it."""
-    return items_store(items_plan(source=source, posts=posts, now=now))
+    batch = list(posts)
+    try:
+        return items_store(items_plan(source=source, posts=batch, now=now))
+    except FoldTargetGone:
+        # Raised before anything was written, under the workspace's item lock (held to the end
+        # of the caller's transaction): planned again, the batch sees the merge.
+        return items_store(items_plan(source=source, posts=batch, now=now))
 
 
 def item_ingest(

@@ -321,10 +321,11 @@ def decisions_of(workspace_id: int) -> tuple[list[str], list[int], list[PostMeta
         Item.objects.filter(workspace_id=workspace_id)
         .exclude(state=ItemState.NEW)
         .order_by("-decided_at", "-pk")
-        .only("text", "state", "reactions", "comments", "shares", "published_at",
-              "first_seen_at", "matches")[:TRAIN_MAX]
+        .only("text", "image_text", "state", "reactions", "comments", "shares",
+              "published_at", "first_seen_at", "matches")[:TRAIN_MAX]
     )
-    texts = [item.text for item in rows]
+    # The words read from a post's images count as its text, as they do when it is scored.
+    texts = [item.match_text for item in rows]
     labels = [1 if item.state in POSITIVE_STATES else 0 for item in rows]
     return texts, labels, [meta_of(item) for item in rows]
 
@@ -358,7 +359,8 @@ def learner_retrain(*, workspace: Any) -> Any:
         batch = list(waiting.filter(pk__gt=last)[:500])
         if not batch:
             break
-        scores = learner.scores([item.text for item in batch], [meta_of(i) for i in batch])
+        scores = learner.scores([item.match_text for item in batch],
+                                [meta_of(i) for i in batch])
         for item, score in zip(batch, scores, strict=True):
             item.learned_score = round(float(score), 4)
             item.reasons = {**(item.reasons or {}),

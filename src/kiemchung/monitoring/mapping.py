@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from kiemchung.monitoring.images import image_urls
 from kiemchung.monitoring.services import Post
 
 __all__ = [
@@ -29,7 +30,9 @@ __all__ = [
 # Facebook (CrowdTangle, Meta Content Library, "Download your information", scrapers),
 # YouTube (Data API comment threads, comment exports) and TikTok (scrapers) are covered.
 # Author columns (names, profile links, ids of people) are never mapped.
-FIELDS = ("text", "title", "url", "time", "reactions", "comments", "shares", "views", "id")
+FIELDS = (
+    "text", "title", "url", "time", "reactions", "comments", "shares", "views", "id", "image",
+)
 _CANDIDATES: dict[str, tuple[str, ...]] = {
     "text": (
         "text", "message", "post", "content", "caption", "description", "body",
@@ -64,6 +67,12 @@ _CANDIDATES: dict[str, tuple[str, ...]] = {
         "total views", "lượt xem",
     ),
     "id": ("id", "post id", "post_id", "facebook id", "video id", "comment id", "aweme_id"),
+    # The picture a post carried: one address, several in one cell, or a JSON list of them.
+    "image": (
+        "image", "image_url", "image url", "imageUrl", "images", "full_picture", "picture",
+        "photo", "photo_url", "photoUrl", "displayUrl", "media_url", "thumbnail",
+        "thumbnail_url", "ảnh", "hình ảnh", "hình", "anh",
+    ),
 }
 NUMERIC_FIELDS = ("reactions", "comments", "shares", "views")
 
@@ -89,7 +98,11 @@ def _paths(value: Any, prefix: str = "", depth: int = 0) -> Iterator[str]:
             else:
                 yield path
     elif isinstance(value, list) and value and depth < 5:
-        yield from _paths(value[0], f"{prefix}0.", depth + 1)
+        if prefix and not isinstance(value[0], dict | list):
+            # A list of plain values (the addresses of a post's images) is one column.
+            yield prefix[:-1]
+        else:
+            yield from _paths(value[0], f"{prefix}0.", depth + 1)
 
 
 def columns_of(records: list[dict[str, Any]]) -> list[str]:
@@ -263,6 +276,7 @@ def map_record(
         else _derived_url(record)
     title = _get(record, mapping["title"]) if mapping.get("title") else ""
     external = _get(record, mapping["id"]) if mapping.get("id") else ""
+    pictures = _get(record, mapping["image"]) if mapping.get("image") else None
     post = Post(
         text=text,
         url=url,
@@ -271,6 +285,7 @@ def map_record(
         published_at=when,
         key=str(external) if external not in (None, "") and not url else "",
         line=line,
+        images=image_urls(pictures if isinstance(pictures, list) else [pictures]),
         **counts,
     )
     return post, problems

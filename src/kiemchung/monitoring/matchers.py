@@ -286,6 +286,11 @@ def pending_count(workspace: Workspace) -> int:
     return int(_pending(workspace).count())
 
 
+def _rank(record: Any) -> tuple[bool, float]:
+    """Which of two findings of a record is the better: the same claim first, then score."""
+    return record.decision == "same", float(record.score)
+
+
 def items_match_pending(*, workspace: Workspace, limit: int = DENSE_BATCH) -> int:
     """Run the full search on the highest-priority items that only had the lexical look.
 
@@ -303,14 +308,29 @@ def items_match_pending(*, workspace: Workspace, limit: int = DENSE_BATCH) -> in
     items = list(_pending(workspace)[:limit])
     if not items:
         return 0
-    queries = [item.text[:QUERY_MAX_CHARS] for item in items]
+    # The post's words with those read from its images (images.py), and the images' words on
+    # their own too: a picture often states the claim that a long caption around it drowns.
+    queries = [
+        [item.match_text[:QUERY_MAX_CHARS],
+         *([item.image_text[:QUERY_MAX_CHARS]] if item.image_text.strip() else [])]
+        for item in items
+    ]
     with workspace_index(workspace) as index:
         if len(index):
-            index.embedder.embed_queries([index.prepare(q).dense for q in queries])
+            index.embedder.embed_queries(
+                [index.prepare(q).dense for texts in queries for q in texts]
+            )
         empty = not len(index)
-    for item, query in zip(items, queries, strict=True):
-        found = [] if empty else similar_records(workspace=workspace, text=query, k=3,
-                                                 external=True)
+    for item, texts in zip(items, queries, strict=True):
+        best: dict[str, Any] = {}
+        for query in [] if empty else texts:
+            for record in similar_records(workspace=workspace, text=query, k=3, external=True):
+                known = best.get(record.record_id)
+                if known is None or _rank(record) > _rank(known):
+                    best[record.record_id] = record
+        found = list(best.values())
+        if len(texts) > 1:
+            found = sorted(found, key=_rank, reverse=True)[:3]
         matches: list[dict[str, Any]] = []
         for record in found:
             if record.decision == "none":

@@ -1,8 +1,9 @@
 """Sources the team watches, the items they bring in, where each item was seen, and imports.
 
 An item is public content (a post, an article, a comment, a tip's text) kept once per content
-hash; every place it was seen again is a sighting. Nothing about the people who posted is
-stored: no author name, no profile link, no per-author history.
+hash; every place it was seen again is a sighting; the pictures a post carried are its images,
+read and fingerprinted after it is stored. Nothing about the people who posted is stored: no
+author name, no profile link, no per-author history.
 """
 
 from __future__ import annotations
@@ -113,6 +114,10 @@ class Item(WorkspaceScoped):
     band2 = models.CharField(max_length=4)
     band3 = models.CharField(max_length=4)
     copies = models.PositiveIntegerField(_("số bản"), default=1)
+    # The words read from the item's images (images.py), matched and scored with its text.
+    image_text = models.TextField(_("chữ trong ảnh"), blank=True)
+    # Posts known to carry the same picture: 0 until a reshare is folded in by its picture.
+    image_copies = models.PositiveIntegerField(_("bản chia sẻ cùng ảnh"), default=0)
     first_seen_at = models.DateTimeField(_("thấy lần đầu"))
     last_seen_at = models.DateTimeField(_("thấy lần cuối"))
     velocity = models.FloatField(_("tốc độ lan (bản/giờ)"), default=0.0)
@@ -174,6 +179,11 @@ class Item(WorkspaceScoped):
         return int(self.reactions + self.comments + self.shares)
 
     @property
+    def match_text(self) -> str:
+        """The text matching and triage read: the post's words, then those in its images."""
+        return "\n".join(part for part in (self.text, self.image_text) if part.strip())
+
+    @property
     def is_vietnamese(self) -> bool:
         return self.language == "vi"
 
@@ -210,6 +220,50 @@ class Sighting(TimeStamped):
 
     def __str__(self) -> str:
         return self.url or self.key[:12]
+
+
+class ImageState(models.TextChoices):
+    QUEUED = "queued", _("Đang chờ đọc ảnh")
+    READ = "read", _("Đã đọc chữ trong ảnh")
+    NO_TEXT = "no_text", _("Không đọc được chữ trong ảnh")
+    NOT_IMAGE = "not_image", _("Không mở được ảnh")
+    TOO_LARGE = "too_large", _("Ảnh quá lớn")
+    FETCH_FAILED = "fetch_failed", _("Không tải được ảnh")
+    OFF = "off", _("Chưa bật đọc chữ trong ảnh")
+    FAILED = "failed", _("Đọc chữ trong ảnh bị lỗi")
+
+
+class ItemImage(WorkspaceScoped):
+    """A picture a monitored post carried (a feed's enclosure, an export's image column).
+
+    Public content: its words and fingerprints are stored plain, unlike a tip's.
+    """
+
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="images")
+    url = models.URLField(max_length=2000)
+    position = models.PositiveSmallIntegerField(default=0)
+    state = models.CharField(max_length=12, choices=ImageState.choices,
+                             default=ImageState.QUEUED)
+    # Why it could not be fetched, for staff (the HTTP wrapper's words), and the tries so far.
+    note = models.CharField(max_length=300, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    text = models.TextField(blank=True)
+    # The perceptual hashes it is kept under (images.fingerprint.kept_fingerprints), hex,
+    # separated by spaces: read back by the thousand, plain text is what costs least.
+    fingerprint_hex = models.TextField(blank=True)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["item", "position", "id"]
+        indexes = [models.Index(fields=["workspace", "url"])]
+
+    def __str__(self) -> str:
+        return self.url[:80]
+
+    @property
+    def fingerprints(self) -> list[str]:
+        return self.fingerprint_hex.split()
 
 
 class ImportFormat(models.TextChoices):

@@ -273,7 +273,13 @@ def _decided(item: Item, *, state: str, actor: Actor, claim: Claim | None) -> No
     item.claim = claim
     item.decided_by = actor  # type: ignore[assignment]
     item.decided_at = timezone.now()
-    item.save(update_fields=["state", "claim", "decided_by", "decided_at", "updated_at"])
+    decided = Item.objects.filter(pk=item.pk).update(
+        state=state, claim=claim, decided_by=actor, decided_at=item.decided_at,
+        updated_at=item.decided_at,
+    )
+    if not decided:
+        # Folded into an item with the same picture since the page was shown (imagefold.py).
+        raise ValidationError(_("Mục này vừa được gộp vào một mục khác cùng ảnh; hãy tải lại."))
 
 
 def items_decide(
@@ -350,10 +356,11 @@ def item_matches_set(*, item: Item, matches: list[dict[str, Any]]) -> Item:
     item.known_claim = any(m["kind"] == "claim" and m["decision"] == "same" for m in matches)
     item.match_stage = MatchStage.DENSE
     item_rank(item)
-    item.save(
-        update_fields=[
-            "matches", "answered", "known_claim", "match_stage", "priority", "reasons",
-            "velocity", "updated_at",
-        ]
+    # Not over an item folded away meanwhile, nor over words read from its images since the
+    # search began: those words were looked at again and wait for their own full search.
+    Item.objects.filter(pk=item.pk, image_text=item.image_text).update(
+        matches=item.matches, answered=item.answered, known_claim=item.known_claim,
+        match_stage=item.match_stage, priority=item.priority, reasons=item.reasons,
+        velocity=item.velocity, updated_at=timezone.now(),
     )
     return item

@@ -1,5 +1,6 @@
-"""Background work for monitoring: fetching sources, import chunks, the full matching search
-of new items, and retraining the triage learner. Tasks carry ids only."""
+"""Background work for monitoring: fetching sources, import chunks, reading the images posts
+carry, the full matching search of new items, and retraining the triage learner. Tasks carry
+ids only."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from django.db import transaction
 from django_tasks import task
 
 from kiemchung.accounts.models import Workspace
-from kiemchung.monitoring import importers, learner, matchers
+from kiemchung.core.tasks import RetryableError, retryable_task, task_attempt
+from kiemchung.monitoring import images, importers, learner, matchers
 from kiemchung.monitoring.models import ImportChunk, ImportStatus, Source
 from kiemchung.monitoring.sources import source_fetch, source_lease, sources_due
 
@@ -59,6 +61,25 @@ def import_chunk(chunk_id: int) -> str:
         with transaction.atomic():
             enqueue_match(job.workspace_id)
     return str(status)
+
+
+@retryable_task(max_attempts=images.FETCH_ATTEMPTS)
+def item_image_read(image_id: int) -> str:
+    """Download one image of an item, read its words and fingerprint it; fold the item with
+    one carrying the same picture, and look at it again when its words changed."""
+    reading = images.image_reading_make(image_id=image_id)
+    if reading is None:
+        return "gone or done"
+    with transaction.atomic():
+        stored = images.image_reading_store(
+            image_id=image_id, reading=reading, last_attempt=task_attempt().is_last
+        )
+    if stored.retry:
+        # The download may work later (a timeout, a 503); the note is for staff.
+        raise RetryableError(reading.note)
+    if stored.changed_item is not None:
+        images.item_image_words_apply(item_id=stored.changed_item)
+    return stored.state
 
 
 @task()

@@ -1,5 +1,6 @@
 """RSS and Atom feeds: feedparser, with the article's full text through trafilatura when an
-entry carries only a summary."""
+entry carries only a summary, and the pictures an entry carries (enclosures, media:content and
+media:thumbnail of an image type), read later by images.py."""
 
 from __future__ import annotations
 
@@ -8,12 +9,14 @@ import codecs
 import logging
 import re
 import xml.sax
+from collections import Counter
 from datetime import UTC, datetime
 from email.message import Message
 from typing import Any
 
 from django.utils.translation import gettext as _
 
+from kiemchung.monitoring.images import image_urls
 from kiemchung.monitoring.models import Sighting, Source
 from kiemchung.monitoring.services import Post, sighting_key
 from kiemchung.monitoring.sources.base import Adapter, Harvest, SourceError, polite_fetch
@@ -27,6 +30,7 @@ SUMMARY_CHARS = 600
 FULL_TEXT_MAX = 10
 _XML_ENCODING_RE = re.compile(rb"""^\s*<\?xml[^>]*encoding=["']([A-Za-z0-9._-]+)["']""")
 _TAG_RE = re.compile(r"<[^>]+>")
+_IMAGE_PATH_RE = re.compile(r"\.(?:jpe?g|png|webp|gif)$", re.IGNORECASE)
 
 
 def _declared_encoding(content: bytes, content_type: str) -> str:
@@ -82,6 +86,30 @@ def _entry_text(entry: Any) -> tuple[str, bool]:
     return summary, False
 
 
+def _is_image(kind: str, medium: str, url: str) -> bool:
+    if kind:
+        return kind.lower().startswith("image/")
+    if medium:
+        return medium.lower() == "image"
+    return bool(_IMAGE_PATH_RE.search(url.split("?", 1)[0]))
+
+
+def entry_images(entry: Any) -> list[str]:
+    """The addresses of the pictures an entry carries, in the order the feed gives them."""
+    found: list[str] = []
+    for enclosure in entry.get("enclosures") or []:
+        url = str(enclosure.get("href") or enclosure.get("url") or "")
+        if _is_image(str(enclosure.get("type") or ""), "", url):
+            found.append(url)
+    for media in entry.get("media_content") or []:
+        url = str(media.get("url") or "")
+        if _is_image(str(media.get("type") or ""), str(media.get("medium") or ""), url):
+            found.append(url)
+    # A thumbnail is a picture by definition.
+    found += [str(thumb.get("url") or "") for thumb in entry.get("media_thumbnail") or []]
+    return [url for url in found if url]
+
+
 def parse_feed(content: bytes, content_type: str = "") -> Any:
     """The parsed feed; SourceError when the bytes are not a well-formed RSS or Atom feed."""
     import feedparser
@@ -121,7 +149,11 @@ class FeedSource(Adapter):
             ).values_list("key", flat=True)
         )
         full_texts = 0
-        for entry in entries:
+        pictures = [entry_images(entry) for entry in entries]
+        # A picture on several entries of one feed is its default picture (a logo), not
+        # the entry's own: it would fold unrelated articles into one item.
+        used = Counter(url for urls in pictures for url in set(urls))
+        for entry, urls in zip(entries, pictures, strict=True):
             link = entry.get("link", "")
             if link and sighting_key(source=source, url=link) in known:
                 continue
@@ -153,6 +185,7 @@ class FeedSource(Adapter):
                     url=link if link.startswith(("http://", "https://")) else "",
                     platform=source.platform or "web",
                     published_at=_published(entry),
+                    images=image_urls(url for url in urls if used[url] == 1),
                 )
             )
         return harvest
