@@ -83,3 +83,64 @@ def test_staff_read_and_correct_the_words_of_an_image_tip(
     tipster_context.close()
     staff_context.close()
     assert not found + problems, "\n".join(found + problems)
+
+
+CLAIM = """
+from kiemchung.accounts.models import Workspace
+from kiemchung.claims.models import Claim
+workspace = Workspace.objects.get(slug="thu")
+claim = Claim.objects.create(workspace=workspace, text={text!r})
+print(claim.pk)
+"""
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_a_screenshot_added_as_evidence_shows_its_words_and_staff_correct_them(
+    browser, newsroom_server, shots, size, tmp_path
+):
+    """A checker attaches a chat screenshot to a claim as a document; the worker reads it, the
+    claim page shows the words under the picture, the search finds the claim by them, and the
+    words are corrected from the page."""
+    server = newsroom_server
+    text = f"Bảo hiểm xe máy bắt buộc 500 nghìn đồng ({size})"
+    made = server.kiemchung("shell", "-c", CLAIM.format(text=text))
+    claim_id = int(made.stdout.strip().splitlines()[-1])
+    picture = tmp_path / "cong-van.png"
+    synth.screenshot(["Công văn số 27 về phí trông giữ xe đạp điện", "Có thật không?"],
+                     face=synth.faces()[0], size=32, dark=size == "phone").save(picture)
+    phone = size == "phone"
+    context = browser.new_context(viewport=SIZES[size], is_mobile=phone, has_touch=phone,
+                                  locale="vi-VN", bypass_csp=True)
+    page = context.new_page()
+    problems = watch(page)
+    page.goto(f"{server.url}/accounts/login/")
+    page.fill("#id_login", "quantri")
+    page.fill("#id_password", server.admin_password)
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r".*/claims/.*"))
+    page.goto(f"{server.url}/claims/{claim_id}/")
+    page.check("#evidence-kind_1")
+    page.set_input_files("#evidence-document", str(picture))
+    page.fill("#evidence-title", "Ảnh chụp công văn")
+    page.locator("#evidence form button[type=submit]").last.click()
+    words = page.locator(".image-words .image-text")
+    for _ in range(40):  # the worker reads the image in the background
+        if words.count():
+            break
+        page.wait_for_timeout(1000)
+        page.reload()
+    expect(words).to_contain_text("trông giữ")
+    found = check_page(page, shots, "evidence-image-words")
+
+    page.goto(f"{server.url}/claims/all/?q=tr%C3%B4ng+gi%E1%BB%AF+xe")
+    expect(page.get_by_role("link", name=text)).to_be_visible()
+
+    page.goto(f"{server.url}/claims/{claim_id}/")
+    page.locator(".image-words details summary").click()
+    page.locator(".image-words textarea").fill("Công văn số 27 về phí trông giữ xe đạp điện")
+    page.locator(".image-words button[type=submit]").click()
+    expect(page.locator(".messages")).to_contain_text("Đã lưu chữ đọc từ ảnh")
+    expect(page.locator(".image-words")).to_contain_text("đã được sửa tay")
+    found += check_page(page, shots, "evidence-image-words-corrected")
+    context.close()
+    assert not found + problems, "\n".join(found + problems)
