@@ -276,11 +276,12 @@ print(json.dumps({"ticked": sorted(ticked), "queued": sorted(queued)}))
 
 EACH_ONCE_PER_PERIOD = {
     "ticked": ["claimreview_import"] * 2 + ["engagement"] + ["sources"] * 3 + ["tip_retention"]
-    + ["webhooks_sweep"] * 3,
+    + ["webhooks_log_prune"] + ["webhooks_sweep"] * 3,
     "queued": ["kiemchung.insights.tasks.engagement_round"]
     + ["kiemchung.monitoring.tasks.sources_round"] * 3
     + ["kiemchung.publishing.tasks.claimreview_sources_round"] * 2
     + ["kiemchung.tipline.tasks.tip_retention"]
+    + ["kiemchung.webhooks.tasks.webhooks_log_prune"]
     + ["kiemchung.webhooks.tasks.webhooks_sweep"] * 3,
 }
 
@@ -381,7 +382,7 @@ def test_a_worker_fetches_due_sources_on_its_schedule_without_cron(tmp_path, tmp
     assert runs["kiemchung.tipline.tasks.tip_retention"] == 1
     assert _scheduled_names(instance) == {
         "engagement",
-        "sources", "tip_retention", "claimreview_import", "webhooks_sweep"
+        "sources", "tip_retention", "claimreview_import", "webhooks_log_prune", "webhooks_sweep"
     }
 
 
@@ -408,5 +409,6 @@ def test_an_rq_worker_fetches_due_sources_on_its_schedule(
     assert code == 0, instance.log("rq")
     assert _scheduled_names(instance) == {
         "engagement",
-        "sources", "tip_retention", "claimreview_import", "webhooks_sweep", "rq_recover"
+        "sources", "tip_retention", "claimreview_import", "webhooks_log_prune", "webhooks_sweep",
+        "rq_recover",
     }, "on RQ the schedule also recovers abandoned jobs"
