@@ -109,6 +109,35 @@ def test_learner_improves_after_decisions(team):
     assert fresh.learned_score is not None and "learner" in fresh.reasons["model"]
 
 
+def test_retraining_again_reads_only_the_posts_decided_since(team, settings, tmp_path):
+    """What a retraining read of each post is kept under var/: the next one reads the posts
+    decided since, and learns the same as reading them all again."""
+    settings.VAR_DIR = tmp_path
+    rng = random.Random(9)
+    rows = [(_worth(rng), 1) for _ in range(8)] + [(_noise(rng), 0) for _ in range(8)]
+    rng.shuffle(rows)
+    services.items_ingest(source=source(team), posts=[post(f"{t} #{i}")
+                                                      for i, (t, _) in enumerate(rows)])
+
+    def decide(part: list[tuple[int, tuple[str, int]]]) -> None:
+        for i, (text, label) in part:
+            services.items_decide(workspace=team.workspace, actor=team.checker,
+                                  items=[Item.objects.get(text=f"{text} #{i}")],
+                                  decision="promote" if label else "dismiss")
+
+    numbered = list(enumerate(rows))
+    decide(numbered[:12])
+    first = learner.learner_retrain(workspace=team.workspace)
+    assert first is not None and first.metrics["posts_read"] == 12
+    assert (tmp_path / "monitoring" / f"triage-posts-{team.workspace.pk}.npz").is_file()
+    decide(numbered[12:])
+    second = learner.learner_retrain(workspace=team.workspace)
+    assert second is not None and second.decisions == 16
+    assert second.metrics["posts_read"] == 4
+    texts, labels, metas = learner.decisions_of(team.workspace.pk)
+    assert bytes(second.weights) == learner.learner_train(texts, labels, metas).dumps()
+
+
 def test_learner_without_decisions_is_the_builtin_model(team):
     assert learner.learner_retrain(workspace=team.workspace) is None
     scorer = learner.scorer_for(team.workspace.pk)

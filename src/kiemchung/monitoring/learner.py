@@ -11,6 +11,10 @@ not trained on.
 
 Its logit is blended with the built-in one, `alpha = n / (n + PRIOR_DECISIONS)`, so a handful
 of decisions nudges the ranking and a few hundred lead it.
+
+Retraining uses both cores from 1,000 decisions (learner_pool.py) and reads only the posts the
+last retraining did not read (learner_cache.py). A post taken in is scored from what the
+built-in cues already read of it (`Scorer.judge`), without sparse matrices.
 """
 
 from __future__ import annotations
@@ -21,11 +25,15 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from kiemchung.monitoring.postfeatures import PostMeta, meta_reasons
+from kiemchung.monitoring.learner_cache import PostCache
+from kiemchung.monitoring.learner_pool import helper_pool, one_thread
+from kiemchung.monitoring.postfeatures import PostMeta, dense_row, meta_reasons
 from kiemchung.monitoring.stacking import (
     CUE_COLUMNS,
     KINDS,
@@ -35,9 +43,18 @@ from kiemchung.monitoring.stacking import (
     TextModel,
     Trees,
     choose,
+    counts_of,
     fit_kind,
+    fit_text,
+    post_columns,
 )
-from kiemchung.monitoring.triage import Cue, assess
+from kiemchung.monitoring.triage import (
+    Cue,
+    assess,
+    builtin_logit,
+    cue_vector,
+    prepare_for_cues,
+)
 
 __all__ = [
     "LEARNER_VERSION",
@@ -57,6 +74,9 @@ MIN_DECISIONS = 6
 # then trains the chosen kind on all of them: 10,000 decisions stay within seconds.
 CHOOSE_MAX = 3000
 CHOOSE_FOLDS = 3
+# From this many decisions retraining shares its work with a helper process on the second core;
+# below, starting one (about 2 s of CPU) would cost more than it saves.
+HELPER_MIN = 1000
 BUILTIN_COLUMN = CUE_COLUMNS.stop - 1
 
 
@@ -78,18 +98,29 @@ class Learner:
 
     def fit(self, texts: Sequence[str], labels: Sequence[int],
             metas: Sequence[PostMeta | None] | None = None, *,
-            kinds: Sequence[str] = KINDS) -> Learner:
+            kinds: Sequence[str] = KINDS, cache: PostCache | None = None) -> Learner:
+        """Choose a kind and train it on these decisions (newest first). `cache`: what the last
+        retraining read of each post, kept so that only new posts are read."""
         started = time.monotonic()
         y = np.asarray(labels, dtype=np.int64)
         self.decisions = len(y)
         if len(set(y.tolist())) < 2 or len(y) < MIN_DECISIONS:
             self.fitted = None
             return self
-        corpus = Corpus.read(texts, metas)
-        # Decisions come newest first: the choice is made on the newest ones.
-        rows = np.arange(min(len(y), CHOOSE_MAX))
-        kind, figures = choose(corpus, y, rows, folds=CHOOSE_FOLDS, kinds=kinds)
-        self.fitted = fit_kind(kind, corpus.counts, corpus.dense, y)
+        with one_thread(), helper_pool(len(y) >= HELPER_MIN) as spread:
+            corpus = Corpus.read(texts, metas, spread=spread, cache=cache)
+            # Decisions come newest first: the choice is made on the newest ones.
+            rows = np.arange(min(len(y), CHOOSE_MAX))
+            # The text model on every decision is part of two kinds of three: it is trained
+            # while the choice is made, so that neither core waits for the other.
+            ahead = [partial(fit_text, corpus.counts, corpus.dense, y)] \
+                if {"linear", "stacked"} & set(kinds) else []
+            choice = choose(corpus, y, rows, folds=CHOOSE_FOLDS, kinds=kinds, spread=spread,
+                            alongside=ahead)
+            kind, figures = choice.kind, choice.figures
+            text = choice.alongside[0] if ahead else None
+            self.fitted = fit_kind(kind, corpus.counts, corpus.dense, y, spread=spread,
+                                   text=text)
         self.metrics = {
             "kind": kind,
             "heldout_auc": figures.get(kind),
@@ -97,6 +128,8 @@ class Learner:
             "heldout_rows": len(rows) if figures else 0,
             "seconds": round(time.monotonic() - started, 2),
         }
+        if cache is not None:
+            self.metrics["posts_read"] = cache.read_now
         return self
 
     @property
@@ -117,6 +150,26 @@ class Learner:
                metas: Sequence[PostMeta | None] | None = None) -> np.ndarray:
         return np.asarray(_sigmoid(self.logits_of(Corpus.read(texts, metas))),
                           dtype=np.float64)
+
+    def score_post(self, text: str, meta: PostMeta | None, *, prepared: tuple[str, str],
+                   features: dict[str, float]) -> float:
+        """`scores` of one post, reusing what the built-in cues read of it: its cleaned and
+        folded text (`prepare_for_cues`) and its cue strengths. The linear kind reads only the
+        words and the cues, so the other dense features are not worked out for it."""
+        prior = builtin_logit(features)
+        fitted = self.fitted
+        if fitted is None:
+            return float(_sigmoid(np.asarray([prior]))[0])
+        if fitted.kind == "linear" and fitted.text is not None:
+            columns, counts = post_columns(prepared)
+            cues = np.asarray([*cue_vector(features), prior], dtype=np.float64)
+            learnt = fitted.text.post_logit(columns, counts, cues)
+        else:
+            dense = np.asarray([dense_row(text, meta, prepared=prepared, features=features)],
+                               dtype=np.float64)
+            learnt = float(fitted.logits(counts_of([prepared]), dense)[0])
+        blended = (1 - self.alpha) * prior + self.alpha * learnt
+        return float(_sigmoid(np.asarray([blended], dtype=np.float64))[0])
 
     def dumps(self) -> bytes:
         """The model as arrays (no pickle); the text weights stored sparse."""
@@ -194,10 +247,12 @@ class Scorer:
         self.label = label if self.learner is not None else "builtin"
 
     def judge(self, text: str, meta: PostMeta | None = None) -> Judgement:
-        assessment = assess(text)
+        prepared = prepare_for_cues(text)
+        assessment = assess(text, prepared)
         learned = None
         if self.learner is not None:
-            learned = float(self.learner.scores([text], [meta])[0])
+            learned = self.learner.score_post(text, meta, prepared=prepared,
+                                              features=assessment.features)
         return Judgement(
             builtin=assessment.score,
             learned=learned,
@@ -280,9 +335,17 @@ def baseline_cv(
 
 
 def learner_train(texts: Sequence[str], labels: Sequence[int],
-                  metas: Sequence[PostMeta | None] | None = None) -> Learner:
+                  metas: Sequence[PostMeta | None] | None = None, *,
+                  cache: PostCache | None = None) -> Learner:
     """A learner trained on these texts and labels (1 = worth checking)."""
-    return Learner().fit(texts, labels, metas)
+    return Learner().fit(texts, labels, metas, cache=cache)
+
+
+def post_cache(workspace_id: int) -> PostCache:
+    """What the workspace's last retraining read of each decided post, under var/."""
+    from django.conf import settings
+
+    return PostCache(Path(settings.VAR_DIR) / "monitoring" / f"triage-posts-{workspace_id}.npz")
 
 
 def logit_to_score(logit: float) -> float:
@@ -342,7 +405,7 @@ def learner_retrain(*, workspace: Any) -> Any:
     texts, labels, metas = decisions_of(workspace.pk)
     if len(set(labels)) < 2 or len(labels) < MIN_DECISIONS:
         return None
-    learner = learner_train(texts, labels, metas)
+    learner = learner_train(texts, labels, metas, cache=post_cache(workspace.pk))
     previous = TriageModel.objects.filter(workspace=workspace).order_by("-id").first()
     with transaction.atomic():
         model = TriageModel.objects.create(

@@ -23,16 +23,28 @@ from typing import Any
 
 import numpy as np
 
-from kiemchung.monitoring.triage import CUE_NAMES, builtin_logit, cue_features, cue_vector
+from kiemchung.monitoring.triage import (
+    CUE_NAMES,
+    builtin_logit,
+    cue_features,
+    cue_vector,
+    prepare_for_cues,
+)
 from kiemchung.text.normalize import fold
 
 __all__ = [
     "DENSE_NAMES",
     "GROUPS",
+    "WORD_DENSE",
     "PostMeta",
+    "dense_of",
     "dense_row",
     "dense_rows",
+    "local_zone",
     "meta_reasons",
+    "with_meta",
+    "word_features",
+    "word_rows",
 ]
 
 SIMILARITY_CODES = {"none": 0.0, "related": 1.0, "same": 2.0}
@@ -50,6 +62,9 @@ SIMILARITY = ("similarity",)
 CUES_DENSE = (*CUE_NAMES, "builtin_logit")
 
 DENSE_NAMES: tuple[str, ...] = (*CUES_DENSE, *ENGAGEMENT, *TIME, *FORM, *SIMILARITY)
+# The features a post's words alone decide (images aside), kept between retrainings.
+WORD_DENSE: tuple[str, ...] = (*CUES_DENSE, *FORM)
+_IMAGES = FORM.index("images")
 GROUPS: dict[str, tuple[str, ...]] = {
     "cues": CUES_DENSE,
     "engagement": ENGAGEMENT,
@@ -104,20 +119,26 @@ def _engagement(meta: PostMeta) -> list[float]:
     ]
 
 
-def _local(when: datetime) -> datetime:
-    from zoneinfo import ZoneInfo
-
+def local_zone() -> str:
+    """The newsroom's time zone (KIEMCHUNG_TIME_ZONE), by name: a helper process reading posts
+    is given it rather than reading Django's settings."""
     from django.conf import settings
+
+    return str(settings.TIME_ZONE)
+
+
+def _local(when: datetime, zone: str | None = None) -> datetime:
+    from zoneinfo import ZoneInfo
 
     if when.tzinfo is None:
         return when
-    return when.astimezone(ZoneInfo(settings.TIME_ZONE))
+    return when.astimezone(ZoneInfo(zone or local_zone()))
 
 
-def _time(meta: PostMeta) -> list[float]:
+def _time(meta: PostMeta, zone: str | None) -> list[float]:
     if meta.published_at is None:
         return [math.nan, math.nan, math.nan]
-    local = _local(meta.published_at)
+    local = _local(meta.published_at, zone)
     age = math.nan
     if meta.imported_at is not None:
         try:
@@ -150,26 +171,55 @@ def _form(text: str, folded: str, images: int | None) -> list[float]:
     ]
 
 
-def dense_row(text: str, meta: PostMeta | None = None) -> list[float]:
-    """The dense features of one post in DENSE_NAMES order."""
+def word_features(text: str, *, prepared: tuple[str, str] | None = None,
+                  features: dict[str, float] | None = None) -> list[float]:
+    """The dense features a post's words alone decide, in WORD_DENSE order (the cues and the
+    form, images unknown): the part of its row that never changes, so retraining can keep it.
+    `prepared` (the cleaned and folded text) and `features` (the cue strengths) are passed
+    when the caller has them already."""
+    if features is None:
+        features = cue_features(text, prepared)[0]
+    return [*cue_vector(features), builtin_logit(features),
+            *_form(text[:20000], fold(text[:20000]), None)]
+
+
+def with_meta(words: Sequence[float], meta: PostMeta | None = None,
+              zone: str | None = None) -> list[float]:
+    """A post's dense row (DENSE_NAMES order) from its `word_features` and what is known of it
+    beside its text."""
     meta = meta or PostMeta()
-    features, _evidence, _words = cue_features(text)
+    cues, form = list(words[:len(CUES_DENSE)]), list(words[len(CUES_DENSE):])
+    form[_IMAGES] = math.nan if meta.images is None else float(max(meta.images, 0))
     similarity = math.nan if meta.similarity is None else SIMILARITY_CODES.get(
         meta.similarity, math.nan)
-    return [
-        *cue_vector(features),
-        builtin_logit(features),
-        *_engagement(meta),
-        *_time(meta),
-        *_form(text[:20000], fold(text[:20000]), meta.images),
-        similarity,
-    ]
+    return [*cues, *_engagement(meta), *_time(meta, zone), *form, similarity]
+
+
+def dense_row(text: str, meta: PostMeta | None = None, *,
+              prepared: tuple[str, str] | None = None,
+              features: dict[str, float] | None = None,
+              zone: str | None = None) -> list[float]:
+    """The dense features of one post in DENSE_NAMES order."""
+    return with_meta(word_features(text, prepared=prepared, features=features), meta, zone)
+
+
+def word_rows(texts: Sequence[str], prepared: Sequence[tuple[str, str]]) -> np.ndarray:
+    """`word_features` of each post, one row each."""
+    rows = [word_features(t, prepared=p) for t, p in zip(texts, prepared, strict=True)]
+    return np.asarray(rows, dtype=np.float64).reshape(len(texts), len(WORD_DENSE))
+
+
+def dense_of(words: np.ndarray, metas: Sequence[PostMeta | None] | None = None,
+             zone: str | None = None) -> np.ndarray:
+    """Dense rows from `word_rows` and what is known of each post beside its text."""
+    metas = metas if metas is not None else [None] * len(words)
+    zone = zone or local_zone()
+    rows = [with_meta(w, m, zone) for w, m in zip(words.tolist(), metas, strict=True)]
+    return np.asarray(rows, dtype=np.float64).reshape(len(words), len(DENSE_NAMES))
 
 
 def dense_rows(texts: Sequence[str], metas: Sequence[PostMeta | None] | None = None) -> Any:
-    metas = metas if metas is not None else [None] * len(texts)
-    return np.asarray([dense_row(t, m) for t, m in zip(texts, metas, strict=True)],
-                      dtype=np.float64).reshape(len(texts), len(DENSE_NAMES))
+    return dense_of(word_rows(texts, [prepare_for_cues(t) for t in texts]), metas)
 
 
 def _compact(number: float) -> str:

@@ -11,22 +11,38 @@ folded text) and its dense features (postfeatures.py). The candidates then fit o
 
 `choose` picks one by cross-validation on the training rows only (the outer test rows are never
 seen), so `nested_cv` measures the choice itself on unseen folds.
+
+Reading and the fits are cut into independent calls that a `Spread` (learner_pool.py) shares
+between this process and a helper process; the figures are the same whichever process runs a
+call, and the same as one process running them all.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from functools import lru_cache, partial
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from kiemchung.monitoring.postfeatures import DENSE_NAMES, PostMeta, dense_rows
+from kiemchung.monitoring.learner_pool import Spread, in_turn
+from kiemchung.monitoring.postfeatures import (
+    DENSE_NAMES,
+    WORD_DENSE,
+    PostMeta,
+    dense_of,
+    word_rows,
+)
 from kiemchung.monitoring.triage import prepare_for_cues
+
+if TYPE_CHECKING:
+    from kiemchung.monitoring.learner_cache import PostCache
 
 __all__ = [
     "KINDS",
+    "Choice",
     "Corpus",
     "Trees",
     "choose",
@@ -59,20 +75,87 @@ def _hashers() -> list[Any]:
     ]
 
 
-def text_counts(texts: Sequence[str]) -> Any:
-    """Hashed n-gram counts of each text, the three blocks side by side."""
+# Posts are read in chunks of this many, spread over the cores.
+READ_CHUNK = 500
+
+
+@lru_cache(maxsize=1)
+def _analysers() -> tuple[Callable[[str], list[str]], Callable[[str], list[str]],
+                          Callable[[str], list[str]]]:
+    """The three blocks' tokenisers: the hashing vectorizers' own."""
+    words_a, words_f, chars = _hashers()
+    return words_a.build_analyzer(), words_f.build_analyzer(), chars.build_analyzer()
+
+
+@lru_cache(maxsize=2**17)
+def _column(token: str) -> int:
+    """A token's column in its block, as the hashing vectorizers place it: signed 32-bit
+    MurmurHash3 of its UTF-8 bytes, seed 0, absolute value modulo the block. Remembered: most
+    of a post's n-grams were seen in earlier posts, and a look-up costs a tenth of hashing."""
+    from sklearn.utils import murmurhash3_32
+
+    hashed = int(murmurhash3_32(token, 0))
+    if hashed == -(2**31):  # scikit-learn's rule where the absolute value would overflow
+        return (2**31 - 1 - (BLOCK - 1)) % BLOCK
+    return abs(hashed) % BLOCK
+
+
+def _columns(tokens: list[str]) -> np.ndarray:
+    return np.fromiter(map(_column, tokens), dtype=np.int64, count=len(tokens))
+
+
+@lru_cache(maxsize=2**15)
+def _char_columns(word: str) -> np.ndarray:
+    """The character block's columns of one word's 2-4-grams (read-only). The character
+    analyser pads and cuts each word on its own, so a post's grams are its words' grams; a
+    folded post is made of a few thousand distinct syllables, each cut and hashed once here."""
+    columns = _columns(_analysers()[2](word)) + 2 * BLOCK
+    columns.flags.writeable = False
+    return columns
+
+
+def post_columns(prepared: tuple[str, str]) -> tuple[np.ndarray, np.ndarray]:
+    """One post's hashed n-gram columns (sorted, the three blocks side by side) and their
+    counts: its row of `counts_of`, without building a sparse matrix around it."""
+    accented, folded, _chars = _analysers()
+    clean, fold = prepared
+    # The character analyser's words: whitespace runs split as str.split() splits them.
+    columns = np.concatenate([_columns(accented(clean.lower())),
+                              _columns(folded(fold)) + BLOCK,
+                              *map(_char_columns, fold.split())])
+    found, counts = np.unique(columns, return_counts=True)
+    return found, counts.astype(np.float64)
+
+
+def counts_of(prepared: Sequence[tuple[str, str]]) -> Any:
+    """Hashed n-gram counts of texts already cleaned and folded (`prepare_for_cues`), the three
+    blocks side by side."""
     from scipy import sparse
 
-    accented, folded = [], []
-    for text in texts:
-        clean, fold = prepare_for_cues(text)
-        accented.append(clean.lower())
-        folded.append(fold)
-    words_a, words_f, chars = _hashers()
-    return sparse.hstack(
-        [words_a.transform(accented), words_f.transform(folded), chars.transform(folded)],
-        format="csr",
-    )
+    rows = [post_columns(p) for p in prepared]
+    indptr = np.zeros(len(rows) + 1, dtype=np.int64)
+    indptr[1:] = np.cumsum([len(columns) for columns, _counts in rows])
+    indices = np.concatenate([np.zeros(0, np.int32), *(c for c, _n in rows)]).astype(np.int32)
+    data = np.concatenate([np.zeros(0), *(n for _c, n in rows)])
+    return sparse.csr_matrix((data, indices, indptr), shape=(len(rows), WIDTH))
+
+
+def read_posts(texts: Sequence[str]) -> tuple[Any, np.ndarray]:
+    """The n-gram counts and word features (`postfeatures.word_rows`) of these posts, each
+    cleaned once."""
+    prepared = [prepare_for_cues(text) for text in texts]
+    return counts_of(prepared), word_rows(texts, prepared)
+
+
+def _read_spread(texts: Sequence[str], spread: Spread) -> tuple[Any, np.ndarray]:
+    from scipy import sparse
+
+    parts = spread([partial(read_posts, texts[i:i + READ_CHUNK])
+                    for i in range(0, max(len(texts), 1), READ_CHUNK)])
+    if len(parts) == 1:
+        return parts[0]
+    return (sparse.vstack([p[0] for p in parts], format="csr"),
+            np.vstack([p[1] for p in parts]))
 
 
 @dataclass
@@ -83,8 +166,17 @@ class Corpus:
     dense: np.ndarray
 
     @classmethod
-    def read(cls, texts: Sequence[str], metas: Sequence[PostMeta | None] | None = None) -> Corpus:
-        return cls(text_counts(texts), dense_rows(texts, metas))
+    def read(cls, texts: Sequence[str], metas: Sequence[PostMeta | None] | None = None, *,
+             spread: Spread = in_turn, cache: PostCache | None = None) -> Corpus:
+        """The posts read in chunks shared out by `spread`; with a cache, only those it does
+        not hold from last time."""
+        reader = partial(_read_spread, spread=spread)
+        if cache is None:
+            counts, words = reader(texts)
+        else:
+            counts, words = cache.corpus_parts(texts, reader, width=WIDTH,
+                                               words=len(WORD_DENSE))
+        return cls(counts, dense_of(words, metas))
 
     def __len__(self) -> int:
         return int(self.dense.shape[0])
@@ -106,7 +198,8 @@ class Idf:
         self.value = np.log((1 + self.n) / (1 + df[self.index])) + 1
         return self
 
-    def _full(self) -> np.ndarray:
+    def full(self) -> np.ndarray:
+        """The idf of every column, unseen ones included (remembered)."""
         key = (self.n, len(self.index))
         if self._cached is None or self._cached[0] != key:
             full = np.full(WIDTH, math.log(1 + self.n) + 1)
@@ -118,7 +211,7 @@ class Idf:
         """Sublinear term frequency × idf; each of the three blocks scaled to unit length on
         its own, so the character block does not drown the word blocks."""
         out = counts.astype(np.float64).tocsr(copy=True)
-        out.data = (1 + np.log(out.data)) * self._full()[out.indices]
+        out.data = (1 + np.log(out.data)) * self.full()[out.indices]
         rows = np.repeat(np.arange(out.shape[0]), np.diff(out.indptr))
         block = out.indices // BLOCK
         squares = np.zeros((out.shape[0], 3))
@@ -159,6 +252,19 @@ class TextModel:
         self.coef[used] = model.coef_[0]
         self.intercept = float(model.intercept_[0])
         return self
+
+    def post_logit(self, columns: np.ndarray, counts: np.ndarray, cues: np.ndarray) -> float:
+        """`logits` of one post from its n-gram columns and counts (`post_columns`) and its
+        cue columns: the same arithmetic on a few hundred numbers instead of sparse matrices,
+        so scoring a post as it comes in stays well under a millisecond."""
+        weights = (1 + np.log(counts)) * self.idf.full()[columns]
+        block = columns // BLOCK
+        norms = np.sqrt(np.bincount(block, weights=weights**2, minlength=3))
+        norms[norms == 0] = 1.0
+        weights /= norms[block]
+        scaled = CUE_SCALE * np.nan_to_num(cues)
+        scaled[-1] /= 4.0
+        return float(weights @ self.coef[columns] + scaled @ self.coef[WIDTH:] + self.intercept)
 
     def logits(self, counts: Any, dense: np.ndarray) -> np.ndarray:
         cues = CUE_SCALE * np.nan_to_num(dense[:, CUE_COLUMNS])
@@ -293,26 +399,60 @@ def _folds(y: np.ndarray, folds: int, seed: int) -> list[tuple[np.ndarray, np.nd
     return list(splitter.split(np.zeros(len(y)), y))
 
 
-def _out_of_fold_text(counts: Any, dense: np.ndarray, y: np.ndarray, seed: int) -> np.ndarray:
-    out = np.zeros(len(y))
-    for train, test in _folds(y, STACK_FOLDS, seed):
-        out[test] = TextModel().fit(counts[train], dense[train], y[train]).logits(
-            counts[test], dense[test])
+def fit_text(counts: Any, dense: np.ndarray, y: np.ndarray) -> TextModel:
+    """The text model trained on these rows (the `linear` kind, and half of `stacked`)."""
+    return TextModel().fit(counts, dense, y)
+
+
+def fold_logits(kind: str, train: tuple[Any, np.ndarray, np.ndarray],
+                test: tuple[Any, np.ndarray], seed: int) -> np.ndarray:
+    """One candidate trained on one fold's training rows (counts, dense, labels), its logits
+    on the fold's test rows (counts, dense): one unit of cross-validation's work."""
+    return fit_kind(kind, *train, seed=seed).logits(*test)
+
+
+def _trees_logits(x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray,
+                  seed: int) -> np.ndarray:
+    return Trees.fit(x_train, y_train, seed=seed).raw(x_test)
+
+
+def _fold_calls(kind: str, counts: Any, dense: np.ndarray, y: np.ndarray,
+                splits: Sequence[tuple[np.ndarray, np.ndarray]],
+                seed: int) -> list[Callable[[], np.ndarray]]:
+    def text_rows(rows: np.ndarray) -> Any:
+        # The trees alone never read the words: not copied, nor sent to the helper.
+        return None if kind == "gbt" else counts[rows]
+
+    return [partial(fold_logits, kind, (text_rows(train), dense[train], y[train]),
+                    (text_rows(test), dense[test]), seed) for train, test in splits]
+
+
+def _out_of_fold(n: int, splits: Sequence[tuple[np.ndarray, np.ndarray]],
+                 parts: Sequence[np.ndarray]) -> np.ndarray:
+    out = np.zeros(n)
+    for (_train, test), part in zip(splits, parts, strict=True):
+        out[test] = part
     return out
 
 
-def fit_kind(kind: str, counts: Any, dense: np.ndarray, y: np.ndarray, *,
-             seed: int = 0) -> Fitted:
-    """Train one candidate on these rows."""
+def fit_kind(kind: str, counts: Any, dense: np.ndarray, y: np.ndarray, *, seed: int = 0,
+             spread: Spread = in_turn, text: TextModel | None = None) -> Fitted:
+    """Train one candidate on these rows. `text`: the text model already trained on the same
+    rows, when the caller has it."""
     if kind == "linear":
-        return Fitted(kind, text=TextModel().fit(counts, dense, y))
+        return Fitted(kind, text=text if text is not None else fit_text(counts, dense, y))
     if kind == "gbt":
         return Fitted(kind, trees=Trees.fit(dense, y, seed=seed))
     if kind != "stacked":
         raise ValueError(f"unknown learner kind {kind!r}")
-    oof = _out_of_fold_text(counts, dense, y, seed)
+    splits = _folds(y, STACK_FOLDS, seed)
+    calls: list[Callable[[], Any]] = list(_fold_calls("linear", counts, dense, y, splits, seed))
+    if text is None:
+        calls.append(partial(fit_text, counts, dense, y))
+    parts = spread(calls)
+    oof = _out_of_fold(len(y), splits, parts[:len(splits)])
     trees = Trees.fit(np.column_stack([dense, oof]), y, seed=seed)
-    return Fitted(kind, text=TextModel().fit(counts, dense, y), trees=trees)
+    return Fitted(kind, text=text if text is not None else parts[-1], trees=trees)
 
 
 def auc(y: np.ndarray, scores: np.ndarray) -> float:
@@ -322,64 +462,75 @@ def auc(y: np.ndarray, scores: np.ndarray) -> float:
 
 
 def cv_scores(kind: str, corpus: Corpus, y: np.ndarray, rows: np.ndarray, *, folds: int,
-              seed: int) -> np.ndarray:
+              seed: int, spread: Spread = in_turn) -> np.ndarray:
     """Out-of-fold logits of one candidate over these rows of the corpus."""
-    out = np.zeros(len(rows))
-    for train, test in _folds(y[rows], folds, seed):
-        tr, te = rows[train], rows[test]
-        model = fit_kind(kind, corpus.counts[tr], corpus.dense[tr], y[tr], seed=seed)
-        out[test] = model.logits(corpus.counts[te], corpus.dense[te])
-    return out
+    splits = _folds(y[rows], folds, seed)
+    calls = _fold_calls(kind, corpus.counts[rows], corpus.dense[rows], y[rows], splits, seed)
+    return _out_of_fold(len(rows), splits, spread(calls))
+
+
+@dataclass
+class Choice:
+    """The kind chosen, every kind's cross-validated ROC-AUC, and the results of the work run
+    alongside the choice."""
+
+    kind: str
+    figures: dict[str, float]
+    alongside: list[Any]
 
 
 def choose(corpus: Corpus, y: np.ndarray, rows: np.ndarray, *, folds: int = 3,
-           seed: int = 13, kinds: Sequence[str] = KINDS) -> tuple[str, dict[str, float]]:
+           seed: int = 13, kinds: Sequence[str] = KINDS, spread: Spread = in_turn,
+           alongside: Sequence[Callable[[], Any]] = ()) -> Choice:
     """The candidate with the best cross-validated ROC-AUC on these rows, and every AUC.
-    Too few rows of one label to cross-validate: the linear model, with no figures."""
+    Too few rows of one label to cross-validate: the linear model, with no figures.
+    `alongside`: other work shared out with the first round of fits, so no core waits."""
     fewest = int(np.bincount(y[rows], minlength=2).min())
     if fewest < 2:
-        return "linear", {}
+        return Choice("linear", {}, spread(list(alongside)))
     if fewest < TREES_MIN:
         kinds = ["linear"]
-    figures: dict[str, float] = {}
-    linear = cv_scores("linear", corpus, y, rows, folds=folds, seed=seed)
-    figures["linear"] = auc(y[rows], linear)
-    if "gbt" in kinds:
-        figures["gbt"] = auc(y[rows], cv_scores("gbt", corpus, y, rows, folds=folds, seed=seed))
+    counts, dense, labels = corpus.counts[rows], corpus.dense[rows], y[rows]
+    splits = _folds(labels, folds, seed)
+    tried = ["linear", *(["gbt"] if "gbt" in kinds else [])]
+    calls: list[Callable[[], Any]] = list(alongside)
+    for kind in tried:
+        calls += _fold_calls(kind, counts, dense, labels, splits, seed)
+    results = spread(calls)
+    done, parts = results[:len(alongside)], results[len(alongside):]
+    scores = {kind: _out_of_fold(len(rows), splits, parts[i * len(splits):][:len(splits)])
+              for i, kind in enumerate(tried)}
+    figures = {kind: auc(labels, scores[kind]) for kind in tried}
     if "stacked" in kinds:
         # The linear model's out-of-fold logits stand in for the stacked model's own inner
         # ones (one set of text fits instead of one per fold): a little optimistic for
         # `stacked`, which CHOICE_MARGIN makes up for; the outer figures of `triage cv` and
         # the final model use the full procedure.
-        stacked = np.zeros(len(rows))
-        x = np.column_stack([corpus.dense[rows], linear])
-        for train, test in _folds(y[rows], folds, seed):
-            trees = Trees.fit(x[train], y[rows][train], seed=seed)
-            stacked[test] = trees.raw(x[test])
-        figures["stacked"] = auc(y[rows], stacked)
+        x = np.column_stack([dense, scores["linear"]])
+        stacked = spread([partial(_trees_logits, x[train], labels[train], x[test], seed)
+                          for train, test in splits])
+        figures["stacked"] = auc(labels, _out_of_fold(len(rows), splits, stacked))
     # The simpler linear model stays unless another beats it clearly: on a few hundred
     # decisions the fold-to-fold noise of ROC-AUC is about 0.01.
     best = max(kinds, key=lambda k: (figures[k] - (0 if k == "linear" else CHOICE_MARGIN),
                                      -list(kinds).index(k)))
-    return best, figures
+    return Choice(best, figures, done)
 
 
 def nested_cv(corpus: Corpus, y: np.ndarray, *, folds: int = 5, inner: int = 3,
-              seed: int = 13) -> dict[str, Any]:
+              seed: int = 13, spread: Spread = in_turn) -> dict[str, Any]:
     """Each candidate's out-of-fold ROC-AUC, and that of the one chosen on inner folds of each
     outer training set (what retraining does), all on the same outer folds."""
     everything = np.arange(len(y))
     outer = _folds(y, folds, seed)
-    per_kind = {kind: np.zeros(len(y)) for kind in KINDS}
+    picks = [choose(corpus, y, everything[train], folds=inner, seed=seed, spread=spread).kind
+             for train, _test in outer]
+    parts = spread([call for kind in KINDS for call in _fold_calls(
+        kind, corpus.counts, corpus.dense, y, outer, seed)])
+    per_kind = {kind: _out_of_fold(len(y), outer, parts[i * len(outer):][:len(outer)])
+                for i, kind in enumerate(KINDS)}
     chosen = np.zeros(len(y))
-    picks: list[str] = []
-    for train, test in outer:
-        best, _figures = choose(corpus, y, everything[train], folds=inner, seed=seed)
-        picks.append(best)
-        for kind in KINDS:
-            model = fit_kind(kind, corpus.counts[train], corpus.dense[train], y[train],
-                             seed=seed)
-            per_kind[kind][test] = model.logits(corpus.counts[test], corpus.dense[test])
+    for best, (_train, test) in zip(picks, outer, strict=True):
         chosen[test] = per_kind[best][test]
     return {
         "candidates": {kind: auc(y, s) for kind, s in per_kind.items()},

@@ -136,6 +136,9 @@ _ADVERTISING = (
 )
 
 _NUMBER_RE = re.compile(r"\d")
+_NUMBER_SHOWN_RE = re.compile(r"\d[\d.,/]*")
+_NUMBERS_RE = re.compile(r"\d[\d.,]*")
+_RUN_TOKEN_RE = re.compile(r"[^\W\d_]+|[.!?…]|\S")
 _QUANTITY_RE = re.compile(
     r"\d[\d.,]*\s*(?:%|phan tram|ty|trieu|nghin|ngan|dong|vnd|usd|\$|do c|do|kg|tan|km|m2|ha|"
     r"ca|nguoi|lan|tuoi|nam|thang|gio|phut)(?!\w)"
@@ -280,7 +283,7 @@ def _named_runs(clean: str) -> list[str]:
     """Runs of two or more capitalised words that do not merely start a sentence."""
     runs: list[str] = []
     current: list[str] = []
-    for token in re.findall(r"[^\W\d_]+|[.!?…]|\S", clean):
+    for token in _RUN_TOKEN_RE.findall(clean):
         if token in _SENTENCE_END:
             if len(current) >= 2:
                 runs.append(" ".join(current))
@@ -305,17 +308,20 @@ def _named_runs(clean: str) -> list[str]:
     return runs
 
 
-def cue_features(text: str) -> tuple[dict[str, float], dict[str, str], int]:
-    """Each cue's strength in [0, 1], the words that fired it, and the topic counts."""
-    clean, folded = prepare_for_cues(text)
+def cue_features(
+    text: str, prepared: tuple[str, str] | None = None
+) -> tuple[dict[str, float], dict[str, str], int]:
+    """Each cue's strength in [0, 1], the words that fired it, and the topic counts.
+    `prepared` is `prepare_for_cues(text)` when the caller already has it."""
+    clean, folded = prepared if prepared is not None else prepare_for_cues(text)
     words = folded.split()
     found: dict[str, float] = {}
     evidence: dict[str, str] = {}
     numbers = _NUMBER_RE.findall(folded)
     if numbers:
         found["number"] = 1.0
-        evidence["number"] = next(iter(re.findall(r"\d[\d.,/]*", clean)), "")
-        if len(re.findall(r"\d[\d.,]*", folded)) >= 3:
+        evidence["number"] = next(iter(_NUMBER_SHOWN_RE.findall(clean)), "")
+        if len(_NUMBERS_RE.findall(folded)) >= 3:
             found["numbers_many"] = 1.0
     for code, pattern in _PATTERNS.items():
         hits = pattern.findall(folded)
@@ -354,9 +360,9 @@ def builtin_logit(features: dict[str, float]) -> float:
     return BIAS + sum(CUES[code] * value for code, value in features.items() if code in CUES)
 
 
-def assess(text: str) -> Assessment:
+def assess(text: str, prepared: tuple[str, str] | None = None) -> Assessment:
     """The built-in check-worthiness of `text` (0..1) with the cues that moved it."""
-    features, evidence, _words = cue_features(text)
+    features, evidence, _words = cue_features(text, prepared)
     logit = builtin_logit(features)
     cues = tuple(
         Cue(code, round(CUES[code] * value, 3), evidence.get(code, ""))

@@ -38,6 +38,8 @@ _WORDS: dict[str, tuple[str, ...]] = {
     "shares": ("share", "chia_se"),
     "images": ("image", "photo", "anh"),
 }
+# From this many rows the nested cross-validation is worth a helper process on the second core.
+HELPER_MIN_ROWS = 100
 _TRUE = ("1", "1.0", "true", "yes", "fake", "unreliable")
 _FALSE = ("0", "0.0", "false", "no", "real", "reliable")
 
@@ -189,6 +191,7 @@ def run_cv(
     cues and the baselines, on the same outer folds; then the learning curve."""
     from kiemchung.monitoring import learner_v1, stacking
     from kiemchung.monitoring.learner import baseline_cv
+    from kiemchung.monitoring.learner_pool import helper_pool, one_thread
 
     y = np.asarray(data.labels, dtype=np.int64)
     positives = int(y.sum())
@@ -205,10 +208,12 @@ def run_cv(
         progress("similarity to the checked claims ...")
         metas = [PostMeta(**{**m.__dict__, "similarity": similarity(t)})
                  for t, m in zip(data.texts, metas, strict=True)]
-    progress("reading the posts ...")
-    corpus = stacking.Corpus.read(data.texts, metas)
-    progress("learner (nested: chosen on inner folds) ...")
-    nested = stacking.nested_cv(corpus, y, folds=folds, seed=seed)
+    # Both cores for reading and for the candidates' fits (the figures are the same either way).
+    with one_thread(), helper_pool(len(y) >= HELPER_MIN_ROWS) as spread:
+        progress("reading the posts ...")
+        corpus = stacking.Corpus.read(data.texts, metas, spread=spread)
+        progress("learner (nested: chosen on inner folds) ...")
+        nested = stacking.nested_cv(corpus, y, folds=folds, seed=seed, spread=spread)
     progress("learner before v2 ...")
     rows = [learner_v1.prepare_text(t) for t in data.texts]
     before = np.zeros(len(y))
