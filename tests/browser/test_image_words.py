@@ -136,8 +136,14 @@ def test_a_screenshot_added_as_evidence_shows_its_words_and_staff_correct_them(
     expect(page.get_by_role("link", name=text)).to_be_visible()
 
     page.goto(f"{server.url}/claims/{claim_id}/")
-    page.locator(".image-words details summary").click()
-    page.locator(".image-words textarea").fill("Công văn số 27 về phí trông giữ xe đạp điện")
+    box = page.locator(".image-words textarea")
+    for _ in range(20):  # a refresh of the evidence list closes the fold-out: open it again
+        if box.is_visible():
+            break
+        if page.locator(".image-words details[open]").count() == 0:
+            page.locator(".image-words details summary").click()
+        page.wait_for_timeout(500)
+    box.fill("Công văn số 27 về phí trông giữ xe đạp điện")
     page.locator(".image-words button[type=submit]").click()
     expect(page.locator(".messages")).to_contain_text("Đã lưu chữ đọc từ ảnh")
     expect(page.locator(".image-words")).to_contain_text("đã được sửa tay")
