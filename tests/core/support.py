@@ -7,6 +7,7 @@ import json
 import os
 import secrets
 import shutil
+import signal
 import sqlite3
 import ssl
 import subprocess
@@ -130,6 +131,10 @@ def wait_for(condition: Callable[[], Any], *, timeout: float, what: str, step: f
         time.sleep(step)
 
 
+def _ctrl_c_restored() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @dataclass
 class Instance:
     """A kiemchung instance in its own KIEMCHUNG_VAR_DIR, driven through subprocesses."""
@@ -168,6 +173,9 @@ class Instance:
             stdout=log,
             stderr=subprocess.STDOUT,
             text=True,
+            # A test run started in the background of a script ignores Ctrl+C, and so would
+            # the instance; it is given the usual Ctrl+C, as when started from a terminal.
+            preexec_fn=_ctrl_c_restored,
         )
 
     def log(self, name: str) -> str:

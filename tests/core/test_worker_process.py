@@ -114,9 +114,7 @@ def test_run_serves_static_files_and_works_the_queue_then_stops_on_ctrl_c(instan
             )
         finally:
             server.send_signal(signal.SIGINT)
-            # It waits for the task under way (the schedule's first round, the matching
-            # index's warm-up), which on two busy cores can take a while.
-            code = server.wait(90)
+            code = server.wait(20)
     assert code == 0, instance.log("run")
     assert "Stopped." in instance.log("run")
     assert state.hits["/nguon"] == 1
